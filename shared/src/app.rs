@@ -1,0 +1,41 @@
+//! The application state: clients and services, built once per cold start
+//! and shared by every request.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::config::{ConfigError, Settings};
+use crate::crypto::Envelope;
+use crate::service::accounts::Accounts;
+use crate::service::email_providers::EmailProviders;
+use crate::store::Store;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub email_providers: EmailProviders,
+    pub accounts: Accounts,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, sdk: &SdkConfig) -> AppState {
+        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), settings.tables.clone());
+        let envelope = Envelope::new(aws_sdk_kms::Client::new(sdk), settings.kms_key_id.clone());
+        AppState {
+            email_providers: EmailProviders::new(store.clone(), envelope),
+            accounts: Accounts::new(store.clone(), settings.key_prefix()),
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Settings and AWS configuration from the environment; the endpoint
+    /// comes from `AWS_ENDPOINT_URL` when it is set (a local emulator).
+    pub async fn from_env() -> Result<AppState, ConfigError> {
+        let settings = Settings::from_env()?;
+        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        Ok(AppState::new(settings, &sdk))
+    }
+}

@@ -1,0 +1,75 @@
+//! Audit records: who changed what, by field name only. A record never holds
+//! the value of anything it describes.
+
+use serde::Serialize;
+
+use crate::domain::ids::now_rfc3339;
+
+/// Every kind of change that is audited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditEventType {
+    AccountCreated,
+    ApiKeyCreated,
+    EmailProviderCreated,
+    EmailProviderUpdated,
+    EmailProviderDeleted,
+}
+
+impl AuditEventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEventType::AccountCreated => "ACCOUNT_CREATED",
+            AuditEventType::ApiKeyCreated => "API_KEY_CREATED",
+            AuditEventType::EmailProviderCreated => "EMAIL_PROVIDER_CREATED",
+            AuditEventType::EmailProviderUpdated => "EMAIL_PROVIDER_UPDATED",
+            AuditEventType::EmailProviderDeleted => "EMAIL_PROVIDER_DELETED",
+        }
+    }
+}
+
+/// Who is acting: the account and key of the caller, and the request.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub account_id: String,
+    pub key_id: String,
+    pub request_id: String,
+}
+
+/// One audit record, as written and as read back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// A ULID: sorts by time.
+    #[serde(skip)]
+    pub event_id: String,
+    #[serde(skip)]
+    pub account_id: String,
+    pub event_type: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub changed_fields: Vec<String>,
+    pub actor_key_id: String,
+    pub request_id: String,
+    pub created_at: String,
+}
+
+impl AuditEvent {
+    pub fn new(
+        actor: &Actor,
+        event_type: AuditEventType,
+        resource_type: &str,
+        resource_id: impl Into<String>,
+        changed_fields: Vec<String>,
+    ) -> Self {
+        AuditEvent {
+            event_id: ulid::Ulid::new().to_string(),
+            account_id: actor.account_id.clone(),
+            event_type: event_type.as_str().to_string(),
+            resource_type: resource_type.to_string(),
+            resource_id: resource_id.into(),
+            changed_fields,
+            actor_key_id: actor.key_id.clone(),
+            request_id: actor.request_id.clone(),
+            created_at: now_rfc3339(),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! API keys as bearer tokens: how they are made, recognised and checked.
+//!
+//! A key is `<prefix><base58(32 random bytes ‖ crc32 of them)>`. The checksum
+//! lets a mistyped or made-up key be refused without a DynamoDB call, and the
+//! prefix lets secret scanners recognise ours. Only the SHA-256 of the whole
+//! key is stored.
+
+use std::fmt;
+
+use aes_gcm::aead::rand_core::RngCore;
+use aes_gcm::aead::OsRng;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::domain::permission::{Permission, PermissionSet};
+
+const SECRET_BYTES: usize = 32;
+const CHECKSUM_BYTES: usize = 4;
+
+/// The readable start of a key, which says what kind of key it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPrefix {
+    /// Email API keys of a production deployment.
+    Live,
+    /// Email API keys of any other deployment.
+    Test,
+    /// Keys for the mail protocols (SMTP credentials).
+    Smtp,
+}
+
+impl KeyPrefix {
+    pub const ALL: [KeyPrefix; 3] = [KeyPrefix::Live, KeyPrefix::Test, KeyPrefix::Smtp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPrefix::Live => "pk_live_",
+            KeyPrefix::Test => "pk_test_",
+            KeyPrefix::Smtp => "rm_",
+        }
+    }
+
+    /// The email API key prefix of a deployment stage.
+    pub fn for_stage(stage: &str) -> KeyPrefix {
+        if matches!(stage, "live" | "prod" | "production") {
+            KeyPrefix::Live
+        } else {
+            KeyPrefix::Test
+        }
+    }
+
+    /// What lists show in place of the key: `pk_live_...`.
+    pub fn display(self) -> String {
+        format!("{}...", self.as_str())
+    }
+}
+
+/// The SHA-256 of a whole key, hex-encoded: what the store keeps.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyHash(String);
+
+impl KeyHash {
+    fn of(key: &str) -> KeyHash {
+        KeyHash(hex::encode(Sha256::digest(key.as_bytes())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyHash({}…)", &self.0[..8])
+    }
+}
+
+/// A freshly made key. The plaintext exists only here, is shown once and is
+/// zeroized on drop.
+pub struct IssuedKey {
+    pub plaintext: Zeroizing<String>,
+    pub hash: KeyHash,
+    pub prefix: KeyPrefix,
+}
+
+impl fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IssuedKey({}<redacted>)", self.prefix.as_str())
+    }
+}
+
+impl IssuedKey {
+    pub fn generate(prefix: KeyPrefix) -> IssuedKey {
+        let mut body = Zeroizing::new([0u8; SECRET_BYTES + CHECKSUM_BYTES]);
+        OsRng.fill_bytes(&mut body[..SECRET_BYTES]);
+        let checksum = crc32fast::hash(&body[..SECRET_BYTES]).to_be_bytes();
+        body[SECRET_BYTES..].copy_from_slice(&checksum);
+        let plaintext = Zeroizing::new(format!("{}{}", prefix.as_str(), bs58::encode(&body[..]).into_string()));
+        let hash = KeyHash::of(&plaintext);
+        IssuedKey { plaintext, hash, prefix }
+    }
+}
+
+/// The hash to look up for a presented key, or `None` when the key cannot be
+/// one of ours (unknown prefix, bad encoding, wrong checksum): refused with
+/// no DynamoDB call.
+pub fn recognise(presented: &str) -> Option<(KeyPrefix, KeyHash)> {
+    let prefix = KeyPrefix::ALL.into_iter().find(|p| presented.starts_with(p.as_str()))?;
+    let encoded = &presented[prefix.as_str().len()..];
+    let body = Zeroizing::new(bs58::decode(encoded).into_vec().ok()?);
+    if body.len() != SECRET_BYTES + CHECKSUM_BYTES {
+        return None;
+    }
+    let expected = crc32fast::hash(&body[..SECRET_BYTES]).to_be_bytes();
+    (body[SECRET_BYTES..] == expected).then(|| (prefix, KeyHash::of(presented)))
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account_id: String,
+    pub key_id: String,
+    pub permissions: PermissionSet,
+}
+
+impl Caller {
+    pub fn holds(&self, permission: Permission) -> bool {
+        self.permissions.allows(permission)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_recognised() {
+        for prefix in KeyPrefix::ALL {
+            let key = IssuedKey::generate(prefix);
+            assert!(key.plaintext.starts_with(prefix.as_str()));
+            let (found, hash) = recognise(&key.plaintext).expect("recognised");
+            assert_eq!(found, prefix);
+            assert_eq!(hash, key.hash);
+        }
+    }
+
+    #[test]
+    fn keys_are_distinct_and_long() {
+        let a = IssuedKey::generate(KeyPrefix::Live);
+        let b = IssuedKey::generate(KeyPrefix::Live);
+        assert_ne!(*a.plaintext, *b.plaintext);
+        assert!(a.plaintext.len() >= "pk_live_".len() + 45);
+    }
+
+    #[test]
+    fn a_mistyped_key_fails_the_checksum() {
+        let key = IssuedKey::generate(KeyPrefix::Test);
+        let mut chars: Vec<char> = key.plaintext.chars().collect();
+        let i = chars.len() - 5;
+        chars[i] = if chars[i] == 'a' { 'b' } else { 'a' };
+        let typo: String = chars.into_iter().collect();
+        assert!(recognise(&typo).is_none());
+        assert!(recognise("pk_live_abc123xyz789_full_key_here").is_none());
+        assert!(recognise("Bearer").is_none());
+        assert!(recognise("").is_none());
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let key = IssuedKey::generate(KeyPrefix::Smtp);
+        let shown = format!("{key:?} {:?}", key.hash);
+        assert!(!shown.contains(&key.plaintext[3..]));
+        assert!(!shown.contains(key.hash.as_str()));
+    }
+}

@@ -1,0 +1,514 @@
+//! Email providers: the request shapes, their validation into types that are
+//! valid by construction, and the masked display form.
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::host::{Host, HostError};
+use super::masking::{mask_identifier, mask_username, HIDDEN};
+use super::Invalid;
+
+const MAX_NAME_CHARS: usize = 255;
+const MAX_REGION_CHARS: usize = 64;
+const MAX_SECRET_CHARS: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderType {
+    Ses,
+    Scaleway,
+    Smtp,
+}
+
+impl ProviderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderType::Ses => "ses",
+            ProviderType::Scaleway => "scaleway",
+            ProviderType::Smtp => "smtp",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ProviderType> {
+        [ProviderType::Ses, ProviderType::Scaleway, ProviderType::Smtp].into_iter().find(|t| t.as_str() == value)
+    }
+
+    fn block_name(self) -> &'static str {
+        match self {
+            ProviderType::Ses => "ses_credentials",
+            ProviderType::Scaleway => "scaleway_credentials",
+            ProviderType::Smtp => "smtp_credentials",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpEncryption {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+/// A display name: trimmed, not empty, at most 255 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderName(String);
+
+impl ProviderName {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(Invalid::new("Provider name cannot be empty"));
+        }
+        if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(Invalid::new("Provider name must be at most 255 characters, without control characters"));
+        }
+        Ok(ProviderName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A cloud region such as `eu-west-1` or `fr-par`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region(String);
+
+impl Region {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let region = raw.trim();
+        if region.is_empty() {
+            return Err(Invalid::new("Region cannot be empty"));
+        }
+        let well_formed = region.chars().count() <= MAX_REGION_CHARS
+            && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !well_formed {
+            return Err(Invalid::new("Region must be at most 64 letters, digits, '-' or '_'"));
+        }
+        Ok(Region(region.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// ---- credential blocks as stored (inside the encrypted blob) ----
+
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct SesCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct ScalewayCredentials {
+    pub api_key: String,
+    pub project_id: String,
+}
+
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct SmtpCredentials {
+    #[zeroize(skip)]
+    pub host: Host,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    #[zeroize(skip)]
+    pub encryption: SmtpEncryption,
+    pub accept_invalid_certs: bool,
+}
+
+/// Exactly one validated credential block. Serialized, it is the plaintext of
+/// the encrypted blob; it is never shown.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "provider_type", rename_all = "lowercase")]
+pub enum ProviderCredentials {
+    Ses(SesCredentials),
+    Scaleway(ScalewayCredentials),
+    Smtp(SmtpCredentials),
+}
+
+impl std::fmt::Debug for ProviderCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProviderCredentials::{}(<redacted>)", self.provider_type().as_str())
+    }
+}
+
+impl ProviderCredentials {
+    pub fn provider_type(&self) -> ProviderType {
+        match self {
+            ProviderCredentials::Ses(_) => ProviderType::Ses,
+            ProviderCredentials::Scaleway(_) => ProviderType::Scaleway,
+            ProviderCredentials::Smtp(_) => ProviderType::Smtp,
+        }
+    }
+
+    /// The display form, computed at write time and stored beside the blob so
+    /// that reads never decrypt.
+    pub fn masked(&self) -> Value {
+        match self {
+            ProviderCredentials::Ses(c) => json!({
+                "access_key_id": mask_identifier(&c.access_key_id),
+                "secret_access_key": HIDDEN,
+            }),
+            ProviderCredentials::Scaleway(c) => json!({
+                "api_key": HIDDEN,
+                "project_id": c.project_id,
+            }),
+            ProviderCredentials::Smtp(c) => json!({
+                "host": c.host.as_str(),
+                "port": c.port,
+                "username": c.username.as_deref().map(mask_username),
+                "password": c.password.as_ref().map(|_| HIDDEN),
+                "encryption": c.encryption,
+                "accept_invalid_certs": c.accept_invalid_certs,
+            }),
+        }
+    }
+}
+
+// ---- credential blocks as submitted ----
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+pub struct SesCredentialsInput {
+    #[serde(default)]
+    access_key_id: String,
+    #[serde(default)]
+    secret_access_key: String,
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+pub struct ScalewayCredentialsInput {
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    project_id: String,
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpCredentialsInput {
+    #[serde(default)]
+    host: String,
+    port: Option<i64>,
+    username: Option<String>,
+    password: Option<String>,
+    #[zeroize(skip)]
+    #[serde(default)]
+    encryption: SmtpEncryption,
+    #[serde(default)]
+    accept_invalid_certs: bool,
+}
+
+fn required_secret(block: &str, field: &str, value: &str) -> Result<String, Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid(format!("{block}.{field} is required")));
+    }
+    if value.chars().count() > MAX_SECRET_CHARS {
+        return Err(Invalid(format!("{block}.{field} must be at most {MAX_SECRET_CHARS} characters")));
+    }
+    Ok(value.to_string())
+}
+
+/// An optional secret: an empty string counts as none.
+fn optional_secret(block: &str, field: &str, value: &Option<String>) -> Result<Option<String>, Invalid> {
+    match value.as_deref() {
+        None | Some("") => Ok(None),
+        Some(v) => required_secret(block, field, v).map(Some),
+    }
+}
+
+impl SesCredentialsInput {
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        let block = ProviderType::Ses.block_name();
+        Ok(ProviderCredentials::Ses(SesCredentials {
+            access_key_id: required_secret(block, "access_key_id", self.access_key_id.trim())?,
+            secret_access_key: required_secret(block, "secret_access_key", &self.secret_access_key)?,
+        }))
+    }
+}
+
+impl ScalewayCredentialsInput {
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        let block = ProviderType::Scaleway.block_name();
+        Ok(ProviderCredentials::Scaleway(ScalewayCredentials {
+            api_key: required_secret(block, "api_key", &self.api_key)?,
+            project_id: required_secret(block, "project_id", self.project_id.trim())?,
+        }))
+    }
+}
+
+impl SmtpCredentialsInput {
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        let block = ProviderType::Smtp.block_name();
+        let host = Host::parse(&self.host).map_err(|e| match e {
+            HostError::Empty => Invalid(format!("{block}.host is required")),
+            HostError::Invalid => {
+                Invalid(format!("{block}.host must be a DNS name or IP address (no scheme, port, path or spaces)"))
+            }
+        })?;
+        let port = match self.port {
+            None => return Err(Invalid(format!("{block}.port is required"))),
+            Some(p) if p <= 0 => return Err(Invalid(format!("{block}.port must be greater than 0"))),
+            Some(p) => u16::try_from(p).map_err(|_| Invalid(format!("{block}.port must be at most 65535")))?,
+        };
+        Ok(ProviderCredentials::Smtp(SmtpCredentials {
+            host,
+            port,
+            username: optional_secret(block, "username", &self.username)?,
+            password: optional_secret(block, "password", &self.password)?,
+            encryption: self.encryption,
+            accept_invalid_certs: self.accept_invalid_certs,
+        }))
+    }
+}
+
+/// The three optional credential blocks of a request.
+struct CredentialBlocks<'a> {
+    ses: Option<&'a SesCredentialsInput>,
+    scaleway: Option<&'a ScalewayCredentialsInput>,
+    smtp: Option<&'a SmtpCredentialsInput>,
+}
+
+impl CredentialBlocks<'_> {
+    fn count(&self) -> usize {
+        usize::from(self.ses.is_some()) + usize::from(self.scaleway.is_some()) + usize::from(self.smtp.is_some())
+    }
+
+    fn supplied_type(&self) -> Option<ProviderType> {
+        if self.ses.is_some() {
+            Some(ProviderType::Ses)
+        } else if self.scaleway.is_some() {
+            Some(ProviderType::Scaleway)
+        } else if self.smtp.is_some() {
+            Some(ProviderType::Smtp)
+        } else {
+            None
+        }
+    }
+
+    fn validate(&self) -> Option<Result<ProviderCredentials, Invalid>> {
+        self.ses
+            .map(SesCredentialsInput::validate)
+            .or_else(|| self.scaleway.map(ScalewayCredentialsInput::validate))
+            .or_else(|| self.smtp.map(SmtpCredentialsInput::validate))
+    }
+}
+
+// ---- create ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmailProviderRequest {
+    #[serde(default)]
+    pub name: String,
+    pub provider_type: ProviderType,
+    #[serde(default)]
+    pub region: String,
+    pub is_active: Option<bool>,
+    pub ses_credentials: Option<SesCredentialsInput>,
+    pub scaleway_credentials: Option<ScalewayCredentialsInput>,
+    pub smtp_credentials: Option<SmtpCredentialsInput>,
+}
+
+/// A provider ready to be stored.
+#[derive(Debug)]
+pub struct NewEmailProvider {
+    pub name: ProviderName,
+    pub region: Region,
+    pub is_active: bool,
+    pub credentials: ProviderCredentials,
+}
+
+impl CreateEmailProviderRequest {
+    fn blocks(&self) -> CredentialBlocks<'_> {
+        CredentialBlocks {
+            ses: self.ses_credentials.as_ref(),
+            scaleway: self.scaleway_credentials.as_ref(),
+            smtp: self.smtp_credentials.as_ref(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<NewEmailProvider, Invalid> {
+        let name = ProviderName::parse(&self.name)?;
+        let region = Region::parse(&self.region)?;
+        let blocks = self.blocks();
+        if blocks.count() > 1 {
+            return Err(Invalid::new("Only one credential block (ses/scaleway/smtp) may be supplied"));
+        }
+        let expected = self.provider_type;
+        match blocks.supplied_type() {
+            None => {
+                return Err(Invalid(format!(
+                    "{} is required for provider_type {}",
+                    expected.block_name(),
+                    expected.as_str()
+                )))
+            }
+            Some(supplied) if supplied != expected => {
+                return Err(Invalid(format!("Credential block does not match provider type ({})", expected.as_str())))
+            }
+            Some(_) => {}
+        }
+        let credentials = blocks.validate().expect("one block was supplied")?;
+        Ok(NewEmailProvider { name, region, is_active: self.is_active.unwrap_or(true), credentials })
+    }
+}
+
+// ---- update ----
+
+/// `PATCH` body: every field optional. `provider_type` is accepted by the
+/// parser only so that it can be refused with a message that says why.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmailProviderRequest {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub is_active: Option<bool>,
+    pub ses_credentials: Option<SesCredentialsInput>,
+    pub scaleway_credentials: Option<ScalewayCredentialsInput>,
+    pub smtp_credentials: Option<SmtpCredentialsInput>,
+    provider_type: Option<IgnoredAny>,
+}
+
+/// A validated partial update.
+#[derive(Debug, Default)]
+pub struct EmailProviderPatch {
+    pub name: Option<ProviderName>,
+    pub region: Option<Region>,
+    pub is_active: Option<bool>,
+    pub credentials: Option<ProviderCredentials>,
+}
+
+impl UpdateEmailProviderRequest {
+    fn blocks(&self) -> CredentialBlocks<'_> {
+        CredentialBlocks {
+            ses: self.ses_credentials.as_ref(),
+            scaleway: self.scaleway_credentials.as_ref(),
+            smtp: self.smtp_credentials.as_ref(),
+        }
+    }
+
+    /// The rules that need no stored state; checked before the provider is
+    /// loaded.
+    pub fn check_shape(&self) -> Result<(), Invalid> {
+        if self.provider_type.is_some() {
+            return Err(Invalid::new(
+                "provider_type cannot be changed; delete the provider and create a new one",
+            ));
+        }
+        if self.blocks().count() > 1 {
+            return Err(Invalid::new("Only one credential block (ses/scaleway/smtp) may be supplied per update"));
+        }
+        Ok(())
+    }
+
+    /// Validates against the stored provider's type, in the order the API
+    /// documents: block/type mismatch, then name, then the block's fields.
+    pub fn validate(&self, existing: ProviderType) -> Result<EmailProviderPatch, Invalid> {
+        self.check_shape()?;
+        let blocks = self.blocks();
+        if let Some(supplied) = blocks.supplied_type() {
+            if supplied != existing {
+                return Err(Invalid(format!(
+                    "Credential block does not match existing provider type ({})",
+                    existing.as_str()
+                )));
+            }
+        }
+        Ok(EmailProviderPatch {
+            name: self.name.as_deref().map(ProviderName::parse).transpose()?,
+            region: self.region.as_deref().map(Region::parse).transpose()?,
+            is_active: self.is_active,
+            credentials: blocks.validate().transpose()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(body: Value) -> Result<NewEmailProvider, Invalid> {
+        serde_json::from_value::<CreateEmailProviderRequest>(body).unwrap().validate()
+    }
+
+    fn update(body: Value, existing: ProviderType) -> Result<EmailProviderPatch, Invalid> {
+        serde_json::from_value::<UpdateEmailProviderRequest>(body).unwrap().validate(existing)
+    }
+
+    #[test]
+    fn ses_masks_both_fields() {
+        let p = create(json!({"name": "SES", "provider_type": "ses", "region": "eu-west-1",
+            "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}))
+        .unwrap();
+        assert!(p.is_active);
+        assert_eq!(p.credentials.masked(), json!({"access_key_id": "AKIA...MPLE", "secret_access_key": "***"}));
+    }
+
+    #[test]
+    fn smtp_defaults_and_mask() {
+        let p = create(json!({"name": "Relay", "provider_type": "smtp", "region": "local",
+            "smtp_credentials": {"host": "smtp.example.com", "port": 587, "username": "mailer@example.com", "password": "pw"}}))
+        .unwrap();
+        assert_eq!(
+            p.credentials.masked(),
+            json!({"host": "smtp.example.com", "port": 587, "username": "m***@example.com", "password": "***",
+                   "encryption": "starttls", "accept_invalid_certs": false})
+        );
+        let p = create(json!({"name": "Relay", "provider_type": "smtp", "region": "local",
+            "smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "none"}}))
+        .unwrap();
+        assert_eq!(p.credentials.masked()["username"], Value::Null);
+        assert_eq!(p.credentials.masked()["password"], Value::Null);
+    }
+
+    #[test]
+    fn create_requires_the_matching_block() {
+        let err = create(json!({"name": "x", "provider_type": "ses", "region": "eu-west-1"})).unwrap_err();
+        assert_eq!(err.0, "ses_credentials is required for provider_type ses");
+        let err = create(json!({"name": "x", "provider_type": "ses", "region": "eu-west-1",
+            "scaleway_credentials": {"api_key": "k", "project_id": "p"}}))
+        .unwrap_err();
+        assert_eq!(err.0, "Credential block does not match provider type (ses)");
+    }
+
+    #[test]
+    fn update_rules_in_documented_order() {
+        let mismatch = json!({"name": " ", "smtp_credentials": {"host": "h.example.com", "port": 25}});
+        assert_eq!(update(mismatch, ProviderType::Ses).unwrap_err().0, "Credential block does not match existing provider type (ses)");
+        assert_eq!(update(json!({"name": "  "}), ProviderType::Ses).unwrap_err().0, "Provider name cannot be empty");
+        let two = json!({"ses_credentials": {}, "smtp_credentials": {}});
+        assert_eq!(
+            update(two, ProviderType::Ses).unwrap_err().0,
+            "Only one credential block (ses/scaleway/smtp) may be supplied per update"
+        );
+        let no_host = json!({"smtp_credentials": {"host": "", "port": 25}});
+        assert_eq!(update(no_host, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.host is required");
+        let port0 = json!({"smtp_credentials": {"host": "smtp.example.com", "port": 0}});
+        assert_eq!(update(port0, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.port must be greater than 0");
+        let big = json!({"smtp_credentials": {"host": "smtp.example.com", "port": 70000}});
+        assert_eq!(update(big, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.port must be at most 65535");
+    }
+
+    #[test]
+    fn provider_type_cannot_be_patched() {
+        let err = update(json!({"provider_type": "smtp"}), ProviderType::Ses).unwrap_err();
+        assert!(err.0.starts_with("provider_type cannot be changed"));
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let p = create(json!({"name": "S", "provider_type": "scaleway", "region": "fr-par",
+            "scaleway_credentials": {"api_key": "scw-secret-value", "project_id": "proj"}}))
+        .unwrap();
+        assert!(!format!("{p:?}").contains("scw-secret-value"));
+    }
+}

@@ -1,0 +1,61 @@
+//! `GET /api/audit-events?resource_id=&limit=&cursor=` (admin).
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract::{Admin, Authorized};
+use crate::app::AppState;
+use crate::audit::AuditEvent;
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, Deserialize)]
+pub struct AuditEventsQuery {
+    pub resource_id: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditEventsResponse {
+    pub events: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
+
+fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_LIMIT}"))),
+    }
+}
+
+/// A cursor is the id (a ULID) of the last event of the previous page.
+fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    raw.filter(|c| !c.is_empty())
+        .map(|c| ulid::Ulid::from_string(c).map(|u| u.to_string()).map_err(|_| ApiError::bad_request("Invalid cursor")))
+        .transpose()
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    auth: Authorized<Admin>,
+    query: Result<Query<AuditEventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditEventsResponse>, ApiError> {
+    let Query(query) = query.map_err(|_| ApiError::bad_request("Invalid query string"))?;
+    let limit = parse_limit(query.limit.as_deref())?;
+    let cursor = parse_cursor(query.cursor.as_deref())?;
+    let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
+    let page = app
+        .store
+        .audit_events(auth.account_id(), resource_id, limit, cursor.as_deref())
+        .await
+        .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?;
+    Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
+}

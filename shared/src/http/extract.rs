@@ -1,0 +1,203 @@
+//! Extractors: the authenticated caller (checked before the body is read),
+//! the request id, and JSON bodies whose errors never echo what was sent.
+
+use std::marker::PhantomData;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use lambda_http::request::RequestContext;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::{recognise, Caller};
+use crate::domain::ids::now_rfc3339;
+use crate::domain::permission::Permission;
+
+/// What a route requires of its caller, and what a caller without it is told.
+pub trait Requirement: Send + Sync + 'static {
+    const PERMISSION: Permission;
+    fn forbidden_message() -> String {
+        format!("Requires a valid key with {}", Self::PERMISSION)
+    }
+}
+
+pub struct ReadEmailProviders;
+impl Requirement for ReadEmailProviders {
+    const PERMISSION: Permission = Permission::EmailProvidersRead;
+}
+
+pub struct WriteEmailProviders;
+impl Requirement for WriteEmailProviders {
+    const PERMISSION: Permission = Permission::EmailProvidersWrite;
+}
+
+pub struct Admin;
+impl Requirement for Admin {
+    const PERMISSION: Permission = Permission::Admin;
+}
+
+/// A caller holding `R`'s permission: 401 without a valid key, 403 without
+/// the permission.
+pub struct Authorized<R: Requirement> {
+    pub caller: Caller,
+    pub request_id: String,
+    _requirement: PhantomData<R>,
+}
+
+impl<R: Requirement> Authorized<R> {
+    pub fn account_id(&self) -> &str {
+        &self.caller.account_id
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            account_id: self.caller.account_id.clone(),
+            key_id: self.caller.key_id.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The API Gateway request id inside Lambda; a fresh id elsewhere.
+pub fn request_id(parts: &Parts) -> String {
+    match parts.extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| ulid::Ulid::new().to_string())
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
+        let (_, hash) = recognise(token).ok_or_else(ApiError::unauthorized)?;
+        let caller = state.store.caller_for_key(&hash, &now_rfc3339()).await.map_err(|err| {
+            tracing::error!(error = %err, "key lookup failed");
+            ApiError::internal()
+        })?;
+        let caller = caller.ok_or_else(ApiError::unauthorized)?;
+        if !caller.holds(R::PERMISSION) {
+            return Err(ApiError::forbidden(R::forbidden_message()));
+        }
+        Ok(Authorized { caller, request_id: request_id(parts), _requirement: PhantomData })
+    }
+}
+
+/// A JSON body. Parse errors name the field and the expected type, never the
+/// submitted value, which may be a secret.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large()
+            } else {
+                ApiError::bad_request("Request body could not be read")
+            }
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses a request body, which must be one JSON object.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        return Err(ApiError::bad_request(if is_json {
+            "Request body must be a JSON object"
+        } else {
+            "Request body is not valid JSON"
+        }));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::bad_request(describe_json_error(&path, err.inner()))
+    })?;
+    deserializer.end().map_err(|_| ApiError::bad_request("Request body must be a single JSON value"))?;
+    Ok(value)
+}
+
+/// Rebuilds serde's message from the parts that come from our own types (the
+/// field path, the expected type, field names), dropping any quoted input.
+fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    if matches!(err.classify(), Category::Syntax | Category::Eof | Category::Io) {
+        return "Request body is not valid JSON".to_string();
+    }
+    let message = err.to_string();
+    let expected = message.rsplit_once(", expected ").map(|(_, e)| e.split(" at line ").next().unwrap_or(e).to_string());
+    let field = if path == "." { None } else { Some(path) };
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return match field {
+            Some(parent) => format!("Missing field `{parent}.{name}`"),
+            None => format!("Missing field `{name}`"),
+        };
+    }
+    if message.starts_with("unknown field") {
+        return match field {
+            Some(field) => format!("Unknown field `{}`", truncate(field, 64)),
+            None => "Unknown field".to_string(),
+        };
+    }
+    let what = match field {
+        Some(field) => format!("Invalid value for `{}`", truncate(field, 64)),
+        None => "Request body must be a JSON object".to_string(),
+    };
+    match expected {
+        Some(expected) if field.is_some() => format!("{what}: expected {expected}"),
+        _ => what,
+    }
+}
+
+fn truncate(value: &str, max_chars: usize) -> String {
+    value.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::email_provider::{CreateEmailProviderRequest, UpdateEmailProviderRequest};
+
+    fn create_err(body: &str) -> String {
+        parse_json::<CreateEmailProviderRequest>(body.as_bytes()).err().expect("an error").message
+    }
+
+    fn update_err(body: &str) -> String {
+        parse_json::<UpdateEmailProviderRequest>(body.as_bytes()).err().expect("an error").message
+    }
+
+    #[test]
+    fn messages_name_fields_not_values() {
+        assert_eq!(update_err(r#"{"smtp_credentials": {"password": 12345678}}"#), "Invalid value for `smtp_credentials.password`: expected a string");
+        assert_eq!(update_err(r#"{"nmae": "x"}"#), "Unknown field `nmae`");
+        assert_eq!(update_err(r#"{"ses_credentials": {"secret": "hunter2"}}"#), "Unknown field `ses_credentials.secret`");
+        assert_eq!(update_err(r#"{"is_active": "yes-secret"}"#), "Invalid value for `is_active`: expected a boolean");
+        assert_eq!(update_err(r#"{"name": "x""#), "Request body is not valid JSON");
+        assert_eq!(update_err(""), "Request body is not valid JSON");
+        assert_eq!(update_err("[1]"), "Request body must be a JSON object");
+        assert_eq!(update_err(r#"{} {}"#), "Request body must be a single JSON value");
+        assert_eq!(create_err(r#"{"name": "x"}"#), "Missing field `provider_type`");
+        let unknown_type = create_err(r#"{"name": "x", "provider_type": "sendgrid-secret", "region": "r"}"#);
+        assert!(unknown_type.starts_with("Invalid value for `provider_type`: expected one of"), "{unknown_type}");
+        for msg in [unknown_type, update_err(r#"{"ses_credentials": {"secret_access_key": ["hunter2"]}}"#)] {
+            assert!(!msg.contains("hunter2") && !msg.contains("sendgrid-secret"), "{msg}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Email providers: create, read, partial update, delete.
+
+use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::crypto::{Envelope, SealedSecret, SecretContext};
+use crate::domain::email_provider::{
+    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, UpdateEmailProviderRequest,
+};
+use crate::domain::ids::now_rfc3339;
+use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
+use crate::store::{Store, StoreError};
+
+use super::ServiceError;
+
+pub const RESOURCE_TYPE: &str = "email_provider";
+pub const NOT_FOUND: &str = "Provider not found";
+const CONFLICT: &str = "The provider was changed by another request at the same time; retry";
+
+/// How often an update re-reads and re-applies itself after losing a race
+/// before it answers 409. A PATCH names only the fields it sets, so applying
+/// it again on the newer version loses nothing.
+const UPDATE_ATTEMPTS: usize = 3;
+
+#[derive(Clone, Debug)]
+pub struct EmailProviders {
+    store: Store,
+    envelope: Envelope,
+}
+
+fn secret_context(account_id: &str, id: u64) -> SecretContext {
+    SecretContext { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE, resource_id: id.to_string() }
+}
+
+fn not_found(err: StoreError) -> ServiceError {
+    match err {
+        StoreError::NotFound => ServiceError::NotFound(NOT_FOUND),
+        other => other.into(),
+    }
+}
+
+/// The changes `patch` makes to `current`, and their field names for the
+/// audit record. A supplied credential block always counts as a change: it
+/// is re-encrypted under a fresh data key.
+fn diff(
+    current: &EmailProviderRecord,
+    patch: &EmailProviderPatch,
+    sealed: Option<&(serde_json::Value, SealedSecret)>,
+) -> (EmailProviderChanges, Vec<String>) {
+    let mut changes = EmailProviderChanges::default();
+    let mut fields = Vec::new();
+    if let Some(name) = patch.name.as_ref().filter(|n| n.as_str() != current.name) {
+        changes.name = Some(name.as_str().to_string());
+        fields.push("name".to_string());
+    }
+    if let Some(region) = patch.region.as_ref().filter(|r| r.as_str() != current.region) {
+        changes.region = Some(region.as_str().to_string());
+        fields.push("region".to_string());
+    }
+    if let Some(active) = patch.is_active.filter(|a| *a != current.is_active) {
+        changes.is_active = Some(active);
+        fields.push("is_active".to_string());
+    }
+    if let Some(sealed) = sealed {
+        changes.credentials = Some(sealed.clone());
+        fields.push("credentials".to_string());
+    }
+    (changes, fields)
+}
+
+fn apply(mut record: EmailProviderRecord, changes: EmailProviderChanges, updated_at: String) -> EmailProviderRecord {
+    if let Some(name) = changes.name {
+        record.name = name;
+    }
+    if let Some(region) = changes.region {
+        record.region = region;
+    }
+    if let Some(active) = changes.is_active {
+        record.is_active = active;
+    }
+    if let Some((masked, sealed)) = changes.credentials {
+        record.credentials_masked = masked;
+        record.secret = sealed;
+    }
+    record.version += 1;
+    record.updated_at = updated_at;
+    record
+}
+
+impl EmailProviders {
+    pub fn new(store: Store, envelope: Envelope) -> Self {
+        EmailProviders { store, envelope }
+    }
+
+    async fn seal(&self, account_id: &str, id: u64, credentials: &ProviderCredentials) -> Result<SealedSecret, ServiceError> {
+        Ok(self.envelope.seal_json(&secret_context(account_id, id), credentials).await?)
+    }
+
+    pub async fn create(&self, actor: &Actor, request: &CreateEmailProviderRequest) -> Result<EmailProviderRecord, ServiceError> {
+        let new = request.validate()?;
+        let id = self.store.next_email_provider_id(&actor.account_id).await?;
+        let secret = self.seal(&actor.account_id, id, &new.credentials).await?;
+        let now = now_rfc3339();
+        let record = EmailProviderRecord {
+            id,
+            account_id: actor.account_id.clone(),
+            name: new.name.as_str().to_string(),
+            provider_type: new.credentials.provider_type(),
+            region: new.region.as_str().to_string(),
+            is_active: new.is_active,
+            credentials_masked: new.credentials.masked(),
+            secret,
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let fields = ["name", "provider_type", "region", "is_active", "credentials"].map(String::from).to_vec();
+        let event = AuditEvent::new(actor, AuditEventType::EmailProviderCreated, RESOURCE_TYPE, id.to_string(), fields);
+        self.store.insert_email_provider(&record, &event).await?;
+        Ok(record)
+    }
+
+    pub async fn get(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, ServiceError> {
+        self.store.get_email_provider(account_id, id).await.map_err(not_found)
+    }
+
+    pub async fn list(&self, account_id: &str) -> Result<Vec<EmailProviderRecord>, ServiceError> {
+        Ok(self.store.list_email_providers(account_id).await?)
+    }
+
+    /// Applies a partial update. Nothing is written (and nothing audited)
+    /// when the update changes nothing; the stored blob is left byte for byte
+    /// as it was unless a credential block is supplied.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: u64,
+        request: &UpdateEmailProviderRequest,
+    ) -> Result<EmailProviderRecord, ServiceError> {
+        request.check_shape()?;
+        let mut current = self.get(&actor.account_id, id).await?;
+        let patch = request.validate(current.provider_type)?;
+        let sealed = match &patch.credentials {
+            Some(credentials) => Some((credentials.masked(), self.seal(&actor.account_id, id, credentials).await?)),
+            None => None,
+        };
+        for _ in 0..UPDATE_ATTEMPTS {
+            let (changes, fields) = diff(&current, &patch, sealed.as_ref());
+            if fields.is_empty() {
+                return Ok(current);
+            }
+            let now = now_rfc3339();
+            let event = AuditEvent::new(actor, AuditEventType::EmailProviderUpdated, RESOURCE_TYPE, id.to_string(), fields);
+            match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, &now, &event).await {
+                Ok(()) => return Ok(apply(current, changes, now)),
+                Err(StoreError::ConditionFailed { .. }) => current = self.get(&actor.account_id, id).await?,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Conflict(CONFLICT))
+    }
+
+    pub async fn delete(&self, actor: &Actor, id: u64) -> Result<(), ServiceError> {
+        let event = AuditEvent::new(actor, AuditEventType::EmailProviderDeleted, RESOURCE_TYPE, id.to_string(), Vec::new());
+        self.store.delete_email_provider(&actor.account_id, id, &event).await.map_err(not_found)
+    }
+}

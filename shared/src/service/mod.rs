@@ -1,0 +1,26 @@
+//! Business rules: what each operation does, in terms of the domain types,
+//! the envelope and the store. One error type, mapped to HTTP in `http`.
+
+pub mod accounts;
+pub mod email_providers;
+
+use crate::crypto::CryptoError;
+use crate::domain::Invalid;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The resource does not exist in the caller's account; the message is
+    /// the documented one for its kind.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// A concurrent change kept winning; the caller may retry.
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}

@@ -1,0 +1,73 @@
+//! Reading and writing DynamoDB attribute values.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::StoreError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) fn b(value: impl Into<Vec<u8>>) -> AttributeValue {
+    AttributeValue::B(Blob::new(value))
+}
+
+pub(crate) fn string_list<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> AttributeValue {
+    AttributeValue::L(values.into_iter().map(|v| s(v.as_ref())).collect())
+}
+
+/// Typed reads of one stored item; a missing or mistyped attribute is a
+/// `Corrupt` error naming the attribute.
+pub(crate) struct Reader<'a>(pub &'a Item);
+
+impl Reader<'_> {
+    fn get(&self, name: &str) -> Result<&AttributeValue, StoreError> {
+        self.0.get(name).ok_or_else(|| StoreError::Corrupt(format!("missing attribute {name}")))
+    }
+
+    fn wrong(name: &str) -> StoreError {
+        StoreError::Corrupt(format!("attribute {name} has the wrong type"))
+    }
+
+    pub fn s(&self, name: &str) -> Result<String, StoreError> {
+        self.get(name)?.as_s().cloned().map_err(|_| Self::wrong(name))
+    }
+
+    pub fn opt_s(&self, name: &str) -> Result<Option<String>, StoreError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(v) => v.as_s().cloned().map(Some).map_err(|_| Self::wrong(name)),
+        }
+    }
+
+    pub fn n<T: FromStr>(&self, name: &str) -> Result<T, StoreError> {
+        self.get(name)?.as_n().ok().and_then(|v| v.parse().ok()).ok_or_else(|| Self::wrong(name))
+    }
+
+    pub fn bool(&self, name: &str) -> Result<bool, StoreError> {
+        self.get(name)?.as_bool().copied().map_err(|_| Self::wrong(name))
+    }
+
+    pub fn b(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(name)?.as_b().map(|b| b.as_ref().to_vec()).map_err(|_| Self::wrong(name))
+    }
+
+    pub fn map(&self, name: &str) -> Result<&Item, StoreError> {
+        self.get(name)?.as_m().map_err(|_| Self::wrong(name))
+    }
+
+    pub fn string_list(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let list = self.get(name)?.as_l().map_err(|_| Self::wrong(name))?;
+        list.iter().map(|v| v.as_s().cloned().map_err(|_| Self::wrong(name))).collect()
+    }
+}

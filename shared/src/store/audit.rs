@@ -1,0 +1,127 @@
+//! The audit table: one item per event, keyed by account and time, with an
+//! index by resource. Its stream carries every record to the consumer.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+
+use super::attrs::{s, string_list, Item, Reader};
+use super::{Store, StoreError};
+use crate::audit::AuditEvent;
+
+/// The index that answers "events of one resource".
+pub const BY_RESOURCE_INDEX: &str = "by_resource";
+
+fn account_key(account_id: &str) -> String {
+    format!("ACCOUNT#{account_id}")
+}
+
+fn resource_key(account_id: &str, resource_id: &str) -> String {
+    format!("ACCOUNT#{account_id}#RESOURCE#{resource_id}")
+}
+
+fn event_key(event_id: &str) -> String {
+    format!("EVENT#{event_id}")
+}
+
+/// A page of events, newest first.
+#[derive(Debug)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    /// The event id to continue after, when there are more.
+    pub next_cursor: Option<String>,
+}
+
+impl Store {
+    /// The transaction item that writes `event` beside the change it records.
+    pub(crate) fn audit_put(&self, event: &AuditEvent) -> TransactWriteItem {
+        let item: Item = [
+            ("pk", s(account_key(&event.account_id))),
+            ("sk", s(event_key(&event.event_id))),
+            ("resource_pk", s(resource_key(&event.account_id, &event.resource_id))),
+            ("event_id", s(&event.event_id)),
+            ("account_id", s(&event.account_id)),
+            ("event_type", s(&event.event_type)),
+            ("resource_type", s(&event.resource_type)),
+            ("resource_id", s(&event.resource_id)),
+            ("changed_fields", string_list(&event.changed_fields)),
+            ("actor_key_id", s(&event.actor_key_id)),
+            ("request_id", s(&event.request_id)),
+            ("created_at", s(&event.created_at)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let put = Put::builder()
+            .table_name(&self.tables().audit)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("table, item set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// Events of one account, newest first, optionally of one resource only.
+    /// `after` is the `event_id` of the last event of the previous page.
+    pub async fn audit_events(
+        &self,
+        account_id: &str,
+        resource_id: Option<&str>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<AuditPage, StoreError> {
+        let mut query = self.client().query().table_name(&self.tables().audit).scan_index_forward(false);
+        let start_sk = after.map(event_key);
+        query = match resource_id {
+            Some(resource_id) => {
+                let rpk = resource_key(account_id, resource_id);
+                let q = query
+                    .index_name(BY_RESOURCE_INDEX)
+                    .key_condition_expression("resource_pk = :rpk")
+                    .expression_attribute_values(":rpk", s(&rpk));
+                match &start_sk {
+                    Some(sk) => q
+                        .exclusive_start_key("resource_pk", s(rpk))
+                        .exclusive_start_key("pk", s(account_key(account_id)))
+                        .exclusive_start_key("sk", s(sk)),
+                    None => q,
+                }
+            }
+            None => {
+                let q = query
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :event)")
+                    .expression_attribute_values(":pk", s(account_key(account_id)))
+                    .expression_attribute_values(":event", s("EVENT#"));
+                match &start_sk {
+                    Some(sk) => q.exclusive_start_key("pk", s(account_key(account_id))).exclusive_start_key("sk", s(sk)),
+                    None => q,
+                }
+            }
+        };
+        // One more than asked tells whether another page exists.
+        let limit_plus_one = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let out = query.limit(limit_plus_one).send().await.map_err(StoreError::aws)?;
+        let mut events = out.items().iter().map(read_event).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if events.len() > limit {
+            events.truncate(limit);
+            events.last().map(|e| e.event_id.clone())
+        } else {
+            None
+        };
+        Ok(AuditPage { events, next_cursor })
+    }
+}
+
+/// Reads an audit item, as stored in the table or carried by its stream.
+pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
+    let r = Reader(item);
+    Ok(AuditEvent {
+        event_id: r.s("event_id")?,
+        account_id: r.s("account_id")?,
+        event_type: r.s("event_type")?,
+        resource_type: r.s("resource_type")?,
+        resource_id: r.s("resource_id")?,
+        changed_fields: r.string_list("changed_fields")?,
+        actor_key_id: r.s("actor_key_id")?,
+        request_id: r.s("request_id")?,
+        created_at: r.s("created_at")?,
+    })
+}

@@ -1,0 +1,238 @@
+//! Email provider items: `ACCOUNT#<account>` / `EMAIL_PROVIDER#<id>`, with
+//! the non-secret fields and the masked display form in clear beside the
+//! encrypted blob.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
+
+use super::attrs::{b, n, s, Item, Reader};
+use super::{Store, StoreError};
+use crate::audit::AuditEvent;
+use crate::crypto::{SealedSecret, NONCE_LEN};
+use crate::domain::email_provider::ProviderType;
+
+const SK_PREFIX: &str = "EMAIL_PROVIDER#";
+
+/// A stored email provider. `credentials_masked` is the display form; the
+/// secret is only in `secret`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmailProviderRecord {
+    pub id: u64,
+    pub account_id: String,
+    pub name: String,
+    pub provider_type: ProviderType,
+    pub region: String,
+    pub is_active: bool,
+    pub credentials_masked: serde_json::Value,
+    pub secret: SealedSecret,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The fields one update sets; `None` leaves a field as stored.
+#[derive(Debug, Default)]
+pub struct EmailProviderChanges {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub is_active: Option<bool>,
+    pub credentials: Option<(serde_json::Value, SealedSecret)>,
+}
+
+fn pk(account_id: &str) -> String {
+    format!("ACCOUNT#{account_id}")
+}
+
+// Zero-padded so that the sort key orders providers by id.
+fn sk(id: u64) -> String {
+    format!("{SK_PREFIX}{id:020}")
+}
+
+fn key(account_id: &str, id: u64) -> Item {
+    Item::from([("pk".to_string(), s(pk(account_id))), ("sk".to_string(), s(sk(id)))])
+}
+
+pub(crate) fn sealed_to_attr(sealed: &SealedSecret) -> AttributeValue {
+    AttributeValue::M(Item::from([
+        ("v".to_string(), n(sealed.version)),
+        ("kid".to_string(), s(&sealed.key_id)),
+        ("edk".to_string(), b(sealed.encrypted_data_key.clone())),
+        ("nonce".to_string(), b(sealed.nonce.to_vec())),
+        ("ct".to_string(), b(sealed.ciphertext.clone())),
+    ]))
+}
+
+pub(crate) fn sealed_from_attr(item: &Item) -> Result<SealedSecret, StoreError> {
+    let r = Reader(item);
+    let nonce: [u8; NONCE_LEN] =
+        r.b("nonce")?.try_into().map_err(|_| StoreError::Corrupt("secret nonce has the wrong length".into()))?;
+    Ok(SealedSecret {
+        version: r.n("v")?,
+        key_id: r.s("kid")?,
+        encrypted_data_key: r.b("edk")?,
+        nonce,
+        ciphertext: r.b("ct")?,
+    })
+}
+
+fn to_item(p: &EmailProviderRecord) -> Item {
+    let mut item = key(&p.account_id, p.id);
+    item.extend(
+        [
+            ("entity", s("email_provider")),
+            ("id", n(p.id)),
+            ("account_id", s(&p.account_id)),
+            ("name", s(&p.name)),
+            ("provider_type", s(p.provider_type.as_str())),
+            ("region", s(&p.region)),
+            ("is_active", AttributeValue::Bool(p.is_active)),
+            ("credentials_masked", s(p.credentials_masked.to_string())),
+            ("secret", sealed_to_attr(&p.secret)),
+            ("version", n(p.version)),
+            ("created_at", s(&p.created_at)),
+            ("updated_at", s(&p.updated_at)),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    item
+}
+
+fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
+    let r = Reader(item);
+    let provider_type = ProviderType::parse(&r.s("provider_type")?)
+        .ok_or_else(|| StoreError::Corrupt("unknown provider_type".into()))?;
+    let credentials_masked = serde_json::from_str(&r.s("credentials_masked")?)
+        .map_err(|_| StoreError::Corrupt("credentials_masked is not JSON".into()))?;
+    Ok(EmailProviderRecord {
+        id: r.n("id")?,
+        account_id: r.s("account_id")?,
+        name: r.s("name")?,
+        provider_type,
+        region: r.s("region")?,
+        is_active: r.bool("is_active")?,
+        credentials_masked,
+        secret: sealed_from_attr(r.map("secret")?)?,
+        version: r.n("version")?,
+        created_at: r.s("created_at")?,
+        updated_at: r.s("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Takes the next provider id of an account from its counter.
+    pub async fn next_email_provider_id(&self, account_id: &str) -> Result<u64, StoreError> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(&self.tables().main)
+            .key("pk", s(pk(account_id)))
+            .key("sk", s("ACCOUNT"))
+            .update_expression("ADD email_provider_seq :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(se) if se.is_conditional_check_failed_exception() => StoreError::NotFound,
+                _ => StoreError::aws(e),
+            })?;
+        let attrs = out.attributes.unwrap_or_default();
+        Reader(&attrs).n("email_provider_seq")
+    }
+
+    pub async fn insert_email_provider(&self, record: &EmailProviderRecord, event: &AuditEvent) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.tables().main)
+            .set_item(Some(to_item(record)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("table, item set");
+        self.transact(vec![TransactWriteItem::builder().put(put).build(), self.audit_put(event)]).await
+    }
+
+    pub async fn get_email_provider(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(&self.tables().main)
+            .set_key(Some(key(account_id, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::aws)?;
+        out.item.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
+    }
+
+    /// Every provider of an account, by id.
+    pub async fn list_email_providers(&self, account_id: &str) -> Result<Vec<EmailProviderRecord>, StoreError> {
+        let pages = self
+            .client()
+            .query()
+            .table_name(&self.tables().main)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk(account_id)))
+            .expression_attribute_values(":prefix", s(SK_PREFIX))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let items: Vec<Item> = pages.collect::<Result<_, _>>().await.map_err(StoreError::aws)?;
+        items.iter().map(from_item).collect()
+    }
+
+    /// Applies `changes` if the item is still at `expected_version`; any
+    /// concurrent write in between makes this fail with `ConditionFailed`.
+    pub async fn update_email_provider(
+        &self,
+        account_id: &str,
+        id: u64,
+        expected_version: u64,
+        changes: &EmailProviderChanges,
+        updated_at: &str,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut sets = vec!["version = :next", "updated_at = :updated_at"];
+        let mut update = Update::builder()
+            .table_name(&self.tables().main)
+            .set_key(Some(key(account_id, id)))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(expected_version))
+            .expression_attribute_values(":next", n(expected_version + 1))
+            .expression_attribute_values(":updated_at", s(updated_at));
+        if let Some(name) = &changes.name {
+            sets.push("#name = :name");
+            update = update.expression_attribute_names("#name", "name").expression_attribute_values(":name", s(name));
+        }
+        if let Some(region) = &changes.region {
+            sets.push("#region = :region");
+            update = update.expression_attribute_names("#region", "region").expression_attribute_values(":region", s(region));
+        }
+        if let Some(active) = changes.is_active {
+            sets.push("is_active = :active");
+            update = update.expression_attribute_values(":active", AttributeValue::Bool(active));
+        }
+        if let Some((masked, sealed)) = &changes.credentials {
+            sets.push("credentials_masked = :masked");
+            sets.push("secret = :secret");
+            update = update
+                .expression_attribute_values(":masked", s(masked.to_string()))
+                .expression_attribute_values(":secret", sealed_to_attr(sealed));
+        }
+        let update = update.update_expression(format!("SET {}", sets.join(", "))).build().expect("table, key, expression set");
+        self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await
+    }
+
+    /// Deletes the provider and its secret; `NotFound` when it is gone.
+    pub async fn delete_email_provider(&self, account_id: &str, id: u64, event: &AuditEvent) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.tables().main)
+            .set_key(Some(key(account_id, id)))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("table, key set");
+        match self.transact(vec![TransactWriteItem::builder().delete(delete).build(), self.audit_put(event)]).await {
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! DynamoDB. Every mutation is one `TransactWriteItems` holding the change
+//! (conditioned so that concurrent writers cannot lose each other's update)
+//! and its audit record: no change without its record, no record without
+//! its change.
+
+mod attrs;
+pub mod audit;
+pub mod email_providers;
+pub mod keys;
+pub mod schema;
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+pub use attrs::Item;
+
+/// Table names, from configuration.
+#[derive(Clone, Debug)]
+pub struct Tables {
+    /// Accounts, keys and resources (single-table design).
+    pub main: String,
+    /// Audit records; its stream is the audit stream.
+    pub audit: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    ddb: aws_sdk_dynamodb::Client,
+    tables: Arc<Tables>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("item not found")]
+    NotFound,
+    /// The transaction's condition on item `index` did not hold.
+    #[error("condition failed on transaction item {index}")]
+    ConditionFailed { index: usize },
+    #[error("stored item is malformed: {0}")]
+    Corrupt(String),
+    #[error("DynamoDB call failed: {0}")]
+    Aws(String),
+}
+
+impl StoreError {
+    pub(crate) fn aws<E: std::error::Error + 'static, R: std::fmt::Debug>(err: SdkError<E, R>) -> Self {
+        StoreError::Aws(DisplayErrorContext(err).to_string())
+    }
+}
+
+impl Store {
+    pub fn new(ddb: aws_sdk_dynamodb::Client, tables: Tables) -> Self {
+        Store { ddb, tables: Arc::new(tables) }
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.ddb
+    }
+
+    /// Writes all items or none. A failed condition is reported with the
+    /// index of the item whose condition failed.
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(ctx)) => match ctx.err() {
+                TransactWriteItemsError::TransactionCanceledException(canceled) => {
+                    let failed = canceled
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed {
+                        Some(index) => Err(StoreError::ConditionFailed { index }),
+                        // Cancelled for another reason, such as a conflicting
+                        // transaction in flight on the same item.
+                        None => Err(StoreError::ConditionFailed { index: usize::MAX }),
+                    }
+                }
+                _ => Err(StoreError::aws(SdkError::ServiceError(ctx))),
+            },
+            Err(other) => Err(StoreError::aws(other)),
+        }
+    }
+}

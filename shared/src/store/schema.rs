@@ -1,0 +1,82 @@
+//! The tables, for the local emulator and the tests. In AWS the SAM template
+//! declares the same tables; keep the two in step.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+};
+
+use super::audit::BY_RESOURCE_INDEX;
+use super::{Store, StoreError};
+
+/// The TTL attribute of the main table (epoch seconds).
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
+fn string_attr(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().expect("set")
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("set")
+}
+
+impl Store {
+    /// Creates both tables unless they exist already.
+    pub async fn create_tables_if_missing(&self) -> Result<(), StoreError> {
+        let existing = self.client().list_tables().send().await.map_err(StoreError::aws)?;
+        let existing = existing.table_names();
+        let tables = self.tables().clone();
+        if !existing.contains(&tables.main) {
+            self.client()
+                .create_table()
+                .table_name(&tables.main)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(string_attr("pk"))
+                .attribute_definitions(string_attr("sk"))
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("sk", KeyType::Range))
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+            self.client()
+                .update_time_to_live()
+                .table_name(&tables.main)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder().enabled(true).attribute_name(TTL_ATTRIBUTE).build().expect("set"),
+                )
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+        }
+        if !existing.contains(&tables.audit) {
+            let by_resource = GlobalSecondaryIndex::builder()
+                .index_name(BY_RESOURCE_INDEX)
+                .key_schema(key("resource_pk", KeyType::Hash))
+                .key_schema(key("sk", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .expect("set");
+            self.client()
+                .create_table()
+                .table_name(&tables.audit)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(string_attr("pk"))
+                .attribute_definitions(string_attr("sk"))
+                .attribute_definitions(string_attr("resource_pk"))
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("sk", KeyType::Range))
+                .global_secondary_indexes(by_resource)
+                .stream_specification(
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::NewImage)
+                        .build()
+                        .expect("set"),
+                )
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+        }
+        Ok(())
+    }
+}
