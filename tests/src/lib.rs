@@ -1,1 +1,273 @@
+//! Test harness: one local AWS emulator (moto's server) per test binary, and
+//! for each test its own tables, KMS key and API server on a free port.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::AttributeValue;
+use mailkeys::config::Settings;
+use mailkeys::domain::permission::{Permission, PermissionSet};
+use mailkeys::http::api_router;
+use mailkeys::store::{Item, Store, Tables};
+use mailkeys::AppState;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub use mailkeys;
+
+struct Emulator {
+    endpoint: String,
+    // Held open for the life of the test process: when the process ends the
+    // pipe closes and the wrapper shell stops the emulator.
+    _lifeline: Mutex<ChildStdin>,
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let moto = std::env::var_os("MAILKEYS_MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".local/venv/bin/moto_server"));
+        assert!(moto.exists(), "no emulator at {}: run `make test` (it installs one)", moto.display());
+        let port = free_port();
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#""$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
+            .arg(&moto)
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start the emulator");
+        let lifeline = child.stdin.take().expect("piped stdin");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the emulator did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Emulator { endpoint: format!("http://127.0.0.1:{port}"), _lifeline: Mutex::new(lifeline) }
+    })
+}
+
+/// SDK configuration for the emulator: dummy credentials, fixed region.
+pub async fn emulator_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(&emulator().endpoint)
+        .load()
+        .await
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// The `error.message` of the documented error body, after checking its shape.
+    pub fn error_message(&self) -> String {
+        let body = self.json();
+        assert_eq!(body["success"], Value::Bool(false), "not an error body: {}", self.text);
+        assert!(body["error"]["code"].is_string(), "no error code: {}", self.text);
+        body["error"]["message"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// One test's world: its own tables and KMS key, an API server on a free
+/// port, and an account with an admin key.
+pub struct TestApp {
+    pub base_url: String,
+    pub state: AppState,
+    pub sdk: SdkConfig,
+    pub account_id: String,
+    pub admin_key: String,
+    http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        let sdk = emulator_sdk_config().await;
+        let unique = ulid::Ulid::new().to_string().to_lowercase();
+        let tables = Tables { main: format!("t-{unique}"), audit: format!("t-{unique}-audit") };
+        let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables.clone());
+        let kms = aws_sdk_kms::Client::new(&sdk);
+        let kms_key_id = mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
+        let state = AppState::new(Settings { tables, kms_key_id, stage: "test".into() }, &sdk);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = api_router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        let (account, created) = state.accounts.create_account("test account").await.expect("account");
+        TestApp {
+            base_url,
+            sdk,
+            account_id: account.account_id,
+            admin_key: created.key.plaintext.to_string(),
+            state,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Another account, with its admin key.
+    pub async fn other_account(&self) -> (String, String) {
+        let (account, created) = self.state.accounts.create_account("other account").await.expect("account");
+        (account.account_id, created.key.plaintext.to_string())
+    }
+
+    /// A key of this test's account holding exactly `permissions`.
+    pub async fn key_with(&self, permissions: &[Permission]) -> String {
+        let set: PermissionSet = permissions.iter().copied().collect();
+        let created = self.state.accounts.create_key(&self.account_id, set, Some("test key")).await.expect("key");
+        created.key.plaintext.to_string()
+    }
+
+    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {
+        let mut req = self.http.request(method, format!("{}{path}", self.base_url));
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        self.send(req).await
+    }
+
+    /// A request with a raw body.
+    pub async fn call_raw(&self, method: Method, path: &str, key: &str, body: impl Into<reqwest::Body>) -> Response {
+        let req = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body);
+        self.send(req).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Response {
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        Response { status, headers, text }
+    }
+
+    pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
+        self.call(method, path, Some(&self.admin_key), body).await
+    }
+
+    pub fn ddb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.state.settings.tables
+    }
+
+    /// Every item of both tables, read straight from DynamoDB.
+    pub async fn all_items(&self) -> Vec<Item> {
+        let mut items = Vec::new();
+        for table in [&self.tables().main, &self.tables().audit] {
+            let out = self.ddb().scan().table_name(table).send().await.expect("scan");
+            items.extend(out.items().iter().cloned());
+        }
+        items
+    }
+
+    /// The stored item of an email provider, as DynamoDB holds it.
+    pub async fn stored_provider(&self, account_id: &str, id: u64) -> Option<Item> {
+        self.ddb()
+            .get_item()
+            .table_name(&self.tables().main)
+            .key("pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
+            .key("sk", AttributeValue::S(format!("EMAIL_PROVIDER#{id:020}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item")
+            .item
+    }
+
+    /// The new images carried by the audit table's stream, oldest first.
+    pub async fn audit_stream_images(&self) -> Vec<Item> {
+        use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+        let table = self.ddb().describe_table().table_name(&self.tables().audit).send().await.expect("describe");
+        let arn = table.table().and_then(|t| t.latest_stream_arn()).expect("the audit table has a stream").to_string();
+        let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
+        let description = streams.describe_stream().stream_arn(&arn).send().await.expect("describe stream");
+        let mut images = Vec::new();
+        for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
+            let iterator = streams
+                .get_shard_iterator()
+                .stream_arn(&arn)
+                .shard_id(shard.shard_id().unwrap_or_default())
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .expect("shard iterator");
+            let records = streams
+                .get_records()
+                .shard_iterator(iterator.shard_iterator().unwrap_or_default())
+                .send()
+                .await
+                .expect("records");
+            for record in records.records() {
+                if let Some(image) = record.dynamodb().and_then(|d| d.new_image()) {
+                    images.push(image.iter().map(|(k, v)| (k.clone(), from_stream_value(v))).collect());
+                }
+            }
+        }
+        images
+    }
+}
+
+/// Stream records carry their own attribute type; the audit reader takes the
+/// table's.
+fn from_stream_value(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
+    use aws_sdk_dynamodbstreams::types::AttributeValue as S;
+    match value {
+        S::S(s) => AttributeValue::S(s.clone()),
+        S::N(n) => AttributeValue::N(n.clone()),
+        S::Bool(b) => AttributeValue::Bool(*b),
+        S::Null(b) => AttributeValue::Null(*b),
+        S::B(b) => AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(b.as_ref().to_vec())),
+        S::L(l) => AttributeValue::L(l.iter().map(from_stream_value).collect()),
+        S::M(m) => AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), from_stream_value(v))).collect()),
+        S::Ss(v) => AttributeValue::Ss(v.clone()),
+        S::Ns(v) => AttributeValue::Ns(v.clone()),
+        other => panic!("unexpected attribute in stream: {other:?}"),
+    }
+}
+
+/// Whether `needle` appears anywhere in `item`, in text or in bytes.
+pub fn item_contains(item: &Item, needle: &str) -> bool {
+    fn value_contains(value: &AttributeValue, needle: &str) -> bool {
+        match value {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.contains(needle),
+            AttributeValue::B(b) => b.as_ref().windows(needle.len()).any(|w| w == needle.as_bytes()),
+            AttributeValue::L(l) => l.iter().any(|v| value_contains(v, needle)),
+            AttributeValue::M(m) => m.iter().any(|(k, v)| k.contains(needle) || value_contains(v, needle)),
+            AttributeValue::Ss(v) => v.iter().any(|s| s.contains(needle)),
+            _ => false,
+        }
+    }
+    item.iter().any(|(k, v)| k.contains(needle) || value_contains(v, needle))
+}
 

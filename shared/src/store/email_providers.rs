@@ -61,7 +61,8 @@ pub(crate) fn sealed_to_attr(sealed: &SealedSecret) -> AttributeValue {
     ]))
 }
 
-pub(crate) fn sealed_from_attr(item: &Item) -> Result<SealedSecret, StoreError> {
+/// Reads a stored blob (public so tests can check what is at rest).
+pub fn sealed_from_attr(item: &Item) -> Result<SealedSecret, StoreError> {
     let r = Reader(item);
     let nonce: [u8; NONCE_LEN] =
         r.b("nonce")?.try_into().map_err(|_| StoreError::Corrupt("secret nonce has the wrong length".into()))?;

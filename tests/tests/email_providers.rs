@@ -1,0 +1,528 @@
+//! The email-provider API against the local emulator, over HTTP.
+
+use mailkeys::crypto::{Envelope, SecretContext};
+use mailkeys::domain::permission::Permission;
+use mailkeys::store::email_providers::sealed_from_attr;
+use mailkeys_tests::{item_contains, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SES_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const SES_SECRET_2: &str = "rotated-ses-secret-Zq8vN3kP0aXw";
+const SMTP_USER: &str = "mailer-user@example.com";
+const SMTP_PASSWORD: &str = "smtp-password-Hk29fjQ";
+const SMTP_PASSWORD_2: &str = "new-smtp-password-Lp0Xc";
+const SCW_KEY: &str = "scw-api-key-9f8e7d6c-5b4a";
+
+/// Every secret a test here submits: none may appear at rest or in any answer.
+const SECRETS: [&str; 6] = [SES_SECRET, SES_SECRET_2, SMTP_USER, SMTP_PASSWORD, SMTP_PASSWORD_2, SCW_KEY];
+
+fn ses_body() -> Value {
+    json!({"name": "Production SES", "provider_type": "ses", "region": "us-east-1",
+           "ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET}})
+}
+
+fn smtp_body() -> Value {
+    json!({"name": "Relay", "provider_type": "smtp", "region": "eu-west-1",
+           "smtp_credentials": {"host": "smtp.example.com", "port": 587, "username": SMTP_USER, "password": SMTP_PASSWORD}})
+}
+
+fn scaleway_body() -> Value {
+    json!({"name": "Scaleway TEM", "provider_type": "scaleway", "region": "fr-par",
+           "scaleway_credentials": {"api_key": SCW_KEY, "project_id": "0f7b3b4e-1c2d-4e5f-8a9b-123456789abc"}})
+}
+
+async fn create(app: &TestApp, body: Value) -> u64 {
+    let res = app.admin(Method::POST, "/api/email-providers", Some(&body)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.error_message());
+    res.json()["id"].as_u64().expect("numeric id")
+}
+
+fn assert_no_secret(text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "a submitted secret was echoed");
+    }
+}
+
+async fn patch(app: &TestApp, id: u64, body: Value) -> mailkeys_tests::Response {
+    app.admin(Method::PATCH, &format!("/api/email-providers/{id}"), Some(&body)).await
+}
+
+#[tokio::test]
+async fn create_answers_the_masked_provider_for_each_type() {
+    let app = TestApp::start().await;
+    let res = app.admin(Method::POST, "/api/email-providers", Some(&ses_body())).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let body = res.json();
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["name"], "Production SES");
+    assert_eq!(body["provider_type"], "ses");
+    assert_eq!(body["region"], "us-east-1");
+    assert_eq!(body["is_active"], true);
+    assert_eq!(body["credentials"], json!({"access_key_id": "AKIA...MPLE", "secret_access_key": "***"}));
+    assert!(body["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["created_at"], body["updated_at"]);
+
+    let res = app.admin(Method::POST, "/api/email-providers", Some(&smtp_body())).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    assert_eq!(res.json()["id"], 2);
+    assert_eq!(
+        res.json()["credentials"],
+        json!({"host": "smtp.example.com", "port": 587, "username": "m***@example.com", "password": "***",
+               "encryption": "starttls", "accept_invalid_certs": false})
+    );
+
+    let res = app.admin(Method::POST, "/api/email-providers", Some(&scaleway_body())).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    assert_eq!(
+        res.json()["credentials"],
+        json!({"api_key": "***", "project_id": "0f7b3b4e-1c2d-4e5f-8a9b-123456789abc"})
+    );
+
+    let mut no_password = smtp_body();
+    no_password["smtp_credentials"] = json!({"host": "relay.internal", "port": 25, "encryption": "none"});
+    no_password["is_active"] = json!(false);
+    let res = app.admin(Method::POST, "/api/email-providers", Some(&no_password)).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    assert_eq!(res.json()["is_active"], false);
+    assert_eq!(res.json()["credentials"]["username"], Value::Null);
+    assert_eq!(res.json()["credentials"]["password"], Value::Null);
+    assert_eq!(res.json()["credentials"]["encryption"], "none");
+
+    let list = app.admin(Method::GET, "/api/email-providers", None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let ids: Vec<u64> = list.json().as_array().unwrap().iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+    assert_no_secret(&list.text);
+
+    let one = app.admin(Method::GET, "/api/email-providers/2", None).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.json()["name"], "Relay");
+    assert_no_secret(&one.text);
+}
+
+#[tokio::test]
+async fn the_spec_examples_work_as_printed() {
+    let app = TestApp::start().await;
+    let ses = create(&app, ses_body()).await;
+    let smtp = create(&app, smtp_body()).await;
+    assert_eq!((ses, smtp), (1, 2));
+
+    let res = patch(&app, 1, json!({"name": "Production SES (EU)"})).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["name"], "Production SES (EU)");
+
+    let res = patch(&app, 1, json!({"region": "eu-west-1", "is_active": false})).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let body = res.json();
+    assert_eq!((body["id"].clone(), body["region"].clone(), body["is_active"].clone()), (json!(1), json!("eu-west-1"), json!(false)));
+    assert_eq!(body["name"], "Production SES (EU)");
+    assert_eq!(body["provider_type"], "ses");
+
+    let res = patch(&app, 1, json!({"ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}})).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["credentials"], json!({"access_key_id": "AKIA...MPLE", "secret_access_key": "***"}));
+
+    let res = patch(&app, 2, json!({"smtp_credentials": {"host": "email-smtp.eu-west-1.amazonaws.com", "port": 587,
+        "username": "AKIAIOSFODNN7EXAMPLE", "password": "new-smtp-password", "encryption": "starttls"}})).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        res.json()["credentials"],
+        json!({"host": "email-smtp.eu-west-1.amazonaws.com", "port": 587, "username": "AKIA...MPLE", "password": "***",
+               "encryption": "starttls", "accept_invalid_certs": false})
+    );
+    assert!(!res.text.contains("new-smtp-password"));
+}
+
+#[tokio::test]
+async fn omitting_credentials_leaves_the_blob_byte_identical() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let before = app.stored_provider(&app.account_id, id).await.unwrap();
+
+    assert_eq!(patch(&app, id, json!({"name": "Renamed"})).await.status, StatusCode::OK);
+    let renamed = app.stored_provider(&app.account_id, id).await.unwrap();
+    assert_eq!(renamed["secret"], before["secret"]);
+    assert_eq!(renamed["name"].as_s().unwrap(), "Renamed");
+
+    assert_eq!(patch(&app, id, json!({"region": "eu-central-1", "is_active": false})).await.status, StatusCode::OK);
+    let moved = app.stored_provider(&app.account_id, id).await.unwrap();
+    assert_eq!(moved["secret"], before["secret"]);
+    assert_eq!(moved["credentials_masked"], before["credentials_masked"]);
+    assert_eq!(moved["is_active"].as_bool().unwrap(), &false);
+}
+
+#[tokio::test]
+async fn a_credential_block_is_re_encrypted_under_a_fresh_data_key() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let before = sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
+
+    let res = patch(&app, id, json!({"ses_credentials": {"access_key_id": "AKIAROTATEDKEY000001", "secret_access_key": SES_SECRET_2}})).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.json()["credentials"]["access_key_id"], "AKIA...0001");
+    let after = sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
+    assert_ne!(after.ciphertext, before.ciphertext);
+    assert_ne!(after.encrypted_data_key, before.encrypted_data_key);
+    assert_ne!(after.nonce, before.nonce);
+
+    // The blob opens under its own context, to the new secret...
+    let envelope = Envelope::new(aws_sdk_kms::Client::new(&app.sdk), app.state.settings.kms_key_id.clone());
+    let context = SecretContext { account_id: app.account_id.clone(), resource_type: "email_provider", resource_id: id.to_string() };
+    let opened: Value = envelope.open_json(&context, &after).await.expect("opens");
+    assert!(opened["secret_access_key"] == SES_SECRET_2, "the blob holds the rotated secret");
+    // ...and not under another row's: a blob copied elsewhere is useless.
+    let elsewhere = SecretContext { resource_id: (id + 1).to_string(), ..context.clone() };
+    assert!(envelope.open(&elsewhere, &after).await.is_err());
+    let other_account = SecretContext { account_id: "acc_other".into(), ..context };
+    assert!(envelope.open(&other_account, &after).await.is_err());
+}
+
+#[tokio::test]
+async fn no_plaintext_secret_is_stored_or_answered() {
+    let app = TestApp::start().await;
+    let mut answers = String::new();
+    for body in [ses_body(), smtp_body(), scaleway_body()] {
+        let res = app.admin(Method::POST, "/api/email-providers", Some(&body)).await;
+        assert_eq!(res.status, StatusCode::CREATED);
+        answers.push_str(&res.text);
+    }
+    answers.push_str(&patch(&app, 1, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET_2}})).await.text);
+    answers.push_str(&patch(&app, 2, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 465, "username": SMTP_USER, "password": SMTP_PASSWORD_2, "encryption": "tls"}})).await.text);
+    answers.push_str(&app.admin(Method::GET, "/api/email-providers", None).await.text);
+    answers.push_str(&app.admin(Method::GET, "/api/audit-events", None).await.text);
+    assert_no_secret(&answers);
+    assert!(!answers.contains(AKID), "the access key id is shown masked only");
+
+    let items = app.all_items().await;
+    assert!(items.len() > 5);
+    for item in &items {
+        for secret in SECRETS.iter().chain([&AKID]) {
+            assert!(!item_contains(item, secret), "a plaintext secret is stored");
+        }
+        assert!(!item_contains(item, &app.admin_key), "the admin key is stored in clear");
+    }
+}
+
+#[tokio::test]
+async fn patch_rules_and_messages_are_the_documented_ones() {
+    let app = TestApp::start().await;
+    let ses = create(&app, ses_body()).await;
+    let smtp = create(&app, smtp_body()).await;
+    let cases = [
+        (ses, json!({"name": "   "}), "Provider name cannot be empty"),
+        (ses, json!({"smtp_credentials": {"host": "h.example.com", "port": 25}}), "Credential block does not match existing provider type (ses)"),
+        (smtp, json!({"scaleway_credentials": {"api_key": "k", "project_id": "p"}}), "Credential block does not match existing provider type (smtp)"),
+        (ses, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET}, "smtp_credentials": {"host": "h", "port": 1}}),
+            "Only one credential block (ses/scaleway/smtp) may be supplied per update"),
+        (smtp, json!({"smtp_credentials": {"host": "", "port": 25}}), "smtp_credentials.host is required"),
+        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 0}}), "smtp_credentials.port must be greater than 0"),
+        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 65536}}), "smtp_credentials.port must be at most 65535"),
+        (smtp, json!({"smtp_credentials": {"host": "https://smtp.example.com/", "port": 25}}),
+            "smtp_credentials.host must be a DNS name or IP address (no scheme, port, path or spaces)"),
+        (ses, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": ""}}), "ses_credentials.secret_access_key is required"),
+        (ses, json!({"provider_type": "smtp"}), "provider_type cannot be changed; delete the provider and create a new one"),
+        (ses, json!({"region": ""}), "Region cannot be empty"),
+        (ses, json!({"colour": "blue"}), "Unknown field `colour`"),
+        (ses, json!({"is_active": "no"}), "Invalid value for `is_active`: expected a boolean"),
+        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "password": 1234567}}),
+            "Invalid value for `smtp_credentials.password`: expected a string"),
+        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "ssl"}}),
+            "Invalid value for `smtp_credentials.encryption`: expected one of `starttls`, `tls`, `none`"),
+    ];
+    let before = app.all_items().await.len();
+    for (id, body, message) in cases {
+        let res = patch(&app, id, body.clone()).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(res.error_message(), message, "{body}");
+        assert_eq!(res.json()["error"]["code"], "BAD_REQUEST");
+        assert_no_secret(&res.text);
+    }
+    assert_eq!(app.all_items().await.len(), before, "a refused update wrote something");
+    assert_eq!(app.admin(Method::GET, "/api/email-providers/1", None).await.json()["name"], "Production SES");
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_are_refused() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let path = format!("/api/email-providers/{id}");
+    for (raw, message) in [
+        ("{\"name\": ", "Request body is not valid JSON"),
+        ("", "Request body is not valid JSON"),
+        ("[\"name\"]", "Request body must be a JSON object"),
+        ("\"wJalrXUtnFEMI\"", "Request body must be a JSON object"),
+    ] {
+        let res = app.call_raw(Method::PATCH, &path, &app.admin_key, raw).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()), "{raw}");
+    }
+    let huge = json!({"name": "x".repeat(70 * 1024)}).to_string();
+    let res = app.call_raw(Method::PATCH, &path, &app.admin_key, huge.clone()).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.error_message(), "Request body must be at most 64 KiB");
+    let res = app.call_raw(Method::POST, "/api/email-providers", &app.admin_key, huge).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn create_validation() {
+    let app = TestApp::start().await;
+    let mut two_blocks = ses_body();
+    two_blocks["smtp_credentials"] = json!({"host": "h.example.com", "port": 25});
+    let mut wrong_block = smtp_body();
+    wrong_block["provider_type"] = json!("ses");
+    let mut no_block = ses_body();
+    no_block.as_object_mut().unwrap().remove("ses_credentials");
+    let mut empty_name = ses_body();
+    empty_name["name"] = json!(" ");
+    let mut bad_type = ses_body();
+    bad_type["provider_type"] = json!("sendgrid");
+    let mut no_type = ses_body();
+    no_type.as_object_mut().unwrap().remove("provider_type");
+    let mut unknown = scaleway_body();
+    unknown["scaleway_credentials"]["secret_key"] = json!(SCW_KEY);
+    let cases = [
+        (two_blocks, "Only one credential block (ses/scaleway/smtp) may be supplied"),
+        (wrong_block, "Credential block does not match provider type (ses)"),
+        (no_block, "ses_credentials is required for provider_type ses"),
+        (empty_name, "Provider name cannot be empty"),
+        (bad_type, "Invalid value for `provider_type`: expected one of `ses`, `scaleway`, `smtp`"),
+        (no_type, "Missing field `provider_type`"),
+        (unknown, "Unknown field `scaleway_credentials.secret_key`"),
+    ];
+    for (body, message) in cases {
+        let res = app.admin(Method::POST, "/api/email-providers", Some(&body)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{message}");
+        assert_eq!(res.error_message(), message);
+        assert_no_secret(&res.text);
+    }
+    assert_eq!(app.admin(Method::GET, "/api/email-providers", None).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn keys_and_permissions() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let path = format!("/api/email-providers/{id}");
+    let reader = app.key_with(&[Permission::EmailProvidersRead]).await;
+    let writer = app.key_with(&[Permission::EmailProvidersWrite]).await;
+    let unrelated = app.key_with(&[Permission::ProviderCredentialsWrite, Permission::Send]).await;
+
+    // 401: no key, another scheme, a made-up key, a well-formed key that was never issued.
+    let unissued = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Test);
+    for key in [None, Some("pk_live_abc123xyz789_full_key_here"), Some(unissued.plaintext.as_str())] {
+        let res = app.call(Method::GET, &path, key, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(res.json(), json!({"success": false, "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}}));
+    }
+    let basic = reqwest::Client::new().get(format!("{}{path}", app.base_url)).basic_auth("u", Some("p")).send().await.unwrap();
+    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+
+    // 403: read-only keys cannot write; unrelated keys cannot read.
+    for (method, body) in [(Method::PATCH, Some(json!({"name": "x"}))), (Method::DELETE, None)] {
+        let res = app.call(method, &path, Some(&reader), body.as_ref()).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(res.error_message(), "Requires a valid key with EmailProvidersWrite");
+    }
+    let res = app.call(Method::POST, "/api/email-providers", Some(&reader), Some(&ses_body())).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.call(Method::GET, &path, Some(&unrelated), None).await;
+    assert_eq!((res.status, res.error_message()), (StatusCode::FORBIDDEN, "Requires a valid key with EmailProvidersRead".into()));
+    // The permission is checked before the body is read.
+    let res = app.call_raw(Method::PATCH, &path, &reader, "{not json").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.call(Method::GET, "/api/audit-events", Some(&writer), None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    // Allowed: read with a reader, everything with a writer (Write implies Read).
+    assert_eq!(app.call(Method::GET, &path, Some(&reader), None).await.status, StatusCode::OK);
+    assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&writer), None).await.status, StatusCode::OK);
+    let res = app.call(Method::PATCH, &path, Some(&writer), Some(&json!({"name": "by writer"}))).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(app.call(Method::DELETE, &path, Some(&writer), None).await.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn unknown_and_foreign_ids_are_not_found() {
+    let app = TestApp::start().await;
+    let id = create(&app, smtp_body()).await;
+    let (_, other_key) = app.other_account().await;
+    let path = format!("/api/email-providers/{id}");
+    let not_found = json!({"success": false, "error": {"code": "NOT_FOUND", "message": "Provider not found"}});
+
+    for (method, body) in [(Method::GET, None), (Method::PATCH, Some(json!({"name": "taken over"}))), (Method::DELETE, None)] {
+        let res = app.call(method.clone(), &path, Some(&other_key), body.as_ref()).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{method}");
+        assert_eq!(res.json(), not_found);
+        for missing in ["/api/email-providers/999", "/api/email-providers/abc", "/api/email-providers/0"] {
+            let res = app.admin(method.clone(), missing, body.as_ref()).await;
+            assert_eq!(res.json(), not_found, "{method} {missing}");
+        }
+    }
+    assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&other_key), None).await.json(), json!([]));
+    let mine = app.admin(Method::GET, &path, None).await;
+    assert_eq!(mine.json()["name"], "Relay", "the other account changed nothing");
+
+    let res = app.admin(Method::GET, "/api/nothing-here", None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = app.admin(Method::PUT, &path, None).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(!res.error_message().is_empty());
+}
+
+#[tokio::test]
+async fn delete_removes_the_provider_and_its_secret() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let path = format!("/api/email-providers/{id}");
+    let res = app.admin(Method::DELETE, &path, None).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert!(res.text.is_empty());
+    assert!(app.stored_provider(&app.account_id, id).await.is_none());
+    assert_eq!(app.admin(Method::GET, &path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.admin(Method::DELETE, &path, None).await.status, StatusCode::NOT_FOUND);
+    // Ids are not reused.
+    assert_eq!(create(&app, ses_body()).await, id + 1);
+}
+
+async fn events_of(app: &TestApp, id: u64) -> Vec<Value> {
+    let res = app.admin(Method::GET, &format!("/api/audit-events?resource_id={id}"), None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    res.json()["events"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn every_change_is_audited_and_a_no_op_is_not() {
+    let app = TestApp::start().await;
+    let id = create(&app, smtp_body()).await;
+    let other = create(&app, ses_body()).await;
+
+    // No-ops: same values, an empty body. Answered 200, nothing written.
+    let items_before = app.all_items().await.len();
+    let version_before = app.stored_provider(&app.account_id, id).await.unwrap()["version"].clone();
+    for body in [json!({}), json!({"name": "Relay", "region": "eu-west-1", "is_active": true}), json!({"name": null})] {
+        let res = patch(&app, id, body).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.json()["name"], "Relay");
+    }
+    assert_eq!(app.all_items().await.len(), items_before);
+    assert_eq!(app.stored_provider(&app.account_id, id).await.unwrap()["version"], version_before);
+
+    assert_eq!(patch(&app, id, json!({"name": "Relay 2", "is_active": true})).await.status, StatusCode::OK);
+    assert_eq!(patch(&app, id, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 587, "password": SMTP_PASSWORD_2}})).await.status, StatusCode::OK);
+    assert_eq!(app.admin(Method::DELETE, &format!("/api/email-providers/{id}"), None).await.status, StatusCode::NO_CONTENT);
+
+    let events = events_of(&app, id).await;
+    let summary: Vec<(String, Value)> =
+        events.iter().map(|e| (e["event_type"].as_str().unwrap().to_string(), e["changed_fields"].clone())).collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("EMAIL_PROVIDER_DELETED".to_string(), json!([])),
+            ("EMAIL_PROVIDER_UPDATED".to_string(), json!(["credentials"])),
+            ("EMAIL_PROVIDER_UPDATED".to_string(), json!(["name"])),
+            ("EMAIL_PROVIDER_CREATED".to_string(), json!(["name", "provider_type", "region", "is_active", "credentials"])),
+        ]
+    );
+    let admin_key_id = &events[0]["actor_key_id"];
+    for event in &events {
+        assert_eq!(event["resource_type"], "email_provider");
+        assert_eq!(event["resource_id"], id.to_string());
+        assert_eq!(&event["actor_key_id"], admin_key_id);
+        assert!(event["actor_key_id"].as_str().unwrap().starts_with("key_"));
+        assert!(!event["request_id"].as_str().unwrap().is_empty());
+        assert!(event["created_at"].as_str().unwrap().ends_with('Z'));
+    }
+    assert_eq!(events_of(&app, other).await.len(), 1);
+
+    // The same records reach the audit stream, secrets nowhere in them.
+    let images = app.audit_stream_images().await;
+    let streamed: Vec<_> = images
+        .iter()
+        .map(|i| mailkeys::store::audit::read_event(i).expect("an audit record"))
+        .filter(|e| e.resource_id == id.to_string())
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(streamed, ["EMAIL_PROVIDER_CREATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_DELETED"]);
+    for image in &images {
+        for secret in SECRETS {
+            assert!(!item_contains(image, secret));
+        }
+    }
+}
+
+#[tokio::test]
+async fn audit_events_page_newest_first() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    for n in 0..4 {
+        assert_eq!(patch(&app, id, json!({"name": format!("name {n}")})).await.status, StatusCode::OK);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/audit-events?resource_id={id}&limit=2&cursor={c}"),
+            None => format!("/api/audit-events?resource_id={id}&limit=2"),
+        };
+        let page = app.admin(Method::GET, &path, None).await.json();
+        let events = page["events"].as_array().unwrap();
+        assert!(events.len() <= 2);
+        seen.extend(events.iter().map(|e| e["event_type"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen.last().unwrap(), "EMAIL_PROVIDER_CREATED");
+
+    // Without a resource filter, the account's other events are there too.
+    let all = app.admin(Method::GET, "/api/audit-events?limit=100", None).await.json();
+    let types: Vec<&str> = all["events"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert!(types.contains(&"ACCOUNT_CREATED") && types.contains(&"API_KEY_CREATED"));
+    assert_eq!(all["next_cursor"], Value::Null);
+
+    for (query, message) in [("limit=0", "limit must be an integer from 1 to 100"), ("limit=abc", "limit must be an integer from 1 to 100"), ("limit=101", "limit must be an integer from 1 to 100"), ("cursor=nope", "Invalid cursor")] {
+        let res = app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()));
+    }
+    let (_, other_key) = app.other_account().await;
+    let foreign = app.call(Method::GET, &format!("/api/audit-events?resource_id={id}"), Some(&other_key), None).await;
+    assert_eq!(foreign.json()["events"], json!([]));
+}
+
+#[tokio::test]
+async fn concurrent_patches_of_different_fields_never_lose_an_update() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    for round in 0..5 {
+        let name = format!("name {round}");
+        let region = format!("region-{round}");
+        let (a, b) = tokio::join!(patch(&app, id, json!({"name": name})), patch(&app, id, json!({"region": region})));
+        let now = app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json();
+        for (res, field, value) in [(&a, "name", &name), (&b, "region", &region)] {
+            match res.status {
+                StatusCode::OK => assert_eq!(&now[field], value, "round {round}: a successful {field} update was lost"),
+                StatusCode::CONFLICT => assert_eq!(res.json()["error"]["code"], "CONFLICT"),
+                other => panic!("unexpected status {other}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stale_version_is_refused_by_the_store() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let actor = mailkeys::audit::Actor { account_id: app.account_id.clone(), key_id: "key_test".into(), request_id: "r".into() };
+    let event = mailkeys::audit::AuditEvent::new(&actor, mailkeys::audit::AuditEventType::EmailProviderUpdated, "email_provider", id.to_string(), vec!["name".into()]);
+    let changes = mailkeys::store::email_providers::EmailProviderChanges { name: Some("stale".into()), ..Default::default() };
+    assert_eq!(patch(&app, id, json!({"name": "fresh"})).await.status, StatusCode::OK);
+    let result = app.state.store.update_email_provider(&app.account_id, id, 1, &changes, "2026-01-01T00:00:00Z", &event).await;
+    assert!(matches!(result, Err(mailkeys::store::StoreError::ConditionFailed { index: 0 })));
+    assert_eq!(app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json()["name"], "fresh");
+    // The refused change left no audit record either.
+    assert_eq!(events_of(&app, id).await.len(), 2);
+}
