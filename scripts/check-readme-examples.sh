@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the README's curl examples, as printed, against a fresh `make dev`, and
+# fails when one of them fails or answers an error body.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+PORT=8080 setsid scripts/dev.sh > "$log" 2>&1 &
+dev_pid=$!
+trap 'kill -- -"$dev_pid" 2>/dev/null || true; wait "$dev_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+
+for _ in $(seq 1 600); do
+  if curl -s -o /dev/null http://127.0.0.1:8080/health; then break; fi
+  kill -0 "$dev_pid" 2>/dev/null || { cat "$log"; echo "make dev did not start" >&2; exit 1; }
+  sleep 0.5
+done
+
+examples=$(mktemp -d)
+python3 - "$examples" <<'PY'
+import re, sys, pathlib
+readme = pathlib.Path("README.md").read_text()
+blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+n = 0
+for block in blocks:
+    if "curl " in block and "127.0.0.1:8080" in block:
+        n += 1
+        pathlib.Path(sys.argv[1], f"{n:02}.sh").write_text(block)
+print(f"{n} README examples", file=sys.stderr)
+PY
+
+KEY=$(cat .local/admin-key)
+export KEY
+failed=0
+for example in "$examples"/*.sh; do
+  if ! out=$(bash -e "$example" 2>/dev/null); then
+    echo "README example $(basename "$example") failed to run"; failed=1; continue
+  fi
+  if grep -q '"success":false' <<<"$out"; then
+    echo "README example $(basename "$example") answered an error: $(grep -o '"message":"[^"]*"' <<<"$out")"; failed=1
+  fi
+done
+rm -rf "$examples"
+[ "$failed" = 0 ] && echo "README examples: all passed"
+exit "$failed"
