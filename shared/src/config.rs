@@ -29,11 +29,7 @@ impl Settings {
             .ok()
             .filter(|v| !v.is_empty())
             .ok_or_else(|| ConfigError("MAILKEYS_KMS_KEY_ID is not set".into()))?;
-        Ok(Settings {
-            tables: Self::tables_from_env(),
-            kms_key_id,
-            stage: var_or("MAILKEYS_STAGE", "test"),
-        })
+        Ok(Settings { tables: Self::tables_from_env(), kms_key_id, stage: var_or("MAILKEYS_STAGE", "test") })
     }
 
     pub fn tables_from_env() -> Tables {

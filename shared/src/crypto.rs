@@ -34,7 +34,8 @@ impl SecretContext {
     }
 
     fn associated_data(&self) -> Vec<u8> {
-        format!("mailkeys/v{SEALED_VERSION}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id).into_bytes()
+        format!("mailkeys/v{SEALED_VERSION}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id)
+            .into_bytes()
     }
 }
 
@@ -77,7 +78,11 @@ impl Envelope {
     }
 
     /// Serializes `value` into a zeroized buffer and seals it.
-    pub async fn seal_json<T: Serialize>(&self, context: &SecretContext, value: &T) -> Result<SealedSecret, CryptoError> {
+    pub async fn seal_json<T: Serialize>(
+        &self,
+        context: &SecretContext,
+        value: &T,
+    ) -> Result<SealedSecret, CryptoError> {
         // Reserve up front so the plaintext is not copied around by growth.
         let mut plaintext = Zeroizing::new(Vec::with_capacity(8 * 1024));
         serde_json::to_writer(&mut *plaintext, value).map_err(|_| CryptoError::Encrypt)?;
@@ -100,13 +105,16 @@ impl Envelope {
         let cipher = cipher_for(&data_key)?;
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let aad = context.associated_data();
-        let ciphertext = cipher
-            .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
-            .map_err(|_| CryptoError::Encrypt)?;
+        let ciphertext =
+            cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &aad }).map_err(|_| CryptoError::Encrypt)?;
         Ok(SealedSecret { version: SEALED_VERSION, key_id, encrypted_data_key, nonce: nonce.into(), ciphertext })
     }
 
-    pub async fn open(&self, context: &SecretContext, sealed: &SealedSecret) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    pub async fn open(
+        &self,
+        context: &SecretContext,
+        sealed: &SealedSecret,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         if sealed.version != SEALED_VERSION {
             return Err(CryptoError::Version(sealed.version));
         }
@@ -128,7 +136,11 @@ impl Envelope {
             .map_err(|_| CryptoError::Decrypt)
     }
 
-    pub async fn open_json<T: DeserializeOwned>(&self, context: &SecretContext, sealed: &SealedSecret) -> Result<T, CryptoError> {
+    pub async fn open_json<T: DeserializeOwned>(
+        &self,
+        context: &SecretContext,
+        sealed: &SealedSecret,
+    ) -> Result<T, CryptoError> {
         let plaintext = self.open(context, sealed).await?;
         serde_json::from_slice(&plaintext).map_err(|_| CryptoError::Shape)
     }

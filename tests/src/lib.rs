@@ -3,7 +3,7 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,7 @@ struct Emulator {
     // Held open for the life of the test process: when the process ends the
     // pipe closes and the wrapper shell stops the emulator.
     _lifeline: Mutex<ChildStdin>,
+    _wrapper: Mutex<Child>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -57,7 +58,11 @@ fn emulator() -> &'static Emulator {
             assert!(Instant::now() < deadline, "the emulator did not start on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Emulator { endpoint: format!("http://127.0.0.1:{port}"), _lifeline: Mutex::new(lifeline) }
+        Emulator {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _lifeline: Mutex::new(lifeline),
+            _wrapper: Mutex::new(child),
+        }
     })
 }
 
@@ -109,7 +114,8 @@ impl TestApp {
         let tables = Tables { main: format!("t-{unique}"), audit: format!("t-{unique}-audit") };
         let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables.clone());
         let kms = aws_sdk_kms::Client::new(&sdk);
-        let kms_key_id = mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
+        let kms_key_id =
+            mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
         let state = AppState::new(Settings { tables, kms_key_id, stage: "test".into() }, &sdk);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -270,4 +276,3 @@ pub fn item_contains(item: &Item, needle: &str) -> bool {
     }
     item.iter().any(|(k, v)| k.contains(needle) || value_contains(v, needle))
 }
-

@@ -116,7 +116,10 @@ async fn the_spec_examples_work_as_printed() {
     let res = patch(&app, 1, json!({"region": "eu-west-1", "is_active": false})).await;
     assert_eq!(res.status, StatusCode::OK);
     let body = res.json();
-    assert_eq!((body["id"].clone(), body["region"].clone(), body["is_active"].clone()), (json!(1), json!("eu-west-1"), json!(false)));
+    assert_eq!(
+        (body["id"].clone(), body["region"].clone(), body["is_active"].clone()),
+        (json!(1), json!("eu-west-1"), json!(false))
+    );
     assert_eq!(body["name"], "Production SES (EU)");
     assert_eq!(body["provider_type"], "ses");
 
@@ -124,8 +127,13 @@ async fn the_spec_examples_work_as_printed() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json()["credentials"], json!({"access_key_id": "AKIA...MPLE", "secret_access_key": "***"}));
 
-    let res = patch(&app, 2, json!({"smtp_credentials": {"host": "email-smtp.eu-west-1.amazonaws.com", "port": 587,
-        "username": "AKIAIOSFODNN7EXAMPLE", "password": "new-smtp-password", "encryption": "starttls"}})).await;
+    let res = patch(
+        &app,
+        2,
+        json!({"smtp_credentials": {"host": "email-smtp.eu-west-1.amazonaws.com", "port": 587,
+        "username": "AKIAIOSFODNN7EXAMPLE", "password": "new-smtp-password", "encryption": "starttls"}}),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(
         res.json()["credentials"],
@@ -157,19 +165,30 @@ async fn omitting_credentials_leaves_the_blob_byte_identical() {
 async fn a_credential_block_is_re_encrypted_under_a_fresh_data_key() {
     let app = TestApp::start().await;
     let id = create(&app, ses_body()).await;
-    let before = sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
+    let before =
+        sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
 
-    let res = patch(&app, id, json!({"ses_credentials": {"access_key_id": "AKIAROTATEDKEY000001", "secret_access_key": SES_SECRET_2}})).await;
+    let res = patch(
+        &app,
+        id,
+        json!({"ses_credentials": {"access_key_id": "AKIAROTATEDKEY000001", "secret_access_key": SES_SECRET_2}}),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json()["credentials"]["access_key_id"], "AKIA...0001");
-    let after = sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
+    let after =
+        sealed_from_attr(app.stored_provider(&app.account_id, id).await.unwrap()["secret"].as_m().unwrap()).unwrap();
     assert_ne!(after.ciphertext, before.ciphertext);
     assert_ne!(after.encrypted_data_key, before.encrypted_data_key);
     assert_ne!(after.nonce, before.nonce);
 
     // The blob opens under its own context, to the new secret...
     let envelope = Envelope::new(aws_sdk_kms::Client::new(&app.sdk), app.state.settings.kms_key_id.clone());
-    let context = SecretContext { account_id: app.account_id.clone(), resource_type: "email_provider", resource_id: id.to_string() };
+    let context = SecretContext {
+        account_id: app.account_id.clone(),
+        resource_type: "email_provider",
+        resource_id: id.to_string(),
+    };
     let opened: Value = envelope.open_json(&context, &after).await.expect("opens");
     assert!(opened["secret_access_key"] == SES_SECRET_2, "the blob holds the rotated secret");
     // ...and not under another row's: a blob copied elsewhere is useless.
@@ -188,7 +207,11 @@ async fn no_plaintext_secret_is_stored_or_answered() {
         assert_eq!(res.status, StatusCode::CREATED);
         answers.push_str(&res.text);
     }
-    answers.push_str(&patch(&app, 1, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET_2}})).await.text);
+    answers.push_str(
+        &patch(&app, 1, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET_2}}))
+            .await
+            .text,
+    );
     answers.push_str(&patch(&app, 2, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 465, "username": SMTP_USER, "password": SMTP_PASSWORD_2, "encryption": "tls"}})).await.text);
     answers.push_str(&app.admin(Method::GET, "/api/email-providers", None).await.text);
     answers.push_str(&app.admin(Method::GET, "/api/audit-events", None).await.text);
@@ -212,24 +235,60 @@ async fn patch_rules_and_messages_are_the_documented_ones() {
     let smtp = create(&app, smtp_body()).await;
     let cases = [
         (ses, json!({"name": "   "}), "Provider name cannot be empty"),
-        (ses, json!({"smtp_credentials": {"host": "h.example.com", "port": 25}}), "Credential block does not match existing provider type (ses)"),
-        (smtp, json!({"scaleway_credentials": {"api_key": "k", "project_id": "p"}}), "Credential block does not match existing provider type (smtp)"),
-        (ses, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET}, "smtp_credentials": {"host": "h", "port": 1}}),
-            "Only one credential block (ses/scaleway/smtp) may be supplied per update"),
+        (
+            ses,
+            json!({"smtp_credentials": {"host": "h.example.com", "port": 25}}),
+            "Credential block does not match existing provider type (ses)",
+        ),
+        (
+            smtp,
+            json!({"scaleway_credentials": {"api_key": "k", "project_id": "p"}}),
+            "Credential block does not match existing provider type (smtp)",
+        ),
+        (
+            ses,
+            json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": SES_SECRET}, "smtp_credentials": {"host": "h", "port": 1}}),
+            "Only one credential block (ses/scaleway/smtp) may be supplied per update",
+        ),
         (smtp, json!({"smtp_credentials": {"host": "", "port": 25}}), "smtp_credentials.host is required"),
-        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 0}}), "smtp_credentials.port must be greater than 0"),
-        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 65536}}), "smtp_credentials.port must be at most 65535"),
-        (smtp, json!({"smtp_credentials": {"host": "https://smtp.example.com/", "port": 25}}),
-            "smtp_credentials.host must be a DNS name or IP address (no scheme, port, path or spaces)"),
-        (ses, json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": ""}}), "ses_credentials.secret_access_key is required"),
-        (ses, json!({"provider_type": "smtp"}), "provider_type cannot be changed; delete the provider and create a new one"),
+        (
+            smtp,
+            json!({"smtp_credentials": {"host": "smtp.example.com", "port": 0}}),
+            "smtp_credentials.port must be greater than 0",
+        ),
+        (
+            smtp,
+            json!({"smtp_credentials": {"host": "smtp.example.com", "port": 65536}}),
+            "smtp_credentials.port must be at most 65535",
+        ),
+        (
+            smtp,
+            json!({"smtp_credentials": {"host": "https://smtp.example.com/", "port": 25}}),
+            "smtp_credentials.host must be a DNS name or IP address (no scheme, port, path or spaces)",
+        ),
+        (
+            ses,
+            json!({"ses_credentials": {"access_key_id": AKID, "secret_access_key": ""}}),
+            "ses_credentials.secret_access_key is required",
+        ),
+        (
+            ses,
+            json!({"provider_type": "smtp"}),
+            "provider_type cannot be changed; delete the provider and create a new one",
+        ),
         (ses, json!({"region": ""}), "Region cannot be empty"),
         (ses, json!({"colour": "blue"}), "Unknown field `colour`"),
         (ses, json!({"is_active": "no"}), "Invalid value for `is_active`: expected a boolean"),
-        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "password": 1234567}}),
-            "Invalid value for `smtp_credentials.password`: expected a string"),
-        (smtp, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "ssl"}}),
-            "Invalid value for `smtp_credentials.encryption`: expected one of `starttls`, `tls`, `none`"),
+        (
+            smtp,
+            json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "password": 1234567}}),
+            "Invalid value for `smtp_credentials.password`: expected a string",
+        ),
+        (
+            smtp,
+            json!({"smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "ssl"}}),
+            "Invalid value for `smtp_credentials.encryption`: expected one of `starttls`, `tls`, `none`",
+        ),
     ];
     let before = app.all_items().await.len();
     for (id, body, message) in cases {
@@ -314,9 +373,13 @@ async fn keys_and_permissions() {
     for key in [None, Some("pk_live_abc123xyz789_full_key_here"), Some(unissued.plaintext.as_str())] {
         let res = app.call(Method::GET, &path, key, None).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(res.json(), json!({"success": false, "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}}));
+        assert_eq!(
+            res.json(),
+            json!({"success": false, "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"}})
+        );
     }
-    let basic = reqwest::Client::new().get(format!("{}{path}", app.base_url)).basic_auth("u", Some("p")).send().await.unwrap();
+    let basic =
+        reqwest::Client::new().get(format!("{}{path}", app.base_url)).basic_auth("u", Some("p")).send().await.unwrap();
     assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
 
     // 403: read-only keys cannot write; unrelated keys cannot read.
@@ -328,7 +391,10 @@ async fn keys_and_permissions() {
     let res = app.call(Method::POST, "/api/email-providers", Some(&reader), Some(&ses_body())).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = app.call(Method::GET, &path, Some(&unrelated), None).await;
-    assert_eq!((res.status, res.error_message()), (StatusCode::FORBIDDEN, "Requires a valid key with EmailProvidersRead".into()));
+    assert_eq!(
+        (res.status, res.error_message()),
+        (StatusCode::FORBIDDEN, "Requires a valid key with EmailProvidersRead".into())
+    );
     // The permission is checked before the body is read.
     let res = app.call_raw(Method::PATCH, &path, &reader, "{not json").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
@@ -351,7 +417,9 @@ async fn unknown_and_foreign_ids_are_not_found() {
     let path = format!("/api/email-providers/{id}");
     let not_found = json!({"success": false, "error": {"code": "NOT_FOUND", "message": "Provider not found"}});
 
-    for (method, body) in [(Method::GET, None), (Method::PATCH, Some(json!({"name": "taken over"}))), (Method::DELETE, None)] {
+    for (method, body) in
+        [(Method::GET, None), (Method::PATCH, Some(json!({"name": "taken over"}))), (Method::DELETE, None)]
+    {
         let res = app.call(method.clone(), &path, Some(&other_key), body.as_ref()).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{method}");
         assert_eq!(res.json(), not_found);
@@ -410,8 +478,20 @@ async fn every_change_is_audited_and_a_no_op_is_not() {
     assert_eq!(app.stored_provider(&app.account_id, id).await.unwrap()["version"], version_before);
 
     assert_eq!(patch(&app, id, json!({"name": "Relay 2", "is_active": true})).await.status, StatusCode::OK);
-    assert_eq!(patch(&app, id, json!({"smtp_credentials": {"host": "smtp.example.com", "port": 587, "password": SMTP_PASSWORD_2}})).await.status, StatusCode::OK);
-    assert_eq!(app.admin(Method::DELETE, &format!("/api/email-providers/{id}"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch(
+            &app,
+            id,
+            json!({"smtp_credentials": {"host": "smtp.example.com", "port": 587, "password": SMTP_PASSWORD_2}})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.admin(Method::DELETE, &format!("/api/email-providers/{id}"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
 
     let events = events_of(&app, id).await;
     let summary: Vec<(String, Value)> =
@@ -422,7 +502,10 @@ async fn every_change_is_audited_and_a_no_op_is_not() {
             ("EMAIL_PROVIDER_DELETED".to_string(), json!([])),
             ("EMAIL_PROVIDER_UPDATED".to_string(), json!(["credentials"])),
             ("EMAIL_PROVIDER_UPDATED".to_string(), json!(["name"])),
-            ("EMAIL_PROVIDER_CREATED".to_string(), json!(["name", "provider_type", "region", "is_active", "credentials"])),
+            (
+                "EMAIL_PROVIDER_CREATED".to_string(),
+                json!(["name", "provider_type", "region", "is_active", "credentials"])
+            ),
         ]
     );
     let admin_key_id = &events[0]["actor_key_id"];
@@ -444,7 +527,10 @@ async fn every_change_is_audited_and_a_no_op_is_not() {
         .filter(|e| e.resource_id == id.to_string())
         .map(|e| e.event_type)
         .collect();
-    assert_eq!(streamed, ["EMAIL_PROVIDER_CREATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_DELETED"]);
+    assert_eq!(
+        streamed,
+        ["EMAIL_PROVIDER_CREATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_UPDATED", "EMAIL_PROVIDER_DELETED"]
+    );
     for image in &images {
         for secret in SECRETS {
             assert!(!item_contains(image, secret));
@@ -480,11 +566,17 @@ async fn audit_events_page_newest_first() {
 
     // Without a resource filter, the account's other events are there too.
     let all = app.admin(Method::GET, "/api/audit-events?limit=100", None).await.json();
-    let types: Vec<&str> = all["events"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    let types: Vec<&str> =
+        all["events"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
     assert!(types.contains(&"ACCOUNT_CREATED") && types.contains(&"API_KEY_CREATED"));
     assert_eq!(all["next_cursor"], Value::Null);
 
-    for (query, message) in [("limit=0", "limit must be an integer from 1 to 100"), ("limit=abc", "limit must be an integer from 1 to 100"), ("limit=101", "limit must be an integer from 1 to 100"), ("cursor=nope", "Invalid cursor")] {
+    for (query, message) in [
+        ("limit=0", "limit must be an integer from 1 to 100"),
+        ("limit=abc", "limit must be an integer from 1 to 100"),
+        ("limit=101", "limit must be an integer from 1 to 100"),
+        ("cursor=nope", "Invalid cursor"),
+    ] {
         let res = app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await;
         assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()));
     }
@@ -516,11 +608,23 @@ async fn concurrent_patches_of_different_fields_never_lose_an_update() {
 async fn a_stale_version_is_refused_by_the_store() {
     let app = TestApp::start().await;
     let id = create(&app, ses_body()).await;
-    let actor = mailkeys::audit::Actor { account_id: app.account_id.clone(), key_id: "key_test".into(), request_id: "r".into() };
-    let event = mailkeys::audit::AuditEvent::new(&actor, mailkeys::audit::AuditEventType::EmailProviderUpdated, "email_provider", id.to_string(), vec!["name".into()]);
-    let changes = mailkeys::store::email_providers::EmailProviderChanges { name: Some("stale".into()), ..Default::default() };
+    let actor = mailkeys::audit::Actor {
+        account_id: app.account_id.clone(),
+        key_id: "key_test".into(),
+        request_id: "r".into(),
+    };
+    let event = mailkeys::audit::AuditEvent::new(
+        &actor,
+        mailkeys::audit::AuditEventType::EmailProviderUpdated,
+        "email_provider",
+        id.to_string(),
+        vec!["name".into()],
+    );
+    let changes =
+        mailkeys::store::email_providers::EmailProviderChanges { name: Some("stale".into()), ..Default::default() };
     assert_eq!(patch(&app, id, json!({"name": "fresh"})).await.status, StatusCode::OK);
-    let result = app.state.store.update_email_provider(&app.account_id, id, 1, &changes, "2026-01-01T00:00:00Z", &event).await;
+    let result =
+        app.state.store.update_email_provider(&app.account_id, id, 1, &changes, "2026-01-01T00:00:00Z", &event).await;
     assert!(matches!(result, Err(mailkeys::store::StoreError::ConditionFailed { index: 0 })));
     assert_eq!(app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json()["name"], "fresh");
     // The refused change left no audit record either.

@@ -25,7 +25,8 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
     };
     let state = AppState::new(settings, &sdk);
     for function in Function::ALL {
-        let text = std::fs::read_to_string(event_path(function)).unwrap_or_else(|_| panic!("no event for {}", function.name()));
+        let text = std::fs::read_to_string(event_path(function))
+            .unwrap_or_else(|_| panic!("no event for {}", function.name()));
         let event: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(event["routeKey"], format!("{} {}", function.method(), function.path()), "{}", function.name());
         let request = lambda_http::request::from_str(&text).expect("an API Gateway v2 event");

@@ -400,9 +400,7 @@ impl UpdateEmailProviderRequest {
     /// loaded.
     pub fn check_shape(&self) -> Result<(), Invalid> {
         if self.provider_type.is_some() {
-            return Err(Invalid::new(
-                "provider_type cannot be changed; delete the provider and create a new one",
-            ));
+            return Err(Invalid::new("provider_type cannot be changed; delete the provider and create a new one"));
         }
         if self.blocks().count() > 1 {
             return Err(Invalid::new("Only one credential block (ses/scaleway/smtp) may be supplied per update"));
@@ -483,7 +481,10 @@ mod tests {
     #[test]
     fn update_rules_in_documented_order() {
         let mismatch = json!({"name": " ", "smtp_credentials": {"host": "h.example.com", "port": 25}});
-        assert_eq!(update(mismatch, ProviderType::Ses).unwrap_err().0, "Credential block does not match existing provider type (ses)");
+        assert_eq!(
+            update(mismatch, ProviderType::Ses).unwrap_err().0,
+            "Credential block does not match existing provider type (ses)"
+        );
         assert_eq!(update(json!({"name": "  "}), ProviderType::Ses).unwrap_err().0, "Provider name cannot be empty");
         let two = json!({"ses_credentials": {}, "smtp_credentials": {}});
         assert_eq!(

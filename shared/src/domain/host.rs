@@ -77,7 +77,10 @@ mod tests {
 
     #[test]
     fn accepts_names_and_ip_literals() {
-        assert_eq!(Host::parse("Email-SMTP.eu-west-1.amazonaws.com").unwrap().as_str(), "email-smtp.eu-west-1.amazonaws.com");
+        assert_eq!(
+            Host::parse("Email-SMTP.eu-west-1.amazonaws.com").unwrap().as_str(),
+            "email-smtp.eu-west-1.amazonaws.com"
+        );
         assert_eq!(Host::parse("127.0.0.1").unwrap().as_str(), "127.0.0.1");
         assert_eq!(Host::parse("::1").unwrap().as_str(), "::1");
         assert_eq!(Host::parse("localhost").unwrap().as_str(), "localhost");
@@ -86,7 +89,16 @@ mod tests {
 
     #[test]
     fn refuses_urls_ports_paths_and_spaces() {
-        for bad in ["smtp://mail.example.com", "mail.example.com:587", "mail.example.com/x", "mail example.com", "-bad.com", "a..b", "999.1.1.1", "é.com"] {
+        for bad in [
+            "smtp://mail.example.com",
+            "mail.example.com:587",
+            "mail.example.com/x",
+            "mail example.com",
+            "-bad.com",
+            "a..b",
+            "999.1.1.1",
+            "é.com",
+        ] {
             assert_eq!(Host::parse(bad), Err(HostError::Invalid), "{bad}");
         }
         assert_eq!(Host::parse("   "), Err(HostError::Empty));

@@ -130,10 +130,7 @@ impl PermissionSet {
 
     /// Parses names, refusing an unknown one by name.
     pub fn parse_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
-        names
-            .into_iter()
-            .map(|n| Permission::parse(n).ok_or_else(|| n.to_string()))
-            .collect()
+        names.into_iter().map(|n| Permission::parse(n).ok_or_else(|| n.to_string())).collect()
     }
 }
 

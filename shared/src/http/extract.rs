@@ -141,7 +141,8 @@ fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
         return "Request body is not valid JSON".to_string();
     }
     let message = err.to_string();
-    let expected = message.rsplit_once(", expected ").map(|(_, e)| e.split(" at line ").next().unwrap_or(e).to_string());
+    let expected =
+        message.rsplit_once(", expected ").map(|(_, e)| e.split(" at line ").next().unwrap_or(e).to_string());
     let field = if path == "." { None } else { Some(path) };
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
@@ -185,9 +186,15 @@ mod tests {
 
     #[test]
     fn messages_name_fields_not_values() {
-        assert_eq!(update_err(r#"{"smtp_credentials": {"password": 12345678}}"#), "Invalid value for `smtp_credentials.password`: expected a string");
+        assert_eq!(
+            update_err(r#"{"smtp_credentials": {"password": 12345678}}"#),
+            "Invalid value for `smtp_credentials.password`: expected a string"
+        );
         assert_eq!(update_err(r#"{"nmae": "x"}"#), "Unknown field `nmae`");
-        assert_eq!(update_err(r#"{"ses_credentials": {"secret": "hunter2"}}"#), "Unknown field `ses_credentials.secret`");
+        assert_eq!(
+            update_err(r#"{"ses_credentials": {"secret": "hunter2"}}"#),
+            "Unknown field `ses_credentials.secret`"
+        );
         assert_eq!(update_err(r#"{"is_active": "yes-secret"}"#), "Invalid value for `is_active`: expected a boolean");
         assert_eq!(update_err(r#"{"name": "x""#), "Request body is not valid JSON");
         assert_eq!(update_err(""), "Request body is not valid JSON");

@@ -90,11 +90,20 @@ impl EmailProviders {
         EmailProviders { store, envelope }
     }
 
-    async fn seal(&self, account_id: &str, id: u64, credentials: &ProviderCredentials) -> Result<SealedSecret, ServiceError> {
+    async fn seal(
+        &self,
+        account_id: &str,
+        id: u64,
+        credentials: &ProviderCredentials,
+    ) -> Result<SealedSecret, ServiceError> {
         Ok(self.envelope.seal_json(&secret_context(account_id, id), credentials).await?)
     }
 
-    pub async fn create(&self, actor: &Actor, request: &CreateEmailProviderRequest) -> Result<EmailProviderRecord, ServiceError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        request: &CreateEmailProviderRequest,
+    ) -> Result<EmailProviderRecord, ServiceError> {
         let new = request.validate()?;
         let id = self.store.next_email_provider_id(&actor.account_id).await?;
         let secret = self.seal(&actor.account_id, id, &new.credentials).await?;
@@ -148,8 +157,10 @@ impl EmailProviders {
                 return Ok(current);
             }
             let now = now_rfc3339();
-            let event = AuditEvent::new(actor, AuditEventType::EmailProviderUpdated, RESOURCE_TYPE, id.to_string(), fields);
-            match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, &now, &event).await {
+            let event =
+                AuditEvent::new(actor, AuditEventType::EmailProviderUpdated, RESOURCE_TYPE, id.to_string(), fields);
+            match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, &now, &event).await
+            {
                 Ok(()) => return Ok(apply(current, changes, now)),
                 Err(StoreError::ConditionFailed { .. }) => current = self.get(&actor.account_id, id).await?,
                 Err(other) => return Err(other.into()),
@@ -159,7 +170,8 @@ impl EmailProviders {
     }
 
     pub async fn delete(&self, actor: &Actor, id: u64) -> Result<(), ServiceError> {
-        let event = AuditEvent::new(actor, AuditEventType::EmailProviderDeleted, RESOURCE_TYPE, id.to_string(), Vec::new());
+        let event =
+            AuditEvent::new(actor, AuditEventType::EmailProviderDeleted, RESOURCE_TYPE, id.to_string(), Vec::new());
         self.store.delete_email_provider(&actor.account_id, id, &event).await.map_err(not_found)
     }
 }

@@ -91,7 +91,9 @@ impl Store {
                     .expression_attribute_values(":pk", s(account_key(account_id)))
                     .expression_attribute_values(":event", s("EVENT#"));
                 match &start_sk {
-                    Some(sk) => q.exclusive_start_key("pk", s(account_key(account_id))).exclusive_start_key("sk", s(sk)),
+                    Some(sk) => {
+                        q.exclusive_start_key("pk", s(account_key(account_id))).exclusive_start_key("sk", s(sk))
+                    }
                     None => q,
                 }
             }

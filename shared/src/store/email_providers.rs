@@ -141,7 +141,11 @@ impl Store {
         Reader(&attrs).n("email_provider_seq")
     }
 
-    pub async fn insert_email_provider(&self, record: &EmailProviderRecord, event: &AuditEvent) -> Result<(), StoreError> {
+    pub async fn insert_email_provider(
+        &self,
+        record: &EmailProviderRecord,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
         let put = Put::builder()
             .table_name(&self.tables().main)
             .set_item(Some(to_item(record)))
@@ -206,7 +210,9 @@ impl Store {
         }
         if let Some(region) = &changes.region {
             sets.push("#region = :region");
-            update = update.expression_attribute_names("#region", "region").expression_attribute_values(":region", s(region));
+            update = update
+                .expression_attribute_names("#region", "region")
+                .expression_attribute_values(":region", s(region));
         }
         if let Some(active) = changes.is_active {
             sets.push("is_active = :active");
@@ -219,7 +225,8 @@ impl Store {
                 .expression_attribute_values(":masked", s(masked.to_string()))
                 .expression_attribute_values(":secret", sealed_to_attr(sealed));
         }
-        let update = update.update_expression(format!("SET {}", sets.join(", "))).build().expect("table, key, expression set");
+        let update =
+            update.update_expression(format!("SET {}", sets.join(", "))).build().expect("table, key, expression set");
         self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await
     }
 

@@ -71,10 +71,8 @@ impl Store {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(ctx)) => match ctx.err() {
                 TransactWriteItemsError::TransactionCanceledException(canceled) => {
-                    let failed = canceled
-                        .cancellation_reasons()
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    let failed =
+                        canceled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     match failed {
                         Some(index) => Err(StoreError::ConditionFailed { index }),
                         // Cancelled for another reason, such as a conflicting

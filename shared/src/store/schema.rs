@@ -42,7 +42,11 @@ impl Store {
                 .update_time_to_live()
                 .table_name(&tables.main)
                 .time_to_live_specification(
-                    TimeToLiveSpecification::builder().enabled(true).attribute_name(TTL_ATTRIBUTE).build().expect("set"),
+                    TimeToLiveSpecification::builder()
+                        .enabled(true)
+                        .attribute_name(TTL_ATTRIBUTE)
+                        .build()
+                        .expect("set"),
                 )
                 .send()
                 .await
