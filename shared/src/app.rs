@@ -9,6 +9,8 @@ use crate::config::{ConfigError, Settings};
 use crate::crypto::Envelope;
 use crate::service::accounts::Accounts;
 use crate::service::email_providers::EmailProviders;
+use crate::service::keys::Keys;
+use crate::service::rate_limit::RateLimiter;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -17,15 +19,20 @@ pub struct AppState {
     pub store: Store,
     pub email_providers: EmailProviders,
     pub accounts: Accounts,
+    pub keys: Keys,
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {
     pub fn new(settings: Settings, sdk: &SdkConfig) -> AppState {
         let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), settings.tables.clone());
         let envelope = Envelope::new(aws_sdk_kms::Client::new(sdk), settings.kms_key_id.clone());
+        let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
             email_providers: EmailProviders::new(store.clone(), envelope),
-            accounts: Accounts::new(store.clone(), settings.key_prefix()),
+            accounts: Accounts::new(store.clone(), keys.clone()),
+            rate_limiter: RateLimiter::new(store.clone()),
+            keys,
             store,
             settings: Arc::new(settings),
         }

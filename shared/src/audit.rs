@@ -10,6 +10,9 @@ use crate::domain::ids::now_rfc3339;
 pub enum AuditEventType {
     AccountCreated,
     ApiKeyCreated,
+    ApiKeyUpdated,
+    ApiKeyRevoked,
+    ApiKeyRotated,
     EmailProviderCreated,
     EmailProviderUpdated,
     EmailProviderDeleted,
@@ -20,6 +23,9 @@ impl AuditEventType {
         match self {
             AuditEventType::AccountCreated => "ACCOUNT_CREATED",
             AuditEventType::ApiKeyCreated => "API_KEY_CREATED",
+            AuditEventType::ApiKeyUpdated => "API_KEY_UPDATED",
+            AuditEventType::ApiKeyRevoked => "API_KEY_REVOKED",
+            AuditEventType::ApiKeyRotated => "API_KEY_ROTATED",
             AuditEventType::EmailProviderCreated => "EMAIL_PROVIDER_CREATED",
             AuditEventType::EmailProviderUpdated => "EMAIL_PROVIDER_UPDATED",
             AuditEventType::EmailProviderDeleted => "EMAIL_PROVIDER_DELETED",
@@ -47,6 +53,12 @@ pub struct AuditEvent {
     pub resource_type: String,
     pub resource_id: String,
     pub changed_fields: Vec<String>,
+    /// For key events: the display prefix of the key (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+    /// For rotations: the id of the key that replaced this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_resource_id: Option<String>,
     pub actor_key_id: String,
     pub request_id: String,
     pub created_at: String,
@@ -67,9 +79,21 @@ impl AuditEvent {
             resource_type: resource_type.to_string(),
             resource_id: resource_id.into(),
             changed_fields,
+            key_prefix: None,
+            related_resource_id: None,
             actor_key_id: actor.key_id.clone(),
             request_id: actor.request_id.clone(),
             created_at: now_rfc3339(),
         }
+    }
+
+    pub fn with_key_prefix(mut self, prefix: &str) -> Self {
+        self.key_prefix = Some(prefix.to_string());
+        self
+    }
+
+    pub fn with_related_resource(mut self, resource_id: &str) -> Self {
+        self.related_resource_id = Some(resource_id.to_string());
+        self
     }
 }

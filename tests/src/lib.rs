@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::AttributeValue;
-use mailkeys::config::Settings;
+use mailkeys::config::{ConnectionInfo, Settings};
 use mailkeys::domain::permission::{Permission, PermissionSet};
 use mailkeys::http::api_router;
 use mailkeys::store::{Item, Store, Tables};
@@ -116,7 +116,7 @@ impl TestApp {
         let kms = aws_sdk_kms::Client::new(&sdk);
         let kms_key_id =
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
-        let state = AppState::new(Settings { tables, kms_key_id, stage: "test".into() }, &sdk);
+        let state = AppState::new(Settings { tables, kms_key_id, stage: "test".into(), connection_info: ConnectionInfo::defaults_for("example.com") }, &sdk);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = api_router(state.clone());

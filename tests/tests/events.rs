@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use mailkeys::config::Settings;
+use mailkeys::config::{ConnectionInfo, Settings};
 use mailkeys::http::Function;
 use mailkeys::store::Tables;
 use mailkeys::AppState;
@@ -22,9 +22,10 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
         tables: Tables { main: "unused".into(), audit: "unused".into() },
         kms_key_id: "unused".into(),
         stage: "test".into(),
+        connection_info: ConnectionInfo::defaults_for("example.com"),
     };
     let state = AppState::new(settings, &sdk);
-    for function in Function::ALL {
+    for &function in Function::ALL {
         let text = std::fs::read_to_string(event_path(function))
             .unwrap_or_else(|_| panic!("no event for {}", function.name()));
         let event: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -13,8 +13,13 @@ pub fn new_key_id() -> String {
     format!("key_{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
-/// Now, to the second, as `2025-12-03T10:30:00Z`.
+/// A time to the second, as `2025-12-03T10:30:00Z`. Every stored time has
+/// this shape, so stored times compare correctly as text.
+pub fn format_rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).expect("0 is a valid nanosecond");
+    at.format(&Rfc3339).expect("a UTC time always formats")
+}
+
 pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 is a valid nanosecond");
-    now.format(&Rfc3339).expect("a UTC time always formats")
+    format_rfc3339(OffsetDateTime::now_utc())
 }

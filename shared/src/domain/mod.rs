@@ -4,6 +4,7 @@
 pub mod email_provider;
 pub mod host;
 pub mod ids;
+pub mod key;
 pub mod masking;
 pub mod permission;
 

@@ -16,11 +16,17 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Sent as `Retry-After` (429 only).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after: None }
+    }
+
+    pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
+        ApiError { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", message) }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -68,7 +74,11 @@ struct ErrorDetail<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { success: false, error: ErrorDetail { code: self.code, message: &self.message } };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -83,6 +93,7 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::Invalid(invalid) => invalid.into(),
             ServiceError::NotFound(message) => ApiError::not_found(message),
+            ServiceError::Forbidden(message) => ApiError::forbidden(message),
             ServiceError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", message),
             ServiceError::Store(_) | ServiceError::Crypto(_) => {
                 // Neither error type carries secret material.

@@ -13,8 +13,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::audit::Actor;
-use crate::auth::{recognise, Caller};
-use crate::domain::ids::now_rfc3339;
+use crate::auth::Caller;
 use crate::domain::permission::Permission;
 
 /// What a route requires of its caller, and what a caller without it is told.
@@ -39,6 +38,32 @@ pub struct Admin;
 impl Requirement for Admin {
     const PERMISSION: Permission = Permission::Admin;
 }
+
+/// Email API keys are managed with `admin`.
+pub struct ManageApiKeys;
+impl Requirement for ManageApiKeys {
+    const PERMISSION: Permission = Permission::Admin;
+    fn forbidden_message() -> String {
+        MANAGE_KEYS_FORBIDDEN.to_string()
+    }
+}
+
+/// SMTP credentials are managed with `app` (which `admin` includes).
+pub struct ManageSmtpCredentials;
+impl Requirement for ManageSmtpCredentials {
+    const PERMISSION: Permission = Permission::App;
+    fn forbidden_message() -> String {
+        MANAGE_KEYS_FORBIDDEN.to_string()
+    }
+}
+
+/// Service-to-service routes, such as the mail servers' key check.
+pub struct InternalOnly;
+impl Requirement for InternalOnly {
+    const PERMISSION: Permission = Permission::Internal;
+}
+
+pub const MANAGE_KEYS_FORBIDDEN: &str = "Insufficient permissions to manage API keys";
 
 /// A caller holding `R`'s permission: 401 without a valid key, 403 without
 /// the permission.
@@ -77,17 +102,26 @@ pub fn request_id(parts: &Parts) -> String {
     .unwrap_or_else(|| ulid::Ulid::new().to_string())
 }
 
+/// The client address API Gateway saw (inside Lambda only).
+pub struct SourceIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SourceIp(match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            _ => None,
+        }))
+    }
+}
+
 impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-        let (_, hash) = recognise(token).ok_or_else(ApiError::unauthorized)?;
-        let caller = state.store.caller_for_key(&hash, &now_rfc3339()).await.map_err(|err| {
-            tracing::error!(error = %err, "key lookup failed");
-            ApiError::internal()
-        })?;
-        let caller = caller.ok_or_else(ApiError::unauthorized)?;
+        let caller = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
         if !caller.holds(R::PERMISSION) {
             return Err(ApiError::forbidden(R::forbidden_message()));
         }

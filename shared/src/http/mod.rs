@@ -1,10 +1,14 @@
 //! HTTP: thin handlers, extractors, and the error mapping.
 
+pub mod api_keys;
 pub mod audit_events;
 pub mod email_providers;
 pub mod error;
 pub mod extract;
+pub mod rate_limit;
 pub mod routes;
+pub mod smtp_credentials;
+pub mod verify_key;
 
 pub use error::ApiError;
 pub use routes::{api_router, Function};

@@ -4,80 +4,68 @@
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, MethodRouter};
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 
 use super::error::ApiError;
-use super::{audit_events, email_providers};
+use super::rate_limit::rate_limit_headers;
+use super::{api_keys, audit_events, email_providers, smtp_credentials, verify_key};
 use crate::app::AppState;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Function {
-    EmailProvidersCreate,
-    EmailProvidersList,
-    EmailProvidersGet,
-    EmailProvidersUpdate,
-    EmailProvidersDelete,
-    AuditEventsList,
+macro_rules! functions {
+    ($($variant:ident => $name:literal, $method:ident, $path:literal, $router:ident($handler:path);)*) => {
+        /// One Lambda function per route.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Function { $($variant,)* }
+
+        impl Function {
+            pub const ALL: &'static [Function] = &[$(Function::$variant,)*];
+
+            /// The binary's name, as in `functions/src/bin/` and the SAM template.
+            pub fn name(self) -> &'static str {
+                match self { $(Function::$variant => $name,)* }
+            }
+
+            pub fn method(self) -> Method {
+                match self { $(Function::$variant => Method::$method,)* }
+            }
+
+            /// The path in axum's syntax, which is also API Gateway's.
+            pub fn path(self) -> &'static str {
+                match self { $(Function::$variant => $path,)* }
+            }
+
+            fn handler(self) -> MethodRouter<AppState> {
+                match self { $(Function::$variant => $router($handler),)* }
+            }
+        }
+    };
+}
+
+functions! {
+    EmailProvidersCreate => "email-providers-create", POST, "/api/email-providers", post(email_providers::create);
+    EmailProvidersList => "email-providers-list", GET, "/api/email-providers", get(email_providers::list);
+    EmailProvidersGet => "email-providers-get", GET, "/api/email-providers/{id}", get(email_providers::get);
+    EmailProvidersUpdate => "email-providers-update", PATCH, "/api/email-providers/{id}", patch(email_providers::update);
+    EmailProvidersDelete => "email-providers-delete", DELETE, "/api/email-providers/{id}", delete(email_providers::delete);
+    AuditEventsList => "audit-events-list", GET, "/api/audit-events", get(audit_events::list);
+    ApiKeysList => "api-keys-list", GET, "/api/email/api-keys", get(api_keys::list);
+    ApiKeysCreate => "api-keys-create", POST, "/api/email/api-keys", post(api_keys::create);
+    ApiKeysRevoke => "api-keys-revoke", DELETE, "/api/email/api-keys/{id}", delete(api_keys::revoke);
+    ApiKeysUpdate => "api-keys-update", PATCH, "/api/email/api-keys/{id}", patch(api_keys::update);
+    SmtpCredentialsGet => "smtp-credentials-get", GET, "/api/smtp-credentials", get(smtp_credentials::get);
+    SmtpCredentialsCreate => "smtp-credentials-create", POST, "/api/smtp-credentials", post(smtp_credentials::create);
+    SmtpCredentialsRevoke => "smtp-credentials-revoke", DELETE, "/api/smtp-credentials/{keyId}", delete(smtp_credentials::revoke);
+    SmtpCredentialsRotate => "smtp-credentials-rotate", POST, "/api/smtp-credentials/{keyId}/rotate", post(smtp_credentials::rotate);
+    SmtpCredentialsMobile => "smtp-credentials-mobile", POST, "/api/smtp-credentials/mobile", post(smtp_credentials::create_mobile);
+    VerifyKey => "verify-key", POST, "/api/internal/verify-key", post(verify_key::verify);
 }
 
 impl Function {
-    pub const ALL: [Function; 6] = [
-        Function::EmailProvidersCreate,
-        Function::EmailProvidersList,
-        Function::EmailProvidersGet,
-        Function::EmailProvidersUpdate,
-        Function::EmailProvidersDelete,
-        Function::AuditEventsList,
-    ];
-
-    /// The binary's name, as in `functions/src/bin/` and the SAM template.
-    pub fn name(self) -> &'static str {
-        match self {
-            Function::EmailProvidersCreate => "email-providers-create",
-            Function::EmailProvidersList => "email-providers-list",
-            Function::EmailProvidersGet => "email-providers-get",
-            Function::EmailProvidersUpdate => "email-providers-update",
-            Function::EmailProvidersDelete => "email-providers-delete",
-            Function::AuditEventsList => "audit-events-list",
-        }
-    }
-
-    pub fn method(self) -> Method {
-        match self {
-            Function::EmailProvidersCreate => Method::POST,
-            Function::EmailProvidersList | Function::EmailProvidersGet | Function::AuditEventsList => Method::GET,
-            Function::EmailProvidersUpdate => Method::PATCH,
-            Function::EmailProvidersDelete => Method::DELETE,
-        }
-    }
-
-    /// The path in axum's syntax, which is also API Gateway's.
-    pub fn path(self) -> &'static str {
-        match self {
-            Function::EmailProvidersCreate | Function::EmailProvidersList => "/api/email-providers",
-            Function::EmailProvidersGet | Function::EmailProvidersUpdate | Function::EmailProvidersDelete => {
-                "/api/email-providers/{id}"
-            }
-            Function::AuditEventsList => "/api/audit-events",
-        }
-    }
-
-    fn handler(self) -> MethodRouter<AppState> {
-        match self {
-            Function::EmailProvidersCreate => post(email_providers::create),
-            Function::EmailProvidersList => get(email_providers::list),
-            Function::EmailProvidersGet => get(email_providers::get),
-            Function::EmailProvidersUpdate => patch(email_providers::update),
-            Function::EmailProvidersDelete => delete(email_providers::delete),
-            Function::AuditEventsList => get(audit_events::list),
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Function> {
-        Function::ALL.into_iter().find(|f| f.name() == name)
+        Function::ALL.iter().copied().find(|f| f.name() == name)
     }
 
     /// The one-route app a Lambda binary runs.
@@ -89,18 +77,19 @@ impl Function {
 /// Every route on one router, plus `GET /health`: the local server.
 pub fn api_router(state: AppState) -> Router {
     let routes = Function::ALL
-        .into_iter()
+        .iter()
         .fold(Router::new(), |router, f| router.route(f.path(), f.handler()))
         .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }));
     finish(routes, state)
 }
 
-/// What every app shares: the body limit and JSON answers for unknown paths
-/// and methods.
+/// What every app shares: the body limit, rate-limit headers, and JSON
+/// answers for unknown paths and methods.
 fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::not_found("No route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(middleware::from_fn(rate_limit_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -1,14 +1,15 @@
-//! Accounts and the keys that `mailkeys-admin` mints: how the first key of an
-//! account comes to exist, in the cloud as locally.
+//! Accounts, and the keys that `mailkeys-admin` mints: how the first key of
+//! an account comes to exist, in the cloud as locally.
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
-use crate::auth::{IssuedKey, KeyPrefix};
-use crate::domain::ids::{new_account_id, new_key_id, now_rfc3339};
+use crate::domain::ids::{new_account_id, now_rfc3339};
+use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::Invalid;
-use crate::store::keys::{AccountRecord, KeyRecord};
+use crate::store::keys::AccountRecord;
 use crate::store::{Store, StoreError};
 
+use super::keys::{CreatedKey, Keys};
 use super::ServiceError;
 
 /// The actor recorded for changes made with the admin command.
@@ -17,14 +18,7 @@ pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
 #[derive(Clone, Debug)]
 pub struct Accounts {
     store: Store,
-    key_prefix: KeyPrefix,
-}
-
-/// A key as just created: the plaintext is in `key` and nowhere else.
-#[derive(Debug)]
-pub struct CreatedKey {
-    pub record: KeyRecord,
-    pub key: IssuedKey,
+    keys: Keys,
 }
 
 fn tool_actor(account_id: &str) -> Actor {
@@ -35,61 +29,32 @@ fn tool_actor(account_id: &str) -> Actor {
     }
 }
 
-fn check_name(name: &str, what: &str) -> Result<String, Invalid> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > 255 {
-        return Err(Invalid(format!("{what} name must be 1 to 255 characters")));
-    }
-    Ok(trimmed.to_string())
-}
-
 impl Accounts {
-    pub fn new(store: Store, key_prefix: KeyPrefix) -> Self {
-        Accounts { store, key_prefix }
+    pub fn new(store: Store, keys: Keys) -> Self {
+        Accounts { store, keys }
     }
 
-    fn new_key(&self, account_id: &str, name: String, permissions: PermissionSet) -> CreatedKey {
-        let key = IssuedKey::generate(self.key_prefix);
-        let record = KeyRecord {
-            key_id: new_key_id(),
-            account_id: account_id.to_string(),
-            name,
-            prefix: self.key_prefix.display(),
-            permissions,
-            created_at: now_rfc3339(),
-            expires_at: None,
-        };
-        CreatedKey { record, key }
-    }
-
-    fn key_event(actor: &Actor, created: &CreatedKey) -> AuditEvent {
-        let fields = ["name", "permissions"].map(String::from).to_vec();
-        AuditEvent::new(actor, AuditEventType::ApiKeyCreated, "api_key", &created.record.key_id, fields)
-    }
-
-    /// A new account and its first key, which holds `admin`.
+    /// A new account and its first email API key, which holds `admin`.
     pub async fn create_account(&self, name: &str) -> Result<(AccountRecord, CreatedKey), ServiceError> {
-        let account = AccountRecord {
-            account_id: new_account_id(),
-            name: check_name(name, "Account")?,
-            created_at: now_rfc3339(),
+        let name = key_name(name).map_err(|_| Invalid::new("Account name must be 1 to 255 characters"))?;
+        let account = AccountRecord { account_id: new_account_id(), name, created_at: now_rfc3339() };
+        let admin = NewKey {
+            name: "Admin key".to_string(),
+            permissions: [Permission::Admin].into_iter().collect(),
+            expires_in_days: None,
+            device: None,
         };
-        let admin: PermissionSet = [Permission::Admin].into_iter().collect();
-        let created = self.new_key(&account.account_id, "Admin key".to_string(), admin);
+        let created = self.keys.build(&account.account_id, KeyFace::Email, admin);
         let actor = tool_actor(&account.account_id);
-        let account_event = AuditEvent::new(
-            &actor,
-            AuditEventType::AccountCreated,
-            "account",
-            &account.account_id,
-            vec!["name".to_string()],
-        );
-        let key_event = Self::key_event(&actor, &created);
-        self.store.insert_account(&account, &created.record, &created.key.hash, [&account_event, &key_event]).await?;
+        let account_event =
+            AuditEvent::new(&actor, AuditEventType::AccountCreated, "account", &account.account_id, vec!["name".into()]);
+        let key_event = Keys::created_event(&actor, &created);
+        self.store.insert_account(&account, &created.record, [&account_event, &key_event]).await?;
         Ok((account, created))
     }
 
-    /// A new key in an existing account.
+    /// A new key in an existing account, with any permissions: this is the
+    /// operator's tool, outside the API's escalation rule.
     pub async fn create_key(
         &self,
         account_id: &str,
@@ -99,10 +64,16 @@ impl Accounts {
         if permissions.is_empty() {
             return Err(Invalid::new("A key needs at least one permission").into());
         }
-        let name = check_name(name.unwrap_or("API key"), "Key")?;
-        let created = self.new_key(account_id, name, permissions);
-        let event = Self::key_event(&tool_actor(account_id), &created);
-        match self.store.insert_key(&created.record, &created.key.hash, &event).await {
+        let name = key_name(name.unwrap_or("API key"))?;
+        // Protocol scopes make a mail-protocol key; anything else an email API key.
+        let face = if permissions.iter().all(|p| KeyFace::Smtp.vocabulary().contains(&p)) {
+            KeyFace::Smtp
+        } else {
+            KeyFace::Email
+        };
+        let created = self.keys.build(account_id, face, NewKey { name, permissions, expires_in_days: None, device: None });
+        let event = Keys::created_event(&tool_actor(account_id), &created);
+        match self.store.insert_key(&created.record, &event).await {
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("Account not found")),
             other => other.map(|()| created).map_err(Into::into),
         }

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod email_providers;
+pub mod keys;
+pub mod rate_limit;
 
 use crate::crypto::CryptoError;
 use crate::domain::Invalid;
@@ -16,6 +18,9 @@ pub enum ServiceError {
     /// the documented one for its kind.
     #[error("{0}")]
     NotFound(&'static str),
+    /// The caller may not do this; the message says why.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// A concurrent change kept winning; the caller may retry.
     #[error("{0}")]
     Conflict(&'static str),

@@ -33,7 +33,7 @@ pub struct AuditPage {
 impl Store {
     /// The transaction item that writes `event` beside the change it records.
     pub(crate) fn audit_put(&self, event: &AuditEvent) -> TransactWriteItem {
-        let item: Item = [
+        let mut item: Item = [
             ("pk", s(account_key(&event.account_id))),
             ("sk", s(event_key(&event.event_id))),
             ("resource_pk", s(resource_key(&event.account_id, &event.resource_id))),
@@ -50,6 +50,12 @@ impl Store {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        if let Some(prefix) = &event.key_prefix {
+            item.insert("key_prefix".into(), s(prefix));
+        }
+        if let Some(related) = &event.related_resource_id {
+            item.insert("related_resource_id".into(), s(related));
+        }
         let put = Put::builder()
             .table_name(&self.tables().audit)
             .set_item(Some(item))
@@ -122,6 +128,8 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         resource_type: r.s("resource_type")?,
         resource_id: r.s("resource_id")?,
         changed_fields: r.string_list("changed_fields")?,
+        key_prefix: r.opt_s("key_prefix")?,
+        related_resource_id: r.opt_s("related_resource_id")?,
         actor_key_id: r.s("actor_key_id")?,
         request_id: r.s("request_id")?,
         created_at: r.s("created_at")?,

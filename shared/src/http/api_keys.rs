@@ -1,0 +1,139 @@
+//! `/api/email/api-keys[/{id}]`: the email API keys, in the
+//! `{success, data, message}` envelope.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::extract::{JsonBody, ManageApiKeys};
+use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use crate::app::AppState;
+use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
+use crate::store::keys::KeyRecord;
+
+#[derive(Debug, Serialize)]
+pub struct Envelope<T> {
+    pub success: bool,
+    pub data: T,
+    pub message: &'static str,
+}
+
+fn ok<T>(data: T, message: &'static str) -> Json<Envelope<T>> {
+    Json(Envelope { success: true, data, message })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub permissions: Vec<&'static str>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl From<KeyRecord> for ApiKeyView {
+    fn from(k: KeyRecord) -> Self {
+        ApiKeyView {
+            id: k.key_id,
+            name: k.name,
+            prefix: k.prefix,
+            permissions: k.permissions.names(),
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            expires_at: k.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiKeyList {
+    pub keys: Vec<ApiKeyView>,
+}
+
+/// The one answer that holds the key itself.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiKey {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+    pub prefix: String,
+    pub permissions: Vec<&'static str>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedApiKey {
+    pub id: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedApiKey {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<&'static str>,
+    pub updated_at: String,
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    limited: Limited<ManageApiKeys, ManageLimit>,
+) -> Result<Json<Envelope<ApiKeyList>>, ApiError> {
+    let keys = app.keys.list(limited.auth.account_id(), KeyFace::Email).await?;
+    Ok(ok(ApiKeyList { keys: keys.into_iter().map(Into::into).collect() }, "API keys retrieved successfully"))
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    limited: Limited<ManageApiKeys, CreateLimit>,
+    JsonBody(request): JsonBody<CreateApiKeyRequest>,
+) -> Result<(StatusCode, Json<Envelope<CreatedApiKey>>), ApiError> {
+    let auth = &limited.auth;
+    let created = app.keys.create(&auth.actor(), &auth.caller.permissions, KeyFace::Email, request.validate()?).await?;
+    let record = created.record;
+    let data = CreatedApiKey {
+        id: record.key_id,
+        name: record.name,
+        key: created.key.plaintext.to_string(),
+        prefix: record.prefix,
+        permissions: record.permissions.names(),
+        created_at: record.created_at,
+        expires_at: record.expires_at,
+    };
+    Ok((StatusCode::CREATED, ok(data, "API key created successfully")))
+}
+
+pub async fn revoke(
+    State(app): State<AppState>,
+    limited: Limited<ManageApiKeys, ManageLimit>,
+    Path(id): Path<String>,
+) -> Result<Json<Envelope<RevokedApiKey>>, ApiError> {
+    let revoked = app.keys.revoke(&limited.auth.actor(), KeyFace::Email, &id).await?;
+    Ok(ok(RevokedApiKey { id: revoked.key_id, revoked_at: revoked.revoked_at }, "API key revoked successfully"))
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    limited: Limited<ManageApiKeys, ManageLimit>,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UpdateApiKeyRequest>,
+) -> Result<Json<Envelope<UpdatedApiKey>>, ApiError> {
+    let auth = &limited.auth;
+    let updated = app.keys.update(&auth.actor(), &auth.caller.permissions, &id, request.validate()?).await?;
+    let data = UpdatedApiKey {
+        id: updated.key_id,
+        name: updated.name,
+        permissions: updated.permissions.names(),
+        updated_at: updated.updated_at,
+    };
+    Ok(ok(data, "API key updated successfully"))
+}

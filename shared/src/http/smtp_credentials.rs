@@ -1,0 +1,128 @@
+//! `/api/smtp-credentials[...]`: keys for the mail protocols, and where the
+//! mail servers are.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::extract::{JsonBody, ManageSmtpCredentials};
+use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use crate::app::AppState;
+use crate::config::ConnectionInfo;
+use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
+use crate::service::keys::CreatedKey;
+use crate::store::keys::KeyRecord;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmtpKeyView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub is_active: bool,
+    pub scopes: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+}
+
+impl From<KeyRecord> for SmtpKeyView {
+    fn from(k: KeyRecord) -> Self {
+        let (platform, device_id) = match k.device {
+            Some(d) => (Some(d.platform), Some(d.device_id)),
+            None => (None, None),
+        };
+        SmtpKeyView {
+            is_active: k.revoked_at.is_none(),
+            id: k.key_id,
+            name: k.name,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            scopes: k.permissions.names(),
+            platform,
+            device_id,
+        }
+    }
+}
+
+/// A key as created or rotated: the only answer that holds `apiKey`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedSmtpKey {
+    #[serde(flatten)]
+    pub view: SmtpKeyView,
+    pub api_key: String,
+}
+
+impl From<CreatedKey> for CreatedSmtpKey {
+    fn from(created: CreatedKey) -> Self {
+        CreatedSmtpKey { api_key: created.key.plaintext.to_string(), view: created.record.into() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfoAndKeys {
+    pub connection_info: ConnectionInfo,
+    pub keys: Vec<SmtpKeyView>,
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    limited: Limited<ManageSmtpCredentials, ManageLimit>,
+) -> Result<Json<ConnectionInfoAndKeys>, ApiError> {
+    let keys = app.keys.list(limited.auth.account_id(), KeyFace::Smtp).await?;
+    Ok(Json(ConnectionInfoAndKeys {
+        connection_info: app.settings.connection_info.clone(),
+        keys: keys.into_iter().map(Into::into).collect(),
+    }))
+}
+
+async fn create_key(
+    app: &AppState,
+    limited: &Limited<ManageSmtpCredentials, CreateLimit>,
+    new: NewKey,
+) -> Result<(StatusCode, Json<CreatedSmtpKey>), ApiError> {
+    let auth = &limited.auth;
+    let created = app.keys.create(&auth.actor(), &auth.caller.permissions, KeyFace::Smtp, new).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    limited: Limited<ManageSmtpCredentials, CreateLimit>,
+    JsonBody(request): JsonBody<CreateSmtpCredentialRequest>,
+) -> Result<(StatusCode, Json<CreatedSmtpKey>), ApiError> {
+    create_key(&app, &limited, request.validate()?).await
+}
+
+pub async fn create_mobile(
+    State(app): State<AppState>,
+    limited: Limited<ManageSmtpCredentials, CreateLimit>,
+    JsonBody(request): JsonBody<CreateMobileKeyRequest>,
+) -> Result<(StatusCode, Json<CreatedSmtpKey>), ApiError> {
+    create_key(&app, &limited, request.validate()?).await
+}
+
+pub async fn revoke(
+    State(app): State<AppState>,
+    limited: Limited<ManageSmtpCredentials, ManageLimit>,
+    Path(key_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.keys.revoke(&limited.auth.actor(), KeyFace::Smtp, &key_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn rotate(
+    State(app): State<AppState>,
+    limited: Limited<ManageSmtpCredentials, ManageLimit>,
+    Path(key_id): Path<String>,
+) -> Result<Json<CreatedSmtpKey>, ApiError> {
+    let auth = &limited.auth;
+    let created = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Smtp, &key_id).await?;
+    Ok(Json(created.into()))
+}

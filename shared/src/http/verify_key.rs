@@ -1,0 +1,60 @@
+//! `POST /api/internal/verify-key`: the mail servers ask whether a key may
+//! use a protocol.
+
+use std::net::IpAddr;
+
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::extract::{Authorized, InternalOnly, JsonBody, SourceIp};
+use crate::app::AppState;
+use crate::domain::key::VerifyKeyRequest;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyKeyResponse {
+    pub valid: bool,
+    pub account_id: Option<String>,
+    pub key_id: Option<String>,
+    pub scopes: Vec<&'static str>,
+}
+
+/// The client a check is for: `sourceIp` from the mail server when given,
+/// else the address API Gateway saw.
+fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError> {
+    match &request.source_ip {
+        Some(ip) => ip
+            .parse::<IpAddr>()
+            .map(|ip| ip.to_string())
+            .map_err(|_| ApiError::bad_request("sourceIp must be an IP address")),
+        None => Ok(seen.0.unwrap_or_else(|| "unknown".to_string())),
+    }
+}
+
+pub async fn verify(
+    State(app): State<AppState>,
+    _auth: Authorized<InternalOnly>,
+    seen: SourceIp,
+    JsonBody(request): JsonBody<VerifyKeyRequest>,
+) -> Result<Json<VerifyKeyResponse>, ApiError> {
+    let source = source(&request, seen)?;
+    let internal = |err: crate::store::StoreError| ApiError::from(crate::service::ServiceError::from(err));
+    if let Some(seconds) = app.rate_limiter.verify_blocked(&source).await.map_err(internal)? {
+        let message = format!("Too many failed key checks from this source; retry in {seconds} seconds");
+        return Err(ApiError::rate_limited(message, seconds));
+    }
+    match app.keys.verify(&request.api_key, request.protocol).await? {
+        Some(caller) => Ok(Json(VerifyKeyResponse {
+            valid: true,
+            account_id: Some(caller.account_id),
+            key_id: Some(caller.key_id),
+            scopes: caller.permissions.names(),
+        })),
+        None => {
+            app.rate_limiter.record_verify_failure(&source).await.map_err(internal)?;
+            Ok(Json(VerifyKeyResponse { valid: false, account_id: None, key_id: None, scopes: Vec::new() }))
+        }
+    }
+}

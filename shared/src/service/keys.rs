@@ -1,0 +1,216 @@
+//! The key store's operations, for both faces and for request checks.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::auth::{recognise, Caller, IssuedKey, KeyPrefix};
+use crate::domain::ids::{format_rfc3339, new_key_id, now_rfc3339};
+use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
+use crate::domain::permission::PermissionSet;
+use crate::store::keys::KeyRecord;
+use crate::store::{Store, StoreError};
+
+use super::ServiceError;
+
+pub const RESOURCE_TYPE: &str = "api_key";
+pub const NOT_FOUND: &str = "API key not found";
+const ESCALATION: &str = "A key cannot be given permissions that the calling key does not hold";
+const CONFLICT: &str = "The key was changed by another request at the same time";
+
+/// `lastUsedAt` is written at most this often per key.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// A key as just created: the plaintext is in `key` and nowhere else.
+#[derive(Debug)]
+pub struct CreatedKey {
+    pub record: KeyRecord,
+    pub key: IssuedKey,
+}
+
+#[derive(Clone, Debug)]
+pub struct Keys {
+    store: Store,
+    email_prefix: KeyPrefix,
+}
+
+fn conflict_or(err: StoreError) -> ServiceError {
+    match err {
+        StoreError::ConditionFailed { .. } => ServiceError::Conflict(CONFLICT),
+        StoreError::NotFound => ServiceError::NotFound(NOT_FOUND),
+        other => other.into(),
+    }
+}
+
+fn key_event(actor: &Actor, event_type: AuditEventType, key: &KeyRecord, fields: Vec<String>) -> AuditEvent {
+    AuditEvent::new(actor, event_type, RESOURCE_TYPE, &key.key_id, fields).with_key_prefix(&key.prefix)
+}
+
+impl Keys {
+    pub fn new(store: Store, email_prefix: KeyPrefix) -> Self {
+        Keys { store, email_prefix }
+    }
+
+    fn prefix_for(&self, face: KeyFace) -> KeyPrefix {
+        match face {
+            KeyFace::Email => self.email_prefix,
+            KeyFace::Smtp => KeyPrefix::Smtp,
+        }
+    }
+
+    /// A new key and its record, not yet stored.
+    pub fn build(&self, account_id: &str, face: KeyFace, new: NewKey) -> CreatedKey {
+        let prefix = self.prefix_for(face);
+        let key = IssuedKey::generate(prefix);
+        let now = OffsetDateTime::now_utc();
+        let created_at = format_rfc3339(now);
+        let expires_at = new.expires_in_days.map(|days| format_rfc3339(now + Duration::days(days as i64)));
+        let record = KeyRecord {
+            key_id: new_key_id(),
+            account_id: account_id.to_string(),
+            face,
+            key_hash: key.hash.as_str().to_string(),
+            name: new.name,
+            prefix: prefix.display(),
+            permissions: new.permissions,
+            device: new.device,
+            updated_at: created_at.clone(),
+            created_at,
+            expires_at,
+            last_used_at: None,
+            revoked_at: None,
+            version: 1,
+        };
+        CreatedKey { record, key }
+    }
+
+    pub fn created_event(actor: &Actor, created: &CreatedKey) -> AuditEvent {
+        let mut fields = vec!["name".to_string(), "permissions".to_string()];
+        if created.record.expires_at.is_some() {
+            fields.push("expires_at".to_string());
+        }
+        key_event(actor, AuditEventType::ApiKeyCreated, &created.record, fields)
+    }
+
+    /// The caller a presented key stands for: `None` for a key that is not
+    /// ours (refused without a DynamoDB call), unknown, revoked or expired.
+    /// Records the use at most once a minute.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Caller>, ServiceError> {
+        let Some((_, hash)) = recognise(presented) else { return Ok(None) };
+        let Some(found) = self.store.auth_record(&hash).await? else { return Ok(None) };
+        let now = OffsetDateTime::now_utc();
+        let now_text = format_rfc3339(now);
+        let expired = matches!(&found.expires_at, Some(at) if at.as_str() <= now_text.as_str());
+        if found.revoked_at.is_some() || expired {
+            return Ok(None);
+        }
+        let cutoff = format_rfc3339(now - TOUCH_INTERVAL);
+        if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
+            // Bookkeeping only: a failure here must not fail the request.
+            if let Err(err) = self.store.touch_key(&hash, &found.caller, &now_text, &cutoff).await {
+                tracing::warn!(error = %err, key_id = %found.caller.key_id, "could not record key use");
+            }
+        }
+        Ok(Some(found.caller))
+    }
+
+    /// Creates a key of `face` for the actor's account. The caller can never
+    /// grant what it does not hold.
+    pub async fn create(&self, actor: &Actor, granter: &PermissionSet, face: KeyFace, new: NewKey) -> Result<CreatedKey, ServiceError> {
+        if !granter.covers(&new.permissions) {
+            return Err(ServiceError::Forbidden(ESCALATION));
+        }
+        let created = self.build(&actor.account_id, face, new);
+        let event = Self::created_event(actor, &created);
+        self.store.insert_key(&created.record, &event).await?;
+        Ok(created)
+    }
+
+    /// Active keys of one face, oldest first.
+    pub async fn list(&self, account_id: &str, face: KeyFace) -> Result<Vec<KeyRecord>, ServiceError> {
+        let now = now_rfc3339();
+        let mut keys: Vec<KeyRecord> = self
+            .store
+            .list_keys(account_id)
+            .await?
+            .into_iter()
+            .filter(|k| k.face == face && k.is_active(&now))
+            .collect();
+        keys.sort_by(|a, b| (&a.created_at, &a.key_id).cmp(&(&b.created_at, &b.key_id)));
+        Ok(keys)
+    }
+
+    /// An active key of one face in the caller's account; anything else is
+    /// "not found".
+    async fn get_active(&self, account_id: &str, face: KeyFace, key_id: &str) -> Result<KeyRecord, ServiceError> {
+        match self.store.get_key(account_id, key_id).await {
+            Ok(key) if key.face == face && key.is_active(&now_rfc3339()) => Ok(key),
+            Ok(_) | Err(StoreError::NotFound) => Err(ServiceError::NotFound(NOT_FOUND)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Renames a key or changes its permissions (email API keys).
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        granter: &PermissionSet,
+        key_id: &str,
+        patch: KeyPatch,
+    ) -> Result<KeyRecord, ServiceError> {
+        let current = self.get_active(&actor.account_id, KeyFace::Email, key_id).await?;
+        if let Some(permissions) = &patch.permissions {
+            if !granter.covers(permissions) {
+                return Err(ServiceError::Forbidden(ESCALATION));
+            }
+        }
+        let mut updated = current.clone();
+        let mut fields = Vec::new();
+        if let Some(name) = patch.name.filter(|n| *n != current.name) {
+            updated.name = name;
+            fields.push("name".to_string());
+        }
+        if let Some(permissions) = patch.permissions.filter(|p| *p != current.permissions) {
+            updated.permissions = permissions;
+            fields.push("permissions".to_string());
+        }
+        if fields.is_empty() {
+            return Ok(current);
+        }
+        updated.updated_at = now_rfc3339();
+        updated.version += 1;
+        let event = key_event(actor, AuditEventType::ApiKeyUpdated, &current, fields);
+        self.store.update_key(&current, &updated, &event).await.map_err(conflict_or)?;
+        Ok(updated)
+    }
+
+    pub async fn revoke(&self, actor: &Actor, face: KeyFace, key_id: &str) -> Result<KeyRecord, ServiceError> {
+        let mut key = self.get_active(&actor.account_id, face, key_id).await?;
+        let now = now_rfc3339();
+        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
+        self.store.revoke_key(&key, &now, &event).await.map_err(conflict_or)?;
+        key.revoked_at = Some(now);
+        Ok(key)
+    }
+
+    /// A new key with the same name, scopes and device; the old one revoked
+    /// in the same transaction.
+    pub async fn rotate(&self, actor: &Actor, granter: &PermissionSet, face: KeyFace, key_id: &str) -> Result<CreatedKey, ServiceError> {
+        let old = self.get_active(&actor.account_id, face, key_id).await?;
+        if !granter.covers(&old.permissions) {
+            return Err(ServiceError::Forbidden(ESCALATION));
+        }
+        let expires_in_days = None;
+        let new = NewKey { name: old.name.clone(), permissions: old.permissions.clone(), expires_in_days, device: old.device.clone() };
+        let created = self.build(&actor.account_id, face, new);
+        let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, vec!["key".to_string()])
+            .with_related_resource(&created.record.key_id);
+        self.store.rotate_key(&old, &created.record, &created.record.created_at, &event).await.map_err(conflict_or)?;
+        Ok(created)
+    }
+
+    /// The key check of the mail servers: the caller of an active key that
+    /// holds `protocol`'s scope, or `None`.
+    pub async fn verify(&self, presented: &str, protocol: MailProtocol) -> Result<Option<Caller>, ServiceError> {
+        Ok(self.authenticate(presented).await?.filter(|caller| caller.holds(protocol.permission())))
+    }
+}
