@@ -6,6 +6,7 @@ dev:
 
 # Unit and integration tests; integration tests start their own emulator.
 test: emulator
+	cargo build --quiet -p mailkeys-tools --bins
 	cargo test --workspace
 
 emulator:

@@ -25,8 +25,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, sdk: &SdkConfig) -> AppState {
-        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), settings.tables.clone());
-        let envelope = Envelope::new(aws_sdk_kms::Client::new(sdk), settings.kms_key_id.clone());
+        Self::with_clients(settings, aws_sdk_dynamodb::Client::new(sdk), aws_sdk_kms::Client::new(sdk))
+    }
+
+    /// The state over clients built elsewhere (tests wrap them to count calls).
+    pub fn with_clients(settings: Settings, ddb: aws_sdk_dynamodb::Client, kms: aws_sdk_kms::Client) -> AppState {
+        let store = Store::new(ddb, settings.tables.clone());
+        let envelope = Envelope::new(kms, settings.kms_key_id.clone());
         let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
             email_providers: EmailProviders::new(store.clone(), envelope),

@@ -4,7 +4,8 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -96,6 +97,31 @@ impl Response {
     }
 }
 
+/// Counts the DynamoDB calls a client makes.
+#[derive(Debug, Default, Clone)]
+pub struct CallCounter(Arc<AtomicUsize>);
+
+impl CallCounter {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// One test's world: its own tables and KMS key, an API server on a free
 /// port, and an account with an admin key.
 pub struct TestApp {
@@ -104,11 +130,15 @@ pub struct TestApp {
     pub sdk: SdkConfig,
     pub account_id: String,
     pub admin_key: String,
+    /// DynamoDB calls made by the API server of this test.
+    pub ddb_calls: CallCounter,
     http: reqwest::Client,
 }
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        // Server-side errors show in a failing test's output.
+        mailkeys::logging::init();
         let sdk = emulator_sdk_config().await;
         let unique = ulid::Ulid::new().to_string().to_lowercase();
         let tables = Tables { main: format!("t-{unique}"), audit: format!("t-{unique}-audit") };
@@ -116,7 +146,10 @@ impl TestApp {
         let kms = aws_sdk_kms::Client::new(&sdk);
         let kms_key_id =
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
-        let state = AppState::new(Settings { tables, kms_key_id, stage: "test".into(), connection_info: ConnectionInfo::defaults_for("example.com") }, &sdk);
+        let ddb_calls = CallCounter::default();
+        let counted = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(ddb_calls.clone()).build();
+        let settings = Settings { tables, kms_key_id, stage: "test".into(), connection_info: ConnectionInfo::defaults_for("example.com") };
+        let state = AppState::with_clients(settings, aws_sdk_dynamodb::Client::from_conf(counted), kms);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = api_router(state.clone());
@@ -128,6 +161,7 @@ impl TestApp {
             account_id: account.account_id,
             admin_key: created.key.plaintext.to_string(),
             state,
+            ddb_calls,
             http: reqwest::Client::new(),
         }
     }
@@ -146,7 +180,12 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {
-        let mut req = self.http.request(method, format!("{}{path}", self.base_url));
+        self.call_at(&self.base_url, method, path, key, body).await
+    }
+
+    /// A request to another server (such as a [`LocalServer`]).
+    pub async fn call_at(&self, base_url: &str, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {
+        let mut req = self.http.request(method, format!("{base_url}{path}"));
         if let Some(key) = key {
             req = req.bearer_auth(key);
         }
@@ -177,6 +216,21 @@ impl TestApp {
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
         self.call(method, path, Some(&self.admin_key), body).await
+    }
+
+    /// Environment for a separate `mailkeys-local` process on this test's
+    /// tables.
+    pub fn server_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", emulator().endpoint.clone()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("MAILKEYS_TABLE", self.tables().main.clone()),
+            ("MAILKEYS_AUDIT_TABLE", self.tables().audit.clone()),
+            ("MAILKEYS_KMS_KEY_ID", self.state.settings.kms_key_id.clone()),
+            ("MAILKEYS_STAGE", "test".into()),
+        ]
     }
 
     pub fn ddb(&self) -> aws_sdk_dynamodb::Client {
@@ -275,4 +329,49 @@ pub fn item_contains(item: &Item, needle: &str) -> bool {
         }
     }
     item.iter().any(|(k, v)| k.contains(needle) || value_contains(v, needle))
+}
+
+/// A separate `mailkeys-local` process on a test's tables (built by
+/// `make test` before the tests run), its output kept in a file.
+pub struct LocalServer {
+    pub base_url: String,
+    pub log_path: PathBuf,
+    child: Child,
+}
+
+impl LocalServer {
+    pub async fn spawn(app: &TestApp) -> LocalServer {
+        let exe = std::env::current_exe().expect("test exe");
+        let binary = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("mailkeys-local");
+        assert!(binary.exists(), "{} is missing: run `make test`", binary.display());
+        let port = free_port();
+        let log_path = std::env::temp_dir().join(format!("mailkeys-local-{}.log", ulid::Ulid::new()));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = Command::new(binary)
+            .envs(app.server_env())
+            .env("PORT", port.to_string())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start mailkeys-local");
+        let server = LocalServer { base_url: format!("http://127.0.0.1:{port}"), log_path, child };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(format!("{}/health", server.base_url)).await.is_err() {
+            assert!(Instant::now() < deadline, "mailkeys-local did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_path);
+    }
 }

@@ -11,7 +11,7 @@ pub mod schema;
 
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -46,8 +46,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn aws<E: std::error::Error + 'static, R: std::fmt::Debug>(err: SdkError<E, R>) -> Self {
-        StoreError::Aws(DisplayErrorContext(err).to_string())
+    /// The error's code and message only: the raw response stays out of logs.
+    pub(crate) fn aws<E, R>(err: SdkError<E, R>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        match err.as_service_error() {
+            Some(service) => StoreError::Aws(format!(
+                "{}: {}",
+                service.code().unwrap_or("unknown error"),
+                service.message().unwrap_or_default()
+            )),
+            None => StoreError::Aws(DisplayErrorContext(err).to_string()),
+        }
     }
 }
 

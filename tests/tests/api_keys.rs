@@ -1,0 +1,268 @@
+//! Email API keys (`/api/email/api-keys`) and the key checks every route
+//! makes, against the emulator over HTTP.
+
+use mailkeys::domain::permission::Permission;
+use mailkeys_tests::{item_contains, LocalServer, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const KEYS: &str = "/api/email/api-keys";
+
+async fn create_key(app: &TestApp, body: Value) -> Value {
+    let res = app.admin(Method::POST, KEYS, Some(&body)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    res.json()
+}
+
+fn envelope_error(code: &str, message: &str) -> Value {
+    json!({"success": false, "error": {"code": code, "message": message}})
+}
+
+#[tokio::test]
+async fn create_list_update_revoke_as_documented() {
+    let app = TestApp::start().await;
+    let body = create_key(&app, json!({"name": "Production API Key", "permissions": ["send", "read"], "expiresIn": 365})).await;
+    assert_eq!(body["success"], true);
+    assert_eq!(body["message"], "API key created successfully");
+    let data = &body["data"];
+    let id = data["id"].as_str().unwrap().to_string();
+    let key = data["key"].as_str().unwrap().to_string();
+    assert!(id.starts_with("key_"));
+    assert!(key.starts_with("pk_test_") && key.len() > 50);
+    assert_eq!(data["name"], "Production API Key");
+    assert_eq!(data["prefix"], "pk_test_...");
+    assert_eq!(data["permissions"], json!(["send", "read"]));
+    let created_at = time::OffsetDateTime::parse(data["createdAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expires_at = time::OffsetDateTime::parse(data["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!(expires_at - created_at, time::Duration::days(365));
+    let keys: Vec<&str> = data.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 7, "{keys:?}");
+
+    // Defaults: send + read, no expiry.
+    let plain = create_key(&app, json!({"name": "Development API Key"})).await;
+    assert_eq!(plain["data"]["permissions"], json!(["send", "read"]));
+    assert_eq!(plain["data"]["expiresAt"], Value::Null);
+
+    // The new key works, and is never shown again.
+    let res = app.call(Method::GET, "/api/email-providers", Some(&key), None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "a send/read key authenticates but cannot manage providers");
+    let list = app.admin(Method::GET, KEYS, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.text.contains(&key));
+    let body = list.json();
+    assert_eq!(body["message"], "API keys retrieved successfully");
+    let listed = body["data"]["keys"].as_array().unwrap();
+    assert_eq!(listed.len(), 3, "the admin key and the two new ones");
+    let mine = listed.iter().find(|k| k["id"] == id).unwrap();
+    assert_eq!(mine["name"], "Production API Key");
+    assert_eq!(mine["prefix"], "pk_test_...");
+    assert_eq!(mine["permissions"], json!(["send", "read"]));
+    assert!(mine["lastUsedAt"].is_string(), "the key was just used");
+    assert_eq!(mine["expiresAt"], data["expiresAt"]);
+    let fields: Vec<&str> = mine.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields.len(), 7, "{fields:?}");
+
+    let res = app.admin(Method::PATCH, &format!("{KEYS}/{id}"), Some(&json!({"name": "Updated Production Key", "permissions": ["send", "read", "webhooks"]}))).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let body = res.json();
+    assert_eq!(body["message"], "API key updated successfully");
+    assert_eq!(body["data"]["id"], id.as_str());
+    assert_eq!(body["data"]["name"], "Updated Production Key");
+    assert_eq!(body["data"]["permissions"], json!(["send", "read", "webhooks"]));
+    assert!(body["data"]["updatedAt"].is_string());
+
+    let res = app.admin(Method::DELETE, &format!("{KEYS}/{id}"), None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let body = res.json();
+    assert_eq!(body["message"], "API key revoked successfully");
+    assert_eq!(body["data"]["id"], id.as_str());
+    assert!(body["data"]["revokedAt"].is_string());
+
+    // Revoked: refused on the very next request, gone from the list, 404 to manage.
+    let res = app.call(Method::GET, "/api/email-providers", Some(&key), None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(res.json(), envelope_error("UNAUTHORIZED", "Invalid or missing API key"));
+    let listed = app.admin(Method::GET, KEYS, None).await.json();
+    assert!(listed["data"]["keys"].as_array().unwrap().iter().all(|k| k["id"] != id));
+    for (method, body) in [(Method::DELETE, None), (Method::PATCH, Some(json!({"name": "x"})))] {
+        let res = app.admin(method, &format!("{KEYS}/{id}"), body.as_ref()).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        assert_eq!(res.json(), envelope_error("NOT_FOUND", "API key not found"));
+    }
+
+    // Audit: created, updated (field names), revoked; the prefix, never the key.
+    let events = app.admin(Method::GET, &format!("/api/audit-events?resource_id={id}"), None).await;
+    let events = events.json()["events"].as_array().unwrap().clone();
+    let types: Vec<&str> = events.iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["API_KEY_REVOKED", "API_KEY_UPDATED", "API_KEY_CREATED"]);
+    assert_eq!(events[1]["changed_fields"], json!(["name", "permissions"]));
+    assert!(events.iter().all(|e| e["key_prefix"] == "pk_test_..."));
+    for item in app.all_items().await {
+        assert!(!item_contains(&item, &key), "the key is stored in clear");
+    }
+}
+
+#[tokio::test]
+async fn validation_and_permissions() {
+    let app = TestApp::start().await;
+    for (body, message) in [
+        (json!({}), "name is required"),
+        (json!({"name": "  "}), "name is required"),
+        (json!({"name": "k", "permissions": []}), "permissions must not be empty"),
+        (json!({"name": "k", "expiresIn": 0}), "expiresIn must be a whole number of days from 1 to 3650, or null"),
+        (json!({"name": "k", "expiresIn": 2.5}), "expiresIn must be a whole number of days from 1 to 3650, or null"),
+        (json!({"name": "k", "expiresIn": "soon"}), "Invalid value for `expiresIn`: expected a JSON number"),
+        (json!({"name": "k", "scopes": ["smtp"]}), "Unknown field `scopes`"),
+    ] {
+        let res = app.admin(Method::POST, KEYS, Some(&body)).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()), "{body}");
+    }
+    let res = app.admin(Method::POST, KEYS, Some(&json!({"name": "k", "permissions": ["send", "superuser"]}))).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.error_message().starts_with("permissions may only contain: send, read, webhooks, admin"));
+    assert!(!res.text.contains("superuser"), "errors do not echo input");
+
+    // Managing keys needs admin.
+    let send = app.key_with(&[Permission::Send, Permission::Read, Permission::EmailProvidersWrite]).await;
+    let forbidden = envelope_error("FORBIDDEN", "Insufficient permissions to manage API keys");
+    for (method, path, body) in [
+        (Method::GET, KEYS.to_string(), None),
+        (Method::POST, KEYS.to_string(), Some(json!({"name": "mine", "permissions": ["admin"]}))),
+        (Method::PATCH, format!("{KEYS}/key_x"), Some(json!({"permissions": ["admin"]}))),
+        (Method::DELETE, format!("{KEYS}/key_x"), None),
+    ] {
+        let res = app.call(method, &path, Some(&send), body.as_ref()).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert_eq!(res.json(), forbidden);
+    }
+    let res = app.call(Method::GET, KEYS, None, None).await;
+    assert_eq!(res.json(), envelope_error("UNAUTHORIZED", "Invalid or missing API key"));
+
+    // Another account's key: 404, and untouched.
+    let victim = create_key(&app, json!({"name": "victim"})).await["data"]["id"].as_str().unwrap().to_string();
+    let (_, other_admin) = app.other_account().await;
+    for (method, body) in [(Method::DELETE, None), (Method::PATCH, Some(json!({"name": "mine now"})))] {
+        let res = app.call(method, &format!("{KEYS}/{victim}"), Some(&other_admin), body.as_ref()).await;
+        assert_eq!(res.json(), envelope_error("NOT_FOUND", "API key not found"));
+    }
+    let theirs = app.call(Method::GET, KEYS, Some(&other_admin), None).await.json();
+    assert!(theirs["data"]["keys"].as_array().unwrap().iter().all(|k| k["id"] != victim.as_str()));
+    let mine = app.admin(Method::GET, KEYS, None).await.json();
+    assert!(mine["data"]["keys"].as_array().unwrap().iter().any(|k| k["id"] == victim.as_str() && k["name"] == "victim"));
+}
+
+#[tokio::test]
+async fn a_made_up_key_is_refused_without_a_dynamodb_call() {
+    let app = TestApp::start().await;
+    let real = app.admin_key.clone();
+    let mut typo: Vec<char> = real.chars().collect();
+    let i = typo.len() - 3;
+    typo[i] = if typo[i] == 'x' { 'y' } else { 'x' };
+    let typo: String = typo.into_iter().collect();
+    for key in [typo.as_str(), "pk_live_abc123xyz789_full_key_here", "rm_short", "not-a-key"] {
+        let before = app.ddb_calls.get();
+        let res = app.call(Method::GET, KEYS, Some(key), None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.ddb_calls.get(), before, "a malformed key reached DynamoDB");
+    }
+    // A well-formed key that was never issued costs exactly one GetItem.
+    let unissued = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Test);
+    let before = app.ddb_calls.get();
+    assert_eq!(app.call(Method::GET, KEYS, Some(&unissued.plaintext), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.ddb_calls.get(), before + 1);
+}
+
+#[tokio::test]
+async fn last_use_is_written_at_most_once_a_minute() {
+    let app = TestApp::start().await;
+    let reader = app.key_with(&[Permission::EmailProvidersRead]).await;
+    let before = app.ddb_calls.get();
+    assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
+    let first = app.ddb_calls.get() - before;
+    assert_eq!(first, 3, "GetItem for the key, the use recorded, the query");
+    let before = app.ddb_calls.get();
+    assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
+    assert_eq!(app.ddb_calls.get() - before, 2, "within the minute: no write");
+    let listed = app.admin(Method::GET, KEYS, None).await.json();
+    let used = listed["data"]["keys"].as_array().unwrap().iter().find(|k| k["name"] == "test key").unwrap().clone();
+    assert!(used["lastUsedAt"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn an_expired_key_is_refused_on_the_next_request() {
+    let app = TestApp::start().await;
+    let created = create_key(&app, json!({"name": "short-lived", "permissions": ["admin"], "expiresIn": 1})).await;
+    let key = created["data"]["key"].as_str().unwrap().to_string();
+    assert_eq!(app.call(Method::GET, KEYS, Some(&key), None).await.status, StatusCode::OK);
+    // A day passes: move its expiry into the past on both items.
+    let hash = mailkeys::auth::recognise(&key).unwrap().1;
+    let past = "2020-01-01T00:00:00Z";
+    for (pk, sk) in [
+        (format!("KEY#{}", hash.as_str()), "KEY".to_string()),
+        (format!("ACCOUNT#{}", app.account_id), format!("API_KEY#{}", created["data"]["id"].as_str().unwrap())),
+    ] {
+        app.ddb()
+            .update_item()
+            .table_name(&app.tables().main)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+            .update_expression("SET expires_at = :past")
+            .expression_attribute_values(":past", aws_sdk_dynamodb::types::AttributeValue::S(past.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = app.call(Method::GET, KEYS, Some(&key), None).await;
+    assert_eq!(res.json(), envelope_error("UNAUTHORIZED", "Invalid or missing API key"));
+    let listed = app.admin(Method::GET, KEYS, None).await.json();
+    assert!(listed["data"]["keys"].as_array().unwrap().iter().all(|k| k["name"] != "short-lived"));
+}
+
+/// Sleeps past the end of the minute when close to it, so that a burst of
+/// requests falls in one rate-limit window.
+async fn start_of_a_minute() {
+    let second = time::OffsetDateTime::now_utc().second();
+    if second > 40 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second as u64)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_eleventh_create_in_a_minute_is_refused_across_two_server_processes() {
+    let app = TestApp::start().await;
+    let one = LocalServer::spawn(&app).await;
+    let two = LocalServer::spawn(&app).await;
+    start_of_a_minute().await;
+    let mut keys = Vec::new();
+    for n in 0..10 {
+        let server = if n % 2 == 0 { &one } else { &two };
+        let res = app.call_at(&server.base_url, Method::POST, KEYS, Some(&app.admin_key), Some(&json!({"name": format!("k{n}")}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "create {n}");
+        assert_eq!(res.headers["x-ratelimit-limit"], "10");
+        assert_eq!(res.headers["x-ratelimit-remaining"], (9 - n).to_string().as_str());
+        assert!(res.headers.contains_key("x-ratelimit-reset"));
+        keys.push(res.json()["data"]["key"].as_str().unwrap().to_string());
+    }
+    for server in [&one, &two] {
+        let res = app.call_at(&server.base_url, Method::POST, KEYS, Some(&app.admin_key), Some(&json!({"name": "one too many"}))).await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.json()["error"]["code"], "RATE_LIMITED");
+        assert_eq!(res.headers["x-ratelimit-remaining"], "0");
+        let retry: u64 = res.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry));
+    }
+    // Listing has its own, larger budget, and shows the headers too.
+    let res = app.call_at(&one.base_url, Method::GET, KEYS, Some(&app.admin_key), None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.headers["x-ratelimit-limit"], "60");
+    // The other account is not limited by this one.
+    let (_, other) = app.other_account().await;
+    let res = app.call_at(&two.base_url, Method::POST, KEYS, Some(&other), Some(&json!({"name": "elsewhere"}))).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    // Neither process logged a key.
+    for server in [&one, &two] {
+        let logs = server.logs();
+        assert!(!logs.contains(&app.admin_key));
+        assert!(keys.iter().all(|k| !logs.contains(k.as_str())));
+    }
+}
