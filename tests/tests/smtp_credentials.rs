@@ -1,0 +1,245 @@
+//! SMTP credentials (`/api/smtp-credentials`) and the mail servers' key check.
+
+use mailkeys::domain::permission::Permission;
+use mailkeys_tests::{item_contains, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const BASE: &str = "/api/smtp-credentials";
+const VERIFY: &str = "/api/internal/verify-key";
+
+async fn create(app: &TestApp, key: &str, body: Value) -> Value {
+    let res = app.call(Method::POST, BASE, Some(key), Some(&body)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    res.json()
+}
+
+#[tokio::test]
+async fn connection_info_create_list_revoke() {
+    let app = TestApp::start().await;
+    let res = app.admin(Method::GET, BASE, None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        res.json(),
+        json!({"connectionInfo": {
+            "smtp": {"serverName": "smtp.example.com", "port": 587, "securePort": 465, "enabled": true},
+            "pop3": {"serverName": "pop3.example.com", "port": 110, "securePort": 995, "enabled": true},
+            "imap": {"serverName": "imap.example.com", "port": 143, "securePort": 993, "enabled": true}},
+            "keys": []})
+    );
+
+    let created = create(&app, &app.admin_key, json!({"name": "My Email Client", "scopes": ["smtp", "pop3", "imap", "api:read", "api:write"]})).await;
+    let api_key = created["apiKey"].as_str().unwrap().to_string();
+    assert!(api_key.starts_with("rm_"));
+    assert_eq!(created["name"], "My Email Client");
+    assert_eq!(created["lastUsedAt"], Value::Null);
+    assert_eq!(created["isActive"], true);
+    assert_eq!(created["scopes"], json!(["smtp", "pop3", "imap", "api:read", "api:write"]));
+    let fields: Vec<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields.len(), 7, "{fields:?}");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let listed = app.admin(Method::GET, BASE, None).await;
+    assert!(!listed.text.contains(&api_key));
+    let keys = listed.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 1, "email API keys are not listed here");
+    assert_eq!(keys[0]["id"], id.as_str());
+    assert!(keys[0].get("apiKey").is_none());
+    assert_eq!(keys[0]["isActive"], true);
+
+    // The key authenticates, but only for what its scopes allow.
+    let res = app.call(Method::GET, "/api/email-providers", Some(&api_key), None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    let res = app.admin(Method::DELETE, &format!("{BASE}/{id}"), None).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    assert!(res.text.is_empty());
+    let res = app.call(Method::GET, "/api/email-providers", Some(&api_key), None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "revoked keys are refused on the next request");
+    assert_eq!(app.admin(Method::GET, BASE, None).await.json()["keys"], json!([]));
+    let res = app.admin(Method::DELETE, &format!("{BASE}/{id}"), None).await;
+    assert_eq!((res.status, res.error_message()), (StatusCode::NOT_FOUND, "API key not found".to_string()));
+    for item in app.all_items().await {
+        assert!(!item_contains(&item, &api_key));
+    }
+}
+
+#[tokio::test]
+async fn validation_escalation_and_foreign_keys() {
+    let app = TestApp::start().await;
+    for (body, message) in [
+        (json!({"name": "x"}), "scopes is required"),
+        (json!({"name": "x", "scopes": []}), "scopes must not be empty"),
+        (json!({"scopes": ["smtp"]}), "name is required"),
+        (json!({"name": "x", "scopes": ["smtp"], "permissions": ["admin"]}), "Unknown field `permissions`"),
+    ] {
+        let res = app.admin(Method::POST, BASE, Some(&body)).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()), "{body}");
+    }
+    let res = app.admin(Method::POST, BASE, Some(&json!({"name": "x", "scopes": ["smtp", "admin"]}))).await;
+    assert!(res.error_message().starts_with("scopes may only contain: smtp, pop3, imap, api:read, api:write, app, internal"));
+
+    // `app` may manage SMTP credentials, but not mint `internal`, nor rotate an `internal` key.
+    let app_key = app.key_with(&[Permission::App]).await;
+    let ok = create(&app, &app_key, json!({"name": "Thunderbird", "scopes": ["smtp", "imap"]})).await;
+    assert_eq!(ok["scopes"], json!(["smtp", "imap"]));
+    let res = app.call(Method::POST, BASE, Some(&app_key), Some(&json!({"name": "svc", "scopes": ["smtp", "internal"]}))).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.error_message(), "A key cannot be given permissions that the calling key does not hold");
+    let internal = create(&app, &app.admin_key, json!({"name": "svc", "scopes": ["internal"]})).await;
+    let res = app.call(Method::POST, &format!("{BASE}/{}/rotate", internal["id"].as_str().unwrap()), Some(&app_key), None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+    // Without `app` or `admin`: 403 with the documented message.
+    let imap_only = app.key_with(&[Permission::Imap]).await;
+    let res = app.call(Method::GET, BASE, Some(&imap_only), None).await;
+    assert_eq!((res.status, res.error_message()), (StatusCode::FORBIDDEN, "Insufficient permissions to manage API keys".to_string()));
+
+    // Another account's key, or an email API key id, is not found here.
+    let (_, other) = app.other_account().await;
+    let id = ok["id"].as_str().unwrap();
+    for (method, path) in [(Method::DELETE, format!("{BASE}/{id}")), (Method::POST, format!("{BASE}/{id}/rotate"))] {
+        let res = app.call(method, &path, Some(&other), None).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::NOT_FOUND, "API key not found".to_string()));
+    }
+    let email_keys = app.admin(Method::GET, "/api/email/api-keys", None).await.json();
+    let email_key_id = email_keys["data"]["keys"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(app.admin(Method::DELETE, &format!("{BASE}/{email_key_id}"), None).await.status, StatusCode::NOT_FOUND);
+    // Thunderbird, svc, and the two protocol-scoped keys the test made.
+    assert_eq!(app.admin(Method::GET, BASE, None).await.json()["keys"].as_array().unwrap().len(), 4);
+}
+
+async fn verify_imap(app: &TestApp, key: &str) -> Value {
+    app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": "imap", "sourceIp": "192.0.2.1"}))).await.json()
+}
+
+#[tokio::test]
+async fn rotate_replaces_the_key_atomically() {
+    let app = TestApp::start().await;
+    let old = create(&app, &app.admin_key, json!({"name": "Thunderbird", "scopes": ["smtp", "pop3", "imap"]})).await;
+    let old_key = old["apiKey"].as_str().unwrap().to_string();
+    let old_id = old["id"].as_str().unwrap().to_string();
+    let res = app.admin(Method::POST, &format!("{BASE}/{old_id}/rotate"), None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let new = res.json();
+    assert_ne!(new["id"], old["id"]);
+    assert_eq!(new["name"], "Thunderbird");
+    assert_eq!(new["scopes"], json!(["smtp", "pop3", "imap"]));
+    assert_eq!(new["isActive"], true);
+    assert_eq!(new["lastUsedAt"], Value::Null);
+    let new_key = new["apiKey"].as_str().unwrap().to_string();
+    assert!(new_key.starts_with("rm_") && new_key != old_key);
+
+    assert_eq!(verify_imap(&app, &old_key).await["valid"], false, "the rotated-away key is refused at once");
+    assert_eq!(verify_imap(&app, &new_key).await["valid"], true);
+    let keys = app.admin(Method::GET, BASE, None).await.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["id"], new["id"]);
+
+    let events = app.admin(Method::GET, &format!("/api/audit-events?resource_id={old_id}"), None).await.json();
+    let rotated = &events["events"][0];
+    assert_eq!(rotated["event_type"], "API_KEY_ROTATED");
+    assert_eq!(rotated["related_resource_id"], new["id"]);
+    assert_eq!(rotated["key_prefix"], "rm_...");
+    assert!(!events.to_string().contains(&new_key) && !events.to_string().contains(&old_key));
+}
+
+#[tokio::test]
+async fn concurrent_rotations_have_exactly_one_winner() {
+    let app = TestApp::start().await;
+    for round in 0..3 {
+        let key = create(&app, &app.admin_key, json!({"name": format!("client {round}"), "scopes": ["imap"]})).await;
+        let path = format!("{BASE}/{}/rotate", key["id"].as_str().unwrap());
+        let (a, b) = tokio::join!(app.admin(Method::POST, &path, None), app.admin(Method::POST, &path, None));
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        // The loser either lost the transaction (409) or arrived after it (404: no such active key).
+        assert!(statuses == [200, 409] || statuses == [200, 404], "round {round}: {statuses:?}");
+        let loser = if a.status == StatusCode::OK { &b } else { &a };
+        assert!(["CONFLICT", "NOT_FOUND"].contains(&loser.json()["error"]["code"].as_str().unwrap()));
+    }
+    let keys = app.admin(Method::GET, BASE, None).await.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 3, "one live key per rotated key");
+}
+
+#[tokio::test]
+async fn mobile_keys() {
+    let app = TestApp::start().await;
+    let res = app.admin(Method::POST, &format!("{BASE}/mobile"), Some(&json!({"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"}))).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let body = res.json();
+    assert_eq!(body["scopes"], json!(["app"]));
+    assert_eq!(body["platform"], "ios");
+    assert_eq!(body["deviceId"], "device-identifier");
+    assert!(body["apiKey"].as_str().unwrap().starts_with("rm_"));
+    let listed = app.admin(Method::GET, BASE, None).await.json();
+    assert_eq!(listed["keys"][0]["platform"], "ios");
+    assert_eq!(listed["keys"][0]["deviceId"], "device-identifier");
+    for (body, message) in [
+        (json!({"name": "x", "platform": "windows", "deviceId": "d"}), "Invalid value for `platform`: expected `ios` or `android`"),
+        (json!({"name": "x", "platform": "android", "deviceId": " "}), "deviceId is required"),
+        (json!({"name": "x", "deviceId": "d"}), "Missing field `platform`"),
+    ] {
+        let res = app.admin(Method::POST, &format!("{BASE}/mobile"), Some(&body)).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()));
+    }
+    // A mobile key's `app` scope lets it check mail over every protocol.
+    let key = body["apiKey"].as_str().unwrap();
+    for protocol in ["smtp", "pop3", "imap"] {
+        let res = app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": protocol}))).await;
+        assert_eq!(res.json()["valid"], true, "{protocol}");
+    }
+}
+
+#[tokio::test]
+async fn verify_key_for_each_protocol() {
+    let app = TestApp::start().await;
+    let created = create(&app, &app.admin_key, json!({"name": "smtp only", "scopes": ["smtp"]})).await;
+    let key = created["apiKey"].as_str().unwrap();
+    let service = app.key_with(&[Permission::Internal]).await;
+    let check = |protocol: &'static str, key: String| {
+        let service = service.clone();
+        let app = &app;
+        async move {
+            let body = json!({"apiKey": key, "protocol": protocol, "sourceIp": "198.51.100.7"});
+            app.call(Method::POST, VERIFY, Some(&service), Some(&body)).await
+        }
+    };
+    let res = check("smtp", key.to_string()).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        res.json(),
+        json!({"valid": true, "accountId": app.account_id, "keyId": created["id"], "scopes": ["smtp"]})
+    );
+    for protocol in ["pop3", "imap"] {
+        assert_eq!(check(protocol, key.to_string()).await.json(), json!({"valid": false, "accountId": null, "keyId": null, "scopes": []}));
+    }
+    let res = app.call(Method::POST, VERIFY, Some(&service), Some(&json!({"apiKey": key, "protocol": "ftp"}))).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(!res.text.contains(key));
+    // Only `internal` callers may ask.
+    let res = app.call(Method::POST, VERIFY, Some(key), Some(&json!({"apiKey": key, "protocol": "smtp"}))).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_source_are_slowed_down() {
+    let app = TestApp::start().await;
+    let good = create(&app, &app.admin_key, json!({"name": "ok", "scopes": ["imap"]})).await["apiKey"].as_str().unwrap().to_string();
+    let wrong = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Smtp);
+    let body = |key: &str, ip: &str| json!({"apiKey": key, "protocol": "imap", "sourceIp": ip});
+    for _ in 0..5 {
+        let res = app.admin(Method::POST, VERIFY, Some(&body(&wrong.plaintext, "203.0.113.9"))).await;
+        assert_eq!(res.json()["valid"], false);
+    }
+    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.9"))).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.json()["error"]["code"], "RATE_LIMITED");
+    let retry: u64 = res.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&retry));
+    // Another source is unaffected.
+    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.10"))).await;
+    assert_eq!(res.json()["valid"], true);
+    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "not-an-ip"))).await;
+    assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, "sourceIp must be an IP address".to_string()));
+}
