@@ -16,6 +16,7 @@ pub const RESOURCE_TYPE: &str = "api_key";
 pub const NOT_FOUND: &str = "API key not found";
 const ESCALATION: &str = "A key cannot be given permissions that the calling key does not hold";
 const CONFLICT: &str = "The key was changed by another request at the same time";
+const ALREADY_ROTATED: &str = "The key has already been rotated";
 
 /// `lastUsedAt` is written at most this often per key.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
@@ -78,6 +79,7 @@ impl Keys {
             expires_at,
             last_used_at: None,
             revoked_at: None,
+            replaced_by: None,
             version: 1,
         };
         CreatedKey { record, key }
@@ -195,7 +197,16 @@ impl Keys {
     /// A new key with the same name, scopes and device; the old one revoked
     /// in the same transaction.
     pub async fn rotate(&self, actor: &Actor, granter: &PermissionSet, face: KeyFace, key_id: &str) -> Result<CreatedKey, ServiceError> {
-        let old = self.get_active(&actor.account_id, face, key_id).await?;
+        let old = match self.get_active(&actor.account_id, face, key_id).await {
+            // A rotation that lost the race to another one: a conflict, not a missing key.
+            Err(ServiceError::NotFound(_)) => match self.store.get_key(&actor.account_id, key_id).await {
+                Ok(key) if key.face == face && key.replaced_by.is_some() => {
+                    return Err(ServiceError::Conflict(ALREADY_ROTATED))
+                }
+                _ => return Err(ServiceError::NotFound(NOT_FOUND)),
+            },
+            other => other?,
+        };
         if !granter.covers(&old.permissions) {
             return Err(ServiceError::Forbidden(ESCALATION));
         }

@@ -44,6 +44,8 @@ pub struct KeyRecord {
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// For a key revoked by rotation: the key that replaced it.
+    pub replaced_by: Option<String>,
     pub version: u64,
 }
 
@@ -118,6 +120,7 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         expires_at: r.opt_s("expires_at")?,
         last_used_at: r.opt_s("last_used_at")?,
         revoked_at: r.opt_s("revoked_at")?,
+        replaced_by: r.opt_s("replaced_by")?,
         version: r.n("version")?,
     })
 }
@@ -158,21 +161,26 @@ impl Store {
         [put(table, auth, "attribute_not_exists(pk)"), put(table, meta, "attribute_not_exists(pk)")]
     }
 
-    /// The two updates that revoke `key` at `now`; the first is conditioned
-    /// on the key being unchanged and not yet revoked.
-    fn revoke_items(&self, key: &KeyRecord, now: &str) -> [TransactWriteItem; 2] {
+    /// The two updates that revoke `key` at `now` (for a rotation, naming
+    /// the key that replaces it); the first is conditioned on the key being
+    /// unchanged and not yet revoked.
+    fn revoke_items(&self, key: &KeyRecord, now: &str, replaced_by: Option<&str>) -> [TransactWriteItem; 2] {
         let table = &self.tables().main;
-        let meta = Update::builder()
+        let mut meta = Update::builder()
             .table_name(table)
             .key("pk", s(account_pk(&key.account_id)))
             .key("sk", s(meta_sk(&key.key_id)))
-            .update_expression("SET revoked_at = :now, updated_at = :now, version = :next")
             .condition_expression("version = :expected AND attribute_not_exists(revoked_at)")
             .expression_attribute_values(":now", s(now))
             .expression_attribute_values(":expected", n(key.version))
-            .expression_attribute_values(":next", n(key.version + 1))
-            .build()
-            .expect("table, key, expression set");
+            .expression_attribute_values(":next", n(key.version + 1));
+        meta = match replaced_by {
+            Some(new_id) => meta
+                .update_expression("SET revoked_at = :now, updated_at = :now, version = :next, replaced_by = :new")
+                .expression_attribute_values(":new", s(new_id)),
+            None => meta.update_expression("SET revoked_at = :now, updated_at = :now, version = :next"),
+        };
+        let meta = meta.build().expect("table, key, expression set");
         let auth = Update::builder()
             .table_name(table)
             .key("pk", s(hash_pk(&key.key_hash)))
@@ -356,7 +364,7 @@ impl Store {
     /// Revokes a key on both items; `ConditionFailed` when it changed or was
     /// revoked meanwhile.
     pub async fn revoke_key(&self, key: &KeyRecord, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
-        let mut items = self.revoke_items(key, now).to_vec();
+        let mut items = self.revoke_items(key, now, None).to_vec();
         items.push(self.audit_put(event));
         self.transact(items).await
     }
@@ -364,7 +372,7 @@ impl Store {
     /// Revokes `old` and creates `new` in one transaction: of two concurrent
     /// rotations of one key, exactly one succeeds.
     pub async fn rotate_key(&self, old: &KeyRecord, new: &KeyRecord, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
-        let mut items = self.revoke_items(old, now).to_vec();
+        let mut items = self.revoke_items(old, now, Some(&new.key_id)).to_vec();
         items.extend(self.key_items(new));
         items.push(self.audit_put(event));
         self.transact(items).await
