@@ -38,3 +38,45 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
     let events = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")).unwrap().count();
     assert_eq!(events, Function::ALL.len(), "an event without a function");
 }
+
+/// The functions the SAM template declares: (binary, method, path), read
+/// from its `BuildProperties` and `HttpApi` event lines.
+fn template_functions() -> Vec<(String, String, String)> {
+    let template = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
+    let field = |line: &str, name: &str| -> Option<String> {
+        let rest = &line[line.find(&format!("{name}: "))? + name.len() + 2..];
+        match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().map(str::to_string),
+            None => rest.split([',', ' ', '}']).next().map(str::to_string),
+        }
+    };
+    let mut found = Vec::new();
+    let mut binary = None;
+    for line in template.lines() {
+        if let Some(name) = field(line, "Binary") {
+            binary = Some(name);
+        }
+        if line.contains("Type: HttpApi") {
+            let name = binary.take().expect("an HttpApi event after its function's Binary");
+            found.push((name, field(line, "Method").unwrap(), field(line, "Path").unwrap()));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_template_and_the_code_declare_the_same_routes() {
+    let mut in_template = template_functions();
+    in_template.sort();
+    let mut in_code: Vec<(String, String, String)> =
+        Function::ALL.iter().map(|f| (f.name().to_string(), f.method().to_string(), f.path().to_string())).collect();
+    in_code.sort();
+    assert_eq!(in_template, in_code);
+    let binaries = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../functions/src/bin")).unwrap();
+    let mut binaries: Vec<String> =
+        binaries.map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_string()).collect();
+    binaries.sort();
+    let mut names: Vec<String> = in_code.into_iter().map(|(name, _, _)| name).collect();
+    names.sort();
+    assert_eq!(binaries, names, "every function has a binary and every binary a function");
+}
