@@ -28,15 +28,18 @@ for block in blocks:
 print(f"{n} README examples", file=sys.stderr)
 PY
 
+# One shell for all examples, in order, so that an id captured by one
+# example is there for the next, as for a reader typing them.
 KEY=$(cat .local/admin-key)
-export KEY
 failed=0
+set +eu  # the examples run as a reader's shell would run them
 for example in "$examples"/*.sh; do
-  if ! out=$(bash -e "$example" 2>/dev/null); then
+  out="$examples/$(basename "$example" .sh).out"
+  if ! source "$example" > "$out" 2>&1; then
     echo "README example $(basename "$example") failed to run"; failed=1; continue
   fi
-  if grep -q '"success":false' <<<"$out"; then
-    echo "README example $(basename "$example") answered an error: $(grep -o '"message":"[^"]*"' <<<"$out")"; failed=1
+  if grep -q '"success":false' "$out"; then
+    echo "README example $(basename "$example") answered an error: $(grep -o '"message":"[^"]*"' "$out")"; failed=1
   fi
 done
 rm -rf "$examples"

@@ -32,7 +32,11 @@ impl ConnectionInfo {
             secure_port,
             enabled: true,
         };
-        ConnectionInfo { smtp: endpoint("smtp", 587, 465), pop3: endpoint("pop3", 110, 995), imap: endpoint("imap", 143, 993) }
+        ConnectionInfo {
+            smtp: endpoint("smtp", 587, 465),
+            pop3: endpoint("pop3", 110, 995),
+            imap: endpoint("imap", 143, 993),
+        }
     }
 
     /// The defaults for `MAILKEYS_MAIL_DOMAIN` (`example.com`), each field
@@ -40,7 +44,8 @@ impl ConnectionInfo {
     pub fn from_env() -> Result<ConnectionInfo, ConfigError> {
         let mut info = ConnectionInfo::defaults_for(&var_or("MAILKEYS_MAIL_DOMAIN", "example.com"));
         for (protocol, endpoint) in [("SMTP", &mut info.smtp), ("POP3", &mut info.pop3), ("IMAP", &mut info.imap)] {
-            let var = |field: &str| std::env::var(format!("MAILKEYS_{protocol}_{field}")).ok().filter(|v| !v.is_empty());
+            let var =
+                |field: &str| std::env::var(format!("MAILKEYS_{protocol}_{field}")).ok().filter(|v| !v.is_empty());
             let bad = |field: &str| ConfigError(format!("MAILKEYS_{protocol}_{field} is not valid"));
             if let Some(server) = var("SERVER") {
                 endpoint.server_name = server;

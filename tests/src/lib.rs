@@ -148,7 +148,12 @@ impl TestApp {
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
         let ddb_calls = CallCounter::default();
         let counted = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(ddb_calls.clone()).build();
-        let settings = Settings { tables, kms_key_id, stage: "test".into(), connection_info: ConnectionInfo::defaults_for("example.com") };
+        let settings = Settings {
+            tables,
+            kms_key_id,
+            stage: "test".into(),
+            connection_info: ConnectionInfo::defaults_for("example.com"),
+        };
         let state = AppState::with_clients(settings, aws_sdk_dynamodb::Client::from_conf(counted), kms);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -184,7 +189,14 @@ impl TestApp {
     }
 
     /// A request to another server (such as a [`LocalServer`]).
-    pub async fn call_at(&self, base_url: &str, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {
+    pub async fn call_at(
+        &self,
+        base_url: &str,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
         let mut req = self.http.request(method, format!("{base_url}{path}"));
         if let Some(key) = key {
             req = req.bearer_auth(key);

@@ -21,7 +21,9 @@ fn envelope_error(code: &str, message: &str) -> Value {
 #[tokio::test]
 async fn create_list_update_revoke_as_documented() {
     let app = TestApp::start().await;
-    let body = create_key(&app, json!({"name": "Production API Key", "permissions": ["send", "read"], "expiresIn": 365})).await;
+    let body =
+        create_key(&app, json!({"name": "Production API Key", "permissions": ["send", "read"], "expiresIn": 365}))
+            .await;
     assert_eq!(body["success"], true);
     assert_eq!(body["message"], "API key created successfully");
     let data = &body["data"];
@@ -32,8 +34,16 @@ async fn create_list_update_revoke_as_documented() {
     assert_eq!(data["name"], "Production API Key");
     assert_eq!(data["prefix"], "pk_test_...");
     assert_eq!(data["permissions"], json!(["send", "read"]));
-    let created_at = time::OffsetDateTime::parse(data["createdAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
-    let expires_at = time::OffsetDateTime::parse(data["expiresAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let created_at = time::OffsetDateTime::parse(
+        data["createdAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expires_at = time::OffsetDateTime::parse(
+        data["expiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     assert_eq!(expires_at - created_at, time::Duration::days(365));
     let keys: Vec<&str> = data.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys.len(), 7, "{keys:?}");
@@ -62,7 +72,13 @@ async fn create_list_update_revoke_as_documented() {
     let fields: Vec<&str> = mine.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(fields.len(), 7, "{fields:?}");
 
-    let res = app.admin(Method::PATCH, &format!("{KEYS}/{id}"), Some(&json!({"name": "Updated Production Key", "permissions": ["send", "read", "webhooks"]}))).await;
+    let res = app
+        .admin(
+            Method::PATCH,
+            &format!("{KEYS}/{id}"),
+            Some(&json!({"name": "Updated Production Key", "permissions": ["send", "read", "webhooks"]})),
+        )
+        .await;
     assert_eq!(res.status, StatusCode::OK);
     let body = res.json();
     assert_eq!(body["message"], "API key updated successfully");
@@ -148,7 +164,11 @@ async fn validation_and_permissions() {
     let theirs = app.call(Method::GET, KEYS, Some(&other_admin), None).await.json();
     assert!(theirs["data"]["keys"].as_array().unwrap().iter().all(|k| k["id"] != victim.as_str()));
     let mine = app.admin(Method::GET, KEYS, None).await.json();
-    assert!(mine["data"]["keys"].as_array().unwrap().iter().any(|k| k["id"] == victim.as_str() && k["name"] == "victim"));
+    assert!(mine["data"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["id"] == victim.as_str() && k["name"] == "victim"));
 }
 
 #[tokio::test]
@@ -236,7 +256,15 @@ async fn the_eleventh_create_in_a_minute_is_refused_across_two_server_processes(
     let mut keys = Vec::new();
     for n in 0..10 {
         let server = if n % 2 == 0 { &one } else { &two };
-        let res = app.call_at(&server.base_url, Method::POST, KEYS, Some(&app.admin_key), Some(&json!({"name": format!("k{n}")}))).await;
+        let res = app
+            .call_at(
+                &server.base_url,
+                Method::POST,
+                KEYS,
+                Some(&app.admin_key),
+                Some(&json!({"name": format!("k{n}")})),
+            )
+            .await;
         assert_eq!(res.status, StatusCode::CREATED, "create {n}");
         assert_eq!(res.headers["x-ratelimit-limit"], "10");
         assert_eq!(res.headers["x-ratelimit-remaining"], (9 - n).to_string().as_str());
@@ -244,7 +272,9 @@ async fn the_eleventh_create_in_a_minute_is_refused_across_two_server_processes(
         keys.push(res.json()["data"]["key"].as_str().unwrap().to_string());
     }
     for server in [&one, &two] {
-        let res = app.call_at(&server.base_url, Method::POST, KEYS, Some(&app.admin_key), Some(&json!({"name": "one too many"}))).await;
+        let res = app
+            .call_at(&server.base_url, Method::POST, KEYS, Some(&app.admin_key), Some(&json!({"name": "one too many"})))
+            .await;
         assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(res.json()["error"]["code"], "RATE_LIMITED");
         assert_eq!(res.headers["x-ratelimit-remaining"], "0");

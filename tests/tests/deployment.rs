@@ -42,7 +42,8 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
 /// The functions the SAM template declares: (binary, method, path), read
 /// from its `BuildProperties` and `HttpApi` event lines.
 fn template_functions() -> Vec<(String, String, String)> {
-    let template = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
+    let template =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
     let field = |line: &str, name: &str| -> Option<String> {
         let rest = &line[line.find(&format!("{name}: "))? + name.len() + 2..];
         match rest.strip_prefix('"') {

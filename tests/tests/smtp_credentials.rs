@@ -28,7 +28,12 @@ async fn connection_info_create_list_revoke() {
             "keys": []})
     );
 
-    let created = create(&app, &app.admin_key, json!({"name": "My Email Client", "scopes": ["smtp", "pop3", "imap", "api:read", "api:write"]})).await;
+    let created = create(
+        &app,
+        &app.admin_key,
+        json!({"name": "My Email Client", "scopes": ["smtp", "pop3", "imap", "api:read", "api:write"]}),
+    )
+    .await;
     let api_key = created["apiKey"].as_str().unwrap().to_string();
     assert!(api_key.starts_with("rm_"));
     assert_eq!(created["name"], "My Email Client");
@@ -77,23 +82,32 @@ async fn validation_escalation_and_foreign_keys() {
         assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()), "{body}");
     }
     let res = app.admin(Method::POST, BASE, Some(&json!({"name": "x", "scopes": ["smtp", "admin"]}))).await;
-    assert!(res.error_message().starts_with("scopes may only contain: smtp, pop3, imap, api:read, api:write, app, internal"));
+    assert!(res
+        .error_message()
+        .starts_with("scopes may only contain: smtp, pop3, imap, api:read, api:write, app, internal"));
 
     // `app` may manage SMTP credentials, but not mint `internal`, nor rotate an `internal` key.
     let app_key = app.key_with(&[Permission::App]).await;
     let ok = create(&app, &app_key, json!({"name": "Thunderbird", "scopes": ["smtp", "imap"]})).await;
     assert_eq!(ok["scopes"], json!(["smtp", "imap"]));
-    let res = app.call(Method::POST, BASE, Some(&app_key), Some(&json!({"name": "svc", "scopes": ["smtp", "internal"]}))).await;
+    let res = app
+        .call(Method::POST, BASE, Some(&app_key), Some(&json!({"name": "svc", "scopes": ["smtp", "internal"]})))
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(res.error_message(), "A key cannot be given permissions that the calling key does not hold");
     let internal = create(&app, &app.admin_key, json!({"name": "svc", "scopes": ["internal"]})).await;
-    let res = app.call(Method::POST, &format!("{BASE}/{}/rotate", internal["id"].as_str().unwrap()), Some(&app_key), None).await;
+    let res = app
+        .call(Method::POST, &format!("{BASE}/{}/rotate", internal["id"].as_str().unwrap()), Some(&app_key), None)
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 
     // Without `app` or `admin`: 403 with the documented message.
     let imap_only = app.key_with(&[Permission::Imap]).await;
     let res = app.call(Method::GET, BASE, Some(&imap_only), None).await;
-    assert_eq!((res.status, res.error_message()), (StatusCode::FORBIDDEN, "Insufficient permissions to manage API keys".to_string()));
+    assert_eq!(
+        (res.status, res.error_message()),
+        (StatusCode::FORBIDDEN, "Insufficient permissions to manage API keys".to_string())
+    );
 
     // Another account's key, or an email API key id, is not found here.
     let (_, other) = app.other_account().await;
@@ -110,7 +124,9 @@ async fn validation_escalation_and_foreign_keys() {
 }
 
 async fn verify_imap(app: &TestApp, key: &str) -> Value {
-    app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": "imap", "sourceIp": "192.0.2.1"}))).await.json()
+    app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": "imap", "sourceIp": "192.0.2.1"})))
+        .await
+        .json()
 }
 
 #[tokio::test]
@@ -170,7 +186,13 @@ async fn concurrent_rotations_have_exactly_one_winner() {
 #[tokio::test]
 async fn mobile_keys() {
     let app = TestApp::start().await;
-    let res = app.admin(Method::POST, &format!("{BASE}/mobile"), Some(&json!({"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"}))).await;
+    let res = app
+        .admin(
+            Method::POST,
+            &format!("{BASE}/mobile"),
+            Some(&json!({"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"})),
+        )
+        .await;
     assert_eq!(res.status, StatusCode::CREATED);
     let body = res.json();
     assert_eq!(body["scopes"], json!(["app"]));
@@ -181,7 +203,10 @@ async fn mobile_keys() {
     assert_eq!(listed["keys"][0]["platform"], "ios");
     assert_eq!(listed["keys"][0]["deviceId"], "device-identifier");
     for (body, message) in [
-        (json!({"name": "x", "platform": "windows", "deviceId": "d"}), "Invalid value for `platform`: expected `ios` or `android`"),
+        (
+            json!({"name": "x", "platform": "windows", "deviceId": "d"}),
+            "Invalid value for `platform`: expected `ios` or `android`",
+        ),
         (json!({"name": "x", "platform": "android", "deviceId": " "}), "deviceId is required"),
         (json!({"name": "x", "deviceId": "d"}), "Missing field `platform`"),
     ] {
@@ -217,7 +242,10 @@ async fn verify_key_for_each_protocol() {
         json!({"valid": true, "accountId": app.account_id, "keyId": created["id"], "scopes": ["smtp"]})
     );
     for protocol in ["pop3", "imap"] {
-        assert_eq!(check(protocol, key.to_string()).await.json(), json!({"valid": false, "accountId": null, "keyId": null, "scopes": []}));
+        assert_eq!(
+            check(protocol, key.to_string()).await.json(),
+            json!({"valid": false, "accountId": null, "keyId": null, "scopes": []})
+        );
     }
     let res = app.call(Method::POST, VERIFY, Some(&service), Some(&json!({"apiKey": key, "protocol": "ftp"}))).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
@@ -230,7 +258,10 @@ async fn verify_key_for_each_protocol() {
 #[tokio::test]
 async fn repeated_failures_from_one_source_are_slowed_down() {
     let app = TestApp::start().await;
-    let good = create(&app, &app.admin_key, json!({"name": "ok", "scopes": ["imap"]})).await["apiKey"].as_str().unwrap().to_string();
+    let good = create(&app, &app.admin_key, json!({"name": "ok", "scopes": ["imap"]})).await["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let wrong = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Smtp);
     let body = |key: &str, ip: &str| json!({"apiKey": key, "protocol": "imap", "sourceIp": ip});
     for _ in 0..5 {
@@ -246,5 +277,8 @@ async fn repeated_failures_from_one_source_are_slowed_down() {
     let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.10"))).await;
     assert_eq!(res.json()["valid"], true);
     let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "not-an-ip"))).await;
-    assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, "sourceIp must be an IP address".to_string()));
+    assert_eq!(
+        (res.status, res.error_message()),
+        (StatusCode::BAD_REQUEST, "sourceIp must be an IP address".to_string())
+    );
 }

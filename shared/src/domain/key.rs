@@ -274,7 +274,8 @@ mod tests {
         let msg = |body| create(body).unwrap_err().0;
         assert_eq!(msg(json!({"name": " "})), "name is required");
         assert_eq!(msg(json!({"name": "k", "permissions": []})), "permissions must not be empty");
-        assert!(msg(json!({"name": "k", "permissions": ["send", "root"]})).starts_with("permissions may only contain: send, read"));
+        assert!(msg(json!({"name": "k", "permissions": ["send", "root"]}))
+            .starts_with("permissions may only contain: send, read"));
         assert!(msg(json!({"name": "k", "permissions": ["smtp"]})).starts_with("permissions may only contain"));
         for bad in [json!(0), json!(-1), json!(1.5), json!(3651)] {
             assert!(msg(json!({"name": "k", "expiresIn": bad})).starts_with("expiresIn must be a whole number"));
@@ -288,7 +289,10 @@ mod tests {
         assert_eq!(ok.permissions.names(), ["smtp", "pop3", "imap"]);
         assert_eq!(parse(json!({"name": "x"})).unwrap_err().0, "scopes is required");
         assert_eq!(parse(json!({"name": "x", "scopes": []})).unwrap_err().0, "scopes must not be empty");
-        assert!(parse(json!({"name": "x", "scopes": ["admin"]})).unwrap_err().0.starts_with("scopes may only contain: smtp"));
+        assert!(parse(json!({"name": "x", "scopes": ["admin"]}))
+            .unwrap_err()
+            .0
+            .starts_with("scopes may only contain: smtp"));
     }
 
     #[test]
@@ -297,6 +301,9 @@ mod tests {
         let key = parse(json!({"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"})).unwrap();
         assert_eq!(key.permissions.names(), ["app"]);
         assert_eq!(key.device.unwrap().platform, Platform::Ios);
-        assert_eq!(parse(json!({"name": "x", "platform": "android", "deviceId": ""})).unwrap_err().0, "deviceId is required");
+        assert_eq!(
+            parse(json!({"name": "x", "platform": "android", "deviceId": ""})).unwrap_err().0,
+            "deviceId is required"
+        );
     }
 }

@@ -46,8 +46,13 @@ impl Accounts {
         };
         let created = self.keys.build(&account.account_id, KeyFace::Email, admin);
         let actor = tool_actor(&account.account_id);
-        let account_event =
-            AuditEvent::new(&actor, AuditEventType::AccountCreated, "account", &account.account_id, vec!["name".into()]);
+        let account_event = AuditEvent::new(
+            &actor,
+            AuditEventType::AccountCreated,
+            "account",
+            &account.account_id,
+            vec!["name".into()],
+        );
         let key_event = Keys::created_event(&actor, &created);
         self.store.insert_account(&account, &created.record, [&account_event, &key_event]).await?;
         Ok((account, created))
@@ -71,7 +76,8 @@ impl Accounts {
         } else {
             KeyFace::Email
         };
-        let created = self.keys.build(account_id, face, NewKey { name, permissions, expires_in_days: None, device: None });
+        let created =
+            self.keys.build(account_id, face, NewKey { name, permissions, expires_in_days: None, device: None });
         let event = Keys::created_event(&tool_actor(account_id), &created);
         match self.store.insert_key(&created.record, &event).await {
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("Account not found")),

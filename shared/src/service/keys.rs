@@ -117,7 +117,13 @@ impl Keys {
 
     /// Creates a key of `face` for the actor's account. The caller can never
     /// grant what it does not hold.
-    pub async fn create(&self, actor: &Actor, granter: &PermissionSet, face: KeyFace, new: NewKey) -> Result<CreatedKey, ServiceError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        granter: &PermissionSet,
+        face: KeyFace,
+        new: NewKey,
+    ) -> Result<CreatedKey, ServiceError> {
         if !granter.covers(&new.permissions) {
             return Err(ServiceError::Forbidden(ESCALATION));
         }
@@ -196,7 +202,13 @@ impl Keys {
 
     /// A new key with the same name, scopes and device; the old one revoked
     /// in the same transaction.
-    pub async fn rotate(&self, actor: &Actor, granter: &PermissionSet, face: KeyFace, key_id: &str) -> Result<CreatedKey, ServiceError> {
+    pub async fn rotate(
+        &self,
+        actor: &Actor,
+        granter: &PermissionSet,
+        face: KeyFace,
+        key_id: &str,
+    ) -> Result<CreatedKey, ServiceError> {
         let old = match self.get_active(&actor.account_id, face, key_id).await {
             // A rotation that lost the race to another one: a conflict, not a missing key.
             Err(ServiceError::NotFound(_)) => match self.store.get_key(&actor.account_id, key_id).await {
@@ -211,7 +223,12 @@ impl Keys {
             return Err(ServiceError::Forbidden(ESCALATION));
         }
         let expires_in_days = None;
-        let new = NewKey { name: old.name.clone(), permissions: old.permissions.clone(), expires_in_days, device: old.device.clone() };
+        let new = NewKey {
+            name: old.name.clone(),
+            permissions: old.permissions.clone(),
+            expires_in_days,
+            device: old.device.clone(),
+        };
         let created = self.build(&actor.account_id, face, new);
         let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, vec!["key".to_string()])
             .with_related_resource(&created.record.key_id);

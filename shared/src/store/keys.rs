@@ -262,14 +262,22 @@ impl Store {
     /// Records a use of a key at `now`, unless one was recorded after
     /// `cutoff`: the condition makes concurrent requests write at most once.
     /// Returns whether this call wrote.
-    pub async fn touch_key(&self, hash: &KeyHash, caller: &Caller, now: &str, cutoff: &str) -> Result<bool, StoreError> {
+    pub async fn touch_key(
+        &self,
+        hash: &KeyHash,
+        caller: &Caller,
+        now: &str,
+        cutoff: &str,
+    ) -> Result<bool, StoreError> {
         let table = &self.tables().main;
         let auth = Update::builder()
             .table_name(table)
             .key("pk", s(hash_pk(hash.as_str())))
             .key("sk", s("KEY"))
             .update_expression("SET last_used_at = :now")
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
+            )
             .expression_attribute_values(":now", s(now))
             .expression_attribute_values(":cutoff", s(cutoff))
             .build()
@@ -283,7 +291,8 @@ impl Store {
             .expression_attribute_values(":now", s(now))
             .build()
             .expect("table, key, expression set");
-        let items = vec![TransactWriteItem::builder().update(auth).build(), TransactWriteItem::builder().update(meta).build()];
+        let items =
+            vec![TransactWriteItem::builder().update(auth).build(), TransactWriteItem::builder().update(meta).build()];
         match self.transact(items).await {
             Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed { .. }) => Ok(false),
@@ -371,7 +380,13 @@ impl Store {
 
     /// Revokes `old` and creates `new` in one transaction: of two concurrent
     /// rotations of one key, exactly one succeeds.
-    pub async fn rotate_key(&self, old: &KeyRecord, new: &KeyRecord, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
+    pub async fn rotate_key(
+        &self,
+        old: &KeyRecord,
+        new: &KeyRecord,
+        now: &str,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
         let mut items = self.revoke_items(old, now, Some(&new.key_id)).to_vec();
         items.extend(self.key_items(new));
         items.push(self.audit_put(event));
