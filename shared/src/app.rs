@@ -10,6 +10,7 @@ use crate::crypto::Envelope;
 use crate::service::accounts::Accounts;
 use crate::service::email_providers::EmailProviders;
 use crate::service::keys::Keys;
+use crate::service::provider_credentials::ProviderCredentials;
 use crate::service::rate_limit::RateLimiter;
 use crate::store::Store;
 
@@ -18,6 +19,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub email_providers: EmailProviders,
+    pub provider_credentials: ProviderCredentials,
     pub accounts: Accounts,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
@@ -34,7 +36,8 @@ impl AppState {
         let envelope = Envelope::new(kms, settings.kms_key_id.clone());
         let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
-            email_providers: EmailProviders::new(store.clone(), envelope),
+            email_providers: EmailProviders::new(store.clone(), envelope.clone()),
+            provider_credentials: ProviderCredentials::new(store.clone(), envelope),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
             keys,

@@ -16,6 +16,12 @@ pub enum AuditEventType {
     EmailProviderCreated,
     EmailProviderUpdated,
     EmailProviderDeleted,
+    EmailProviderTested,
+    ProviderCredentialCreated,
+    ProviderCredentialUpdated,
+    ProviderCredentialRotated,
+    ProviderCredentialDeleted,
+    ProviderCredentialTested,
 }
 
 impl AuditEventType {
@@ -29,6 +35,12 @@ impl AuditEventType {
             AuditEventType::EmailProviderCreated => "EMAIL_PROVIDER_CREATED",
             AuditEventType::EmailProviderUpdated => "EMAIL_PROVIDER_UPDATED",
             AuditEventType::EmailProviderDeleted => "EMAIL_PROVIDER_DELETED",
+            AuditEventType::EmailProviderTested => "EMAIL_PROVIDER_TESTED",
+            AuditEventType::ProviderCredentialCreated => "PROVIDER_CREDENTIAL_CREATED",
+            AuditEventType::ProviderCredentialUpdated => "PROVIDER_CREDENTIAL_UPDATED",
+            AuditEventType::ProviderCredentialRotated => "PROVIDER_CREDENTIAL_ROTATED",
+            AuditEventType::ProviderCredentialDeleted => "PROVIDER_CREDENTIAL_DELETED",
+            AuditEventType::ProviderCredentialTested => "PROVIDER_CREDENTIAL_TESTED",
         }
     }
 }
@@ -59,6 +71,9 @@ pub struct AuditEvent {
     /// For rotations: the id of the key that replaced this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related_resource_id: Option<String>,
+    /// For connectivity tests: `ok` or `failed`, nothing more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
     pub actor_key_id: String,
     pub request_id: String,
     pub created_at: String,
@@ -81,6 +96,7 @@ impl AuditEvent {
             changed_fields,
             key_prefix: None,
             related_resource_id: None,
+            outcome: None,
             actor_key_id: actor.key_id.clone(),
             request_id: actor.request_id.clone(),
             created_at: now_rfc3339(),
@@ -89,6 +105,11 @@ impl AuditEvent {
 
     pub fn with_key_prefix(mut self, prefix: &str) -> Self {
         self.key_prefix = Some(prefix.to_string());
+        self
+    }
+
+    pub fn with_outcome(mut self, outcome: &str) -> Self {
+        self.outcome = Some(outcome.to_string());
         self
     }
 

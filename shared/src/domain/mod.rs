@@ -1,12 +1,14 @@
 //! Types that are valid by construction, the masking rules and the
 //! permission model. Nothing here talks to AWS.
 
+pub mod connectivity;
 pub mod email_provider;
 pub mod host;
 pub mod ids;
 pub mod key;
 pub mod masking;
 pub mod permission;
+pub mod provider_credential;
 
 use std::fmt;
 

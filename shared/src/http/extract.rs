@@ -39,6 +39,16 @@ impl Requirement for Admin {
     const PERMISSION: Permission = Permission::Admin;
 }
 
+pub struct ReadProviderCredentials;
+impl Requirement for ReadProviderCredentials {
+    const PERMISSION: Permission = Permission::ProviderCredentialsRead;
+}
+
+pub struct WriteProviderCredentials;
+impl Requirement for WriteProviderCredentials {
+    const PERMISSION: Permission = Permission::ProviderCredentialsWrite;
+}
+
 /// Email API keys are managed with `admin`.
 pub struct ManageApiKeys;
 impl Requirement for ManageApiKeys {

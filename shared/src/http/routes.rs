@@ -8,7 +8,7 @@ use axum::{middleware, Json, Router};
 
 use super::error::ApiError;
 use super::rate_limit::rate_limit_headers;
-use super::{api_keys, audit_events, email_providers, smtp_credentials, verify_key};
+use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
 use crate::app::AppState;
 
 /// Bodies larger than this are refused with 413.
@@ -61,6 +61,13 @@ functions! {
     SmtpCredentialsRotate => "smtp-credentials-rotate", POST, "/api/smtp-credentials/{keyId}/rotate", post(smtp_credentials::rotate);
     SmtpCredentialsMobile => "smtp-credentials-mobile", POST, "/api/smtp-credentials/mobile", post(smtp_credentials::create_mobile);
     VerifyKey => "verify-key", POST, "/api/internal/verify-key", post(verify_key::verify);
+    ProviderCredentialsCreate => "provider-credentials-create", POST, "/api/accounts/{account_id}/provider-credentials", post(provider_credentials::create);
+    ProviderCredentialsList => "provider-credentials-list", GET, "/api/accounts/{account_id}/provider-credentials", get(provider_credentials::list);
+    ProviderCredentialsSearch => "provider-credentials-search", POST, "/api/accounts/{account_id}/provider-credentials/search", post(provider_credentials::search);
+    ProviderCredentialsGet => "provider-credentials-get", GET, "/api/provider-credentials/{id}", get(provider_credentials::get);
+    ProviderCredentialsUpdate => "provider-credentials-update", PATCH, "/api/provider-credentials/{id}", patch(provider_credentials::update);
+    ProviderCredentialsDelete => "provider-credentials-delete", DELETE, "/api/provider-credentials/{id}", delete(provider_credentials::delete);
+    ProviderCredentialsRotate => "provider-credentials-rotate", POST, "/api/provider-credentials/{id}/rotate", post(provider_credentials::rotate);
 }
 
 impl Function {

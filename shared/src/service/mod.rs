@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod email_providers;
 pub mod keys;
+pub mod provider_credentials;
 pub mod rate_limit;
 
 use crate::crypto::CryptoError;

@@ -56,6 +56,9 @@ impl Store {
         if let Some(related) = &event.related_resource_id {
             item.insert("related_resource_id".into(), s(related));
         }
+        if let Some(outcome) = &event.outcome {
+            item.insert("outcome".into(), s(outcome));
+        }
         let put = Put::builder()
             .table_name(&self.tables().audit)
             .set_item(Some(item))
@@ -130,6 +133,7 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         changed_fields: r.string_list("changed_fields")?,
         key_prefix: r.opt_s("key_prefix")?,
         related_resource_id: r.opt_s("related_resource_id")?,
+        outcome: r.opt_s("outcome")?,
         actor_key_id: r.s("actor_key_id")?,
         request_id: r.s("request_id")?,
         created_at: r.s("created_at")?,

@@ -1,0 +1,154 @@
+//! `/api/accounts/{account_id}/provider-credentials[...]` and
+//! `/api/provider-credentials/{id}[...]`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract::{Authorized, JsonBody, ReadProviderCredentials, Requirement, WriteProviderCredentials};
+use crate::app::AppState;
+use crate::domain::connectivity::TestOutcome;
+use crate::domain::provider_credential::{
+    AuthKind, CreateProviderCredentialRequest, ProviderKind, RotateProviderCredentialRequest,
+    SearchProviderCredentialsRequest, SecurityMode, UpdateProviderCredentialRequest,
+};
+use crate::service::provider_credentials::{page_cursor, page_limit, CredentialPage, ACCOUNT_NOT_FOUND};
+use crate::store::provider_credentials::ProviderCredentialRecord;
+
+/// The public record: metadata and the masked username, never a secret.
+#[derive(Debug, Serialize)]
+pub struct ProviderCredentialResponse {
+    pub id: String,
+    pub account_id: String,
+    pub provider_kind: ProviderKind,
+    pub host: String,
+    pub port: u16,
+    pub security_mode: SecurityMode,
+    pub auth_kind: AuthKind,
+    pub username_masked: String,
+    pub last_test: Option<TestOutcome>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<ProviderCredentialRecord> for ProviderCredentialResponse {
+    fn from(r: ProviderCredentialRecord) -> Self {
+        ProviderCredentialResponse {
+            id: r.id,
+            account_id: r.account_id,
+            provider_kind: r.endpoint.provider_kind,
+            host: r.endpoint.host.to_string(),
+            port: r.endpoint.port,
+            security_mode: r.endpoint.security_mode,
+            auth_kind: r.endpoint.auth_kind,
+            username_masked: r.username_masked,
+            last_test: r.last_test,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CredentialList {
+    pub items: Vec<ProviderCredentialResponse>,
+    pub next_cursor: Option<String>,
+}
+
+impl From<CredentialPage> for CredentialList {
+    fn from(page: CredentialPage) -> Self {
+        CredentialList { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The account in the path must be the caller's own; any other is "not found".
+fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &str) -> Result<(), ApiError> {
+    if auth.account_id() == account_id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(ACCOUNT_NOT_FOUND))
+    }
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    auth: Authorized<WriteProviderCredentials>,
+    Path(account_id): Path<String>,
+    JsonBody(request): JsonBody<CreateProviderCredentialRequest>,
+) -> Result<(StatusCode, Json<ProviderCredentialResponse>), ApiError> {
+    own_account(&auth, &account_id)?;
+    let record = app.provider_credentials.create(&auth.actor(), &request).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    auth: Authorized<ReadProviderCredentials>,
+    Path(account_id): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CredentialList>, ApiError> {
+    own_account(&auth, &account_id)?;
+    let Query(query) = query.map_err(|_| ApiError::bad_request("Invalid query string"))?;
+    let limit = match query.limit.as_deref() {
+        None => page_limit(None)?,
+        Some(raw) => {
+            page_limit(Some(raw.parse().map_err(|_| ApiError::bad_request("limit must be an integer from 1 to 100"))?))?
+        }
+    };
+    let cursor = page_cursor(query.cursor.as_deref())?;
+    let page = app.provider_credentials.list(auth.account_id(), limit, cursor.as_deref()).await?;
+    Ok(Json(page.into()))
+}
+
+pub async fn search(
+    State(app): State<AppState>,
+    auth: Authorized<ReadProviderCredentials>,
+    Path(account_id): Path<String>,
+    JsonBody(filter): JsonBody<SearchProviderCredentialsRequest>,
+) -> Result<Json<CredentialList>, ApiError> {
+    own_account(&auth, &account_id)?;
+    Ok(Json(app.provider_credentials.search(auth.account_id(), &filter).await?.into()))
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    auth: Authorized<ReadProviderCredentials>,
+    Path(id): Path<String>,
+) -> Result<Json<ProviderCredentialResponse>, ApiError> {
+    Ok(Json(app.provider_credentials.get(auth.account_id(), &id).await?.into()))
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    auth: Authorized<WriteProviderCredentials>,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<UpdateProviderCredentialRequest>,
+) -> Result<Json<ProviderCredentialResponse>, ApiError> {
+    Ok(Json(app.provider_credentials.update(&auth.actor(), &id, &request).await?.into()))
+}
+
+pub async fn rotate(
+    State(app): State<AppState>,
+    auth: Authorized<WriteProviderCredentials>,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<RotateProviderCredentialRequest>,
+) -> Result<Json<ProviderCredentialResponse>, ApiError> {
+    Ok(Json(app.provider_credentials.rotate(&auth.actor(), &id, &request).await?.into()))
+}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    auth: Authorized<WriteProviderCredentials>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.provider_credentials.delete(&auth.actor(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,265 @@
+//! Provider credentials: create, read, search, update, rotate, delete, and
+//! the stored outcome of connectivity tests.
+
+use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::crypto::{Envelope, SealedSecret, SecretContext};
+use crate::domain::connectivity::{TestOutcome, TestStatus};
+use crate::domain::ids::now_rfc3339;
+use crate::domain::provider_credential::{
+    CreateProviderCredentialRequest, CredentialSecret, Endpoint, RotateProviderCredentialRequest,
+    SearchProviderCredentialsRequest, TestStatusFilter, UpdateProviderCredentialRequest,
+};
+use crate::domain::Invalid;
+use crate::store::provider_credentials::ProviderCredentialRecord;
+use crate::store::{Store, StoreError};
+
+use super::ServiceError;
+
+pub const RESOURCE_TYPE: &str = "provider_credential";
+pub const NOT_FOUND: &str = "Provider credential not found";
+pub const ACCOUNT_NOT_FOUND: &str = "Account not found";
+const CONFLICT: &str = "The credential was changed by another request at the same time; retry";
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 100;
+
+#[derive(Clone, Debug)]
+pub struct ProviderCredentials {
+    store: Store,
+    envelope: Envelope,
+}
+
+/// A page of credentials; `next_cursor` continues after the last one.
+#[derive(Debug)]
+pub struct CredentialPage {
+    pub items: Vec<ProviderCredentialRecord>,
+    pub next_cursor: Option<String>,
+}
+
+fn context(account_id: &str, id: &str) -> SecretContext {
+    SecretContext { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE, resource_id: id.to_string() }
+}
+
+fn not_found(err: StoreError) -> ServiceError {
+    match err {
+        StoreError::NotFound => ServiceError::NotFound(NOT_FOUND),
+        StoreError::ConditionFailed { .. } => ServiceError::Conflict(CONFLICT),
+        other => other.into(),
+    }
+}
+
+/// Page size from a query or body: 1–100, 50 when absent.
+pub fn page_limit(raw: Option<i64>) -> Result<usize, Invalid> {
+    match raw {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| Invalid(format!("limit must be an integer from 1 to {MAX_PAGE}"))),
+    }
+}
+
+/// A cursor is the id of the last credential of the previous page.
+pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, Invalid> {
+    match raw.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => c
+            .strip_prefix("pc_")
+            .filter(|ulid| ulid::Ulid::from_string(ulid).is_ok())
+            .map(|_| Some(c.to_string()))
+            .ok_or_else(|| Invalid::new("Invalid cursor")),
+    }
+}
+
+fn paginate(mut items: Vec<ProviderCredentialRecord>, limit: usize, after: Option<&str>) -> CredentialPage {
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut items: Vec<_> = items.into_iter().filter(|r| after.is_none_or(|c| r.id.as_str() > c)).collect();
+    let next_cursor = (items.len() > limit).then(|| items[limit - 1].id.clone());
+    items.truncate(limit);
+    CredentialPage { items, next_cursor }
+}
+
+fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {
+    let mut fields = Vec::new();
+    if old.provider_kind != new.provider_kind {
+        fields.push("provider_kind");
+    }
+    if old.host != new.host {
+        fields.push("host");
+    }
+    if old.port != new.port {
+        fields.push("port");
+    }
+    if old.security_mode != new.security_mode {
+        fields.push("security_mode");
+    }
+    if old.auth_kind != new.auth_kind {
+        fields.push("auth_kind");
+    }
+    fields.into_iter().map(String::from).collect()
+}
+
+impl ProviderCredentials {
+    pub fn new(store: Store, envelope: Envelope) -> Self {
+        ProviderCredentials { store, envelope }
+    }
+
+    async fn seal(&self, account_id: &str, id: &str, secret: &CredentialSecret) -> Result<SealedSecret, ServiceError> {
+        Ok(self.envelope.seal_json(&context(account_id, id), secret).await?)
+    }
+
+    /// The stored username and secret, decrypted in memory (for tests of the
+    /// connection only).
+    pub async fn open_secret(&self, record: &ProviderCredentialRecord) -> Result<CredentialSecret, ServiceError> {
+        Ok(self.envelope.open_json(&context(&record.account_id, &record.id), &record.secret).await?)
+    }
+
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        request: &CreateProviderCredentialRequest,
+    ) -> Result<ProviderCredentialRecord, ServiceError> {
+        let (endpoint, secret) = request.validate()?;
+        let id = format!("pc_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let sealed = self.seal(&actor.account_id, &id, &secret).await?;
+        let now = now_rfc3339();
+        let record = ProviderCredentialRecord {
+            id: id.clone(),
+            account_id: actor.account_id.clone(),
+            endpoint,
+            username_masked: secret.username_masked(),
+            secret: sealed,
+            last_test: None,
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let fields = ["provider_kind", "host", "port", "security_mode", "auth_kind", "username", "secret"];
+        let event = AuditEvent::new(
+            actor,
+            AuditEventType::ProviderCredentialCreated,
+            RESOURCE_TYPE,
+            &id,
+            fields.map(String::from).to_vec(),
+        );
+        self.store.insert_provider_credential(&record, &event).await?;
+        Ok(record)
+    }
+
+    pub async fn get(&self, account_id: &str, id: &str) -> Result<ProviderCredentialRecord, ServiceError> {
+        self.store.get_provider_credential(account_id, id).await.map_err(not_found)
+    }
+
+    pub async fn list(
+        &self,
+        account_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<CredentialPage, ServiceError> {
+        Ok(paginate(self.store.list_provider_credentials(account_id).await?, limit, after))
+    }
+
+    pub async fn search(
+        &self,
+        account_id: &str,
+        filter: &SearchProviderCredentialsRequest,
+    ) -> Result<CredentialPage, ServiceError> {
+        let limit = page_limit(filter.limit)?;
+        let after = page_cursor(filter.cursor.as_deref())?;
+        let host = filter.host.as_deref().map(|h| h.trim().to_ascii_lowercase());
+        let all = self.store.list_provider_credentials(account_id).await?;
+        let matching = all
+            .into_iter()
+            .filter(|r| filter.provider_kind.is_none_or(|k| r.endpoint.provider_kind == k))
+            .filter(|r| host.as_deref().is_none_or(|h| r.endpoint.host.as_str() == h))
+            .filter(|r| filter.security_mode.is_none_or(|m| r.endpoint.security_mode == m))
+            .filter(|r| filter.auth_kind.is_none_or(|a| r.endpoint.auth_kind == a))
+            .filter(|r| match filter.last_test_status {
+                None => true,
+                Some(TestStatusFilter::Never) => r.last_test.is_none(),
+                Some(TestStatusFilter::Ok) => r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Ok),
+                Some(TestStatusFilter::Failed) => r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Failed),
+            })
+            .collect();
+        Ok(paginate(matching, limit, after.as_deref()))
+    }
+
+    /// Changes non-secret fields; the blob stays as it is.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &str,
+        request: &UpdateProviderCredentialRequest,
+    ) -> Result<ProviderCredentialRecord, ServiceError> {
+        let current = self.get(&actor.account_id, id).await?;
+        let endpoint = request.apply(&current.endpoint)?;
+        let fields = endpoint_changes(&current.endpoint, &endpoint);
+        if fields.is_empty() {
+            return Ok(current);
+        }
+        let updated = ProviderCredentialRecord {
+            endpoint,
+            updated_at: now_rfc3339(),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialUpdated, RESOURCE_TYPE, id, fields);
+        self.store.replace_provider_credential(&current, &updated, &event).await.map_err(not_found)?;
+        Ok(updated)
+    }
+
+    /// Replaces the secret (and optionally the username and auth kind) under
+    /// a fresh data key.
+    pub async fn rotate(
+        &self,
+        actor: &Actor,
+        id: &str,
+        request: &RotateProviderCredentialRequest,
+    ) -> Result<ProviderCredentialRecord, ServiceError> {
+        let current = self.get(&actor.account_id, id).await?;
+        // The current username is kept unless a new one is given; it is only
+        // in the blob, so it is opened here, in memory.
+        let current_username = zeroize::Zeroizing::new(match request.username {
+            Some(_) => String::new(),
+            None => self.open_secret(&current).await?.username.clone(),
+        });
+        let (auth_kind, secret) = request.validate(current.endpoint.auth_kind, &current_username)?;
+        let endpoint = Endpoint { auth_kind, ..current.endpoint.clone() };
+        let mut fields = vec!["secret".to_string()];
+        if request.username.is_some() {
+            fields.push("username".to_string());
+        }
+        fields.extend(endpoint_changes(&current.endpoint, &endpoint));
+        let updated = ProviderCredentialRecord {
+            endpoint,
+            username_masked: secret.username_masked(),
+            secret: self.seal(&actor.account_id, id, &secret).await?,
+            updated_at: now_rfc3339(),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialRotated, RESOURCE_TYPE, id, fields);
+        self.store.replace_provider_credential(&current, &updated, &event).await.map_err(not_found)?;
+        Ok(updated)
+    }
+
+    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
+        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialDeleted, RESOURCE_TYPE, id, Vec::new());
+        self.store.delete_provider_credential(&actor.account_id, id, &event).await.map_err(not_found)
+    }
+
+    pub async fn record_test(&self, actor: &Actor, id: &str, outcome: &TestOutcome) -> Result<(), ServiceError> {
+        let status = match outcome.status {
+            TestStatus::Ok => "ok",
+            TestStatus::Failed => "failed",
+        };
+        let event = AuditEvent::new(
+            actor,
+            AuditEventType::ProviderCredentialTested,
+            RESOURCE_TYPE,
+            id,
+            vec!["last_test".into()],
+        )
+        .with_outcome(status);
+        self.store.record_provider_credential_test(&actor.account_id, id, outcome, &event).await.map_err(not_found)
+    }
+}
