@@ -1,16 +1,18 @@
-.PHONY: dev test emulator build fmt lint
+.PHONY: dev test test-deps build fmt lint
 
 # Every route on http://127.0.0.1:$(PORT) against a local AWS emulator.
 dev:
 	scripts/dev.sh
 
 # Unit and integration tests; integration tests start their own emulator.
-test: emulator
+test: test-deps
 	cargo build --quiet -p mailkeys-tools --bins
 	cargo test --workspace
 
-emulator:
+# The AWS emulator and SMTP test server (PyPI, into .local/venv) and dovecot (Debian).
+test-deps:
 	scripts/emulator-venv.sh
+	scripts/test-servers.sh
 
 # Release Lambda artifacts (size-minded profile in Cargo.toml).
 build:

@@ -37,7 +37,7 @@ impl AppState {
         let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
             email_providers: EmailProviders::new(store.clone(), envelope.clone()),
-            provider_credentials: ProviderCredentials::new(store.clone(), envelope),
+            provider_credentials: ProviderCredentials::new(store.clone(), envelope, settings.connectivity.clone()),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
             keys,

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
+use std::time::Duration;
+
 use crate::auth::KeyPrefix;
+use crate::connectivity::{Connectivity, Trust};
 use crate::store::Tables;
 
 /// Where one mail protocol is served, as `GET /api/smtp-credentials` shows it.
@@ -73,11 +76,39 @@ pub struct Settings {
     pub stage: String,
     /// What `GET /api/smtp-credentials` tells clients about the mail servers.
     pub connection_info: ConnectionInfo,
+    /// How connectivity tests reach mail servers.
+    pub connectivity: Connectivity,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
+
+const DEFAULT_TEST_TIMEOUT_SECS: u64 = 10;
+
+/// `MAILKEYS_ALLOW_PRIVATE_HOSTS` (`false`), `MAILKEYS_TEST_TIMEOUT_SECS`
+/// (10) and `MAILKEYS_EXTRA_CA_FILE` (a PEM bundle, read now).
+fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
+    let allow_private_hosts = match std::env::var("MAILKEYS_ALLOW_PRIVATE_HOSTS").ok().filter(|v| !v.is_empty()) {
+        None => false,
+        Some(v) => v.parse().map_err(|_| ConfigError("MAILKEYS_ALLOW_PRIVATE_HOSTS must be true or false".into()))?,
+    };
+    let timeout_secs = match std::env::var("MAILKEYS_TEST_TIMEOUT_SECS").ok().filter(|v| !v.is_empty()) {
+        None => DEFAULT_TEST_TIMEOUT_SECS,
+        Some(v) => v.parse().ok().filter(|s| (1..=60).contains(s)).ok_or_else(|| {
+            ConfigError("MAILKEYS_TEST_TIMEOUT_SECS must be a whole number of seconds from 1 to 60".into())
+        })?,
+    };
+    let extra_ca = match std::env::var("MAILKEYS_EXTRA_CA_FILE").ok().filter(|v| !v.is_empty()) {
+        None => None,
+        Some(path) => Some(std::fs::read(&path).map_err(|e| ConfigError(format!("MAILKEYS_EXTRA_CA_FILE: {e}")))?),
+    };
+    Ok(Connectivity {
+        allow_private_hosts,
+        timeout: Duration::from_secs(timeout_secs),
+        trust: Trust::new(extra_ca.as_deref()).map_err(ConfigError)?,
+    })
+}
 
 fn var_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
@@ -97,6 +128,23 @@ impl Settings {
             kms_key_id,
             stage: var_or("MAILKEYS_STAGE", "test"),
             connection_info: ConnectionInfo::from_env()?,
+            connectivity: connectivity_from_env()?,
+        })
+    }
+
+    /// Settings for a local emulator and loopback test servers: private
+    /// hosts allowed, a 10 s bound, `extra_ca_pem` trusted.
+    pub fn local(tables: Tables, kms_key_id: String, extra_ca_pem: Option<&[u8]>) -> Result<Settings, ConfigError> {
+        Ok(Settings {
+            tables,
+            kms_key_id,
+            stage: "test".to_string(),
+            connection_info: ConnectionInfo::defaults_for("example.com"),
+            connectivity: Connectivity {
+                allow_private_hosts: true,
+                timeout: Duration::from_secs(DEFAULT_TEST_TIMEOUT_SECS),
+                trust: Trust::new(extra_ca_pem).map_err(ConfigError)?,
+            },
         })
     }
 

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod connectivity;
 pub mod crypto;
 pub mod domain;
 pub mod http;

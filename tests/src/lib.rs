@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::AttributeValue;
-use mailkeys::config::{ConnectionInfo, Settings};
+use mailkeys::config::Settings;
 use mailkeys::domain::permission::{Permission, PermissionSet};
 use mailkeys::http::api_router;
 use mailkeys::store::{Item, Store, Tables};
@@ -21,6 +21,8 @@ use serde_json::Value;
 
 pub use mailkeys;
 
+pub mod servers;
+
 struct Emulator {
     endpoint: String,
     // Held open for the life of the test process: when the process ends the
@@ -29,11 +31,11 @@ struct Emulator {
     _wrapper: Mutex<Child>,
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
@@ -137,6 +139,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A test app whose settings `configure` adjusts first.
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         // Server-side errors show in a failing test's output.
         mailkeys::logging::init();
         let sdk = emulator_sdk_config().await;
@@ -148,12 +155,9 @@ impl TestApp {
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
         let ddb_calls = CallCounter::default();
         let counted = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(ddb_calls.clone()).build();
-        let settings = Settings {
-            tables,
-            kms_key_id,
-            stage: "test".into(),
-            connection_info: ConnectionInfo::defaults_for("example.com"),
-        };
+        let mut settings =
+            Settings::local(tables, kms_key_id, Some(servers::test_ca().ca_pem.as_bytes())).expect("settings");
+        configure(&mut settings);
         let state = AppState::with_clients(settings, aws_sdk_dynamodb::Client::from_conf(counted), kms);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use mailkeys::config::{ConnectionInfo, Settings};
+use mailkeys::config::Settings;
 use mailkeys::http::Function;
 use mailkeys::store::Tables;
 use mailkeys::AppState;
@@ -18,12 +18,8 @@ fn event_path(function: Function) -> PathBuf {
 async fn every_function_has_an_event_that_reaches_its_handler() {
     // No AWS call happens: the placeholder key fails its checksum first.
     let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
-    let settings = Settings {
-        tables: Tables { main: "unused".into(), audit: "unused".into() },
-        kms_key_id: "unused".into(),
-        stage: "test".into(),
-        connection_info: ConnectionInfo::defaults_for("example.com"),
-    };
+    let tables = Tables { main: "unused".into(), audit: "unused".into() };
+    let settings = Settings::local(tables, "unused".into(), None).unwrap();
     let state = AppState::new(settings, &sdk);
     for &function in Function::ALL {
         let text = std::fs::read_to_string(event_path(function))

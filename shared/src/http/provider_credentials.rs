@@ -152,3 +152,11 @@ pub async fn delete(
     app.provider_credentials.delete(&auth.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub async fn test(
+    State(app): State<AppState>,
+    auth: Authorized<WriteProviderCredentials>,
+    Path(id): Path<String>,
+) -> Result<Json<TestOutcome>, ApiError> {
+    Ok(Json(app.provider_credentials.test(&auth.actor(), &id).await?))
+}

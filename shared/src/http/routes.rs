@@ -68,6 +68,7 @@ functions! {
     ProviderCredentialsUpdate => "provider-credentials-update", PATCH, "/api/provider-credentials/{id}", patch(provider_credentials::update);
     ProviderCredentialsDelete => "provider-credentials-delete", DELETE, "/api/provider-credentials/{id}", delete(provider_credentials::delete);
     ProviderCredentialsRotate => "provider-credentials-rotate", POST, "/api/provider-credentials/{id}/rotate", post(provider_credentials::rotate);
+    ProviderCredentialsTest => "provider-credentials-test", POST, "/api/provider-credentials/{id}/test", post(provider_credentials::test);
 }
 
 impl Function {

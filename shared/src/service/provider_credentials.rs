@@ -2,11 +2,12 @@
 //! the stored outcome of connectivity tests.
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security};
 use crate::crypto::{Envelope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::ids::now_rfc3339;
 use crate::domain::provider_credential::{
-    CreateProviderCredentialRequest, CredentialSecret, Endpoint, RotateProviderCredentialRequest,
+    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, ProviderKind, SecurityMode, RotateProviderCredentialRequest,
     SearchProviderCredentialsRequest, TestStatusFilter, UpdateProviderCredentialRequest,
 };
 use crate::domain::Invalid;
@@ -26,6 +27,7 @@ const MAX_PAGE: usize = 100;
 pub struct ProviderCredentials {
     store: Store,
     envelope: Envelope,
+    connectivity: Connectivity,
 }
 
 /// A page of credentials; `next_cursor` continues after the last one.
@@ -99,8 +101,38 @@ fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {
 }
 
 impl ProviderCredentials {
-    pub fn new(store: Store, envelope: Envelope) -> Self {
-        ProviderCredentials { store, envelope }
+    pub fn new(store: Store, envelope: Envelope, connectivity: Connectivity) -> Self {
+        ProviderCredentials { store, envelope, connectivity }
+    }
+
+    /// Decrypts the secret in memory, talks to the server, and stores the
+    /// outcome on the record (audited with the outcome only).
+    pub async fn test(&self, actor: &Actor, id: &str) -> Result<TestOutcome, ServiceError> {
+        let record = self.get(&actor.account_id, id).await?;
+        let secret = self.open_secret(&record).await?;
+        let endpoint = &record.endpoint;
+        let login = match endpoint.auth_kind {
+            AuthKind::Password => Login::Password { username: &secret.username, password: &secret.secret },
+            AuthKind::Oauth2 => Login::OAuth2 { username: &secret.username, access_token: &secret.secret },
+        };
+        let probe = Probe {
+            protocol: match endpoint.provider_kind {
+                ProviderKind::Imap => Protocol::Imap,
+                ProviderKind::Smtp => Protocol::Smtp,
+            },
+            host: &endpoint.host,
+            port: endpoint.port,
+            security: match endpoint.security_mode {
+                SecurityMode::SslTls => Security::Implicit,
+                SecurityMode::Starttls => Security::StartTls,
+                SecurityMode::None => Security::Plain,
+            },
+            login,
+            accept_invalid_certs: false,
+        };
+        let outcome = self.connectivity.run(&probe).await;
+        self.record_test(actor, id, &outcome).await?;
+        Ok(outcome)
     }
 
     async fn seal(&self, account_id: &str, id: &str, secret: &CredentialSecret) -> Result<SealedSecret, ServiceError> {

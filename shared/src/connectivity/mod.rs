@@ -1,0 +1,139 @@
+//! Connectivity tests: really talk to a mail server with the stored
+//! credentials, within a time bound, and say where it failed. Every message
+//! here is written by this service; a server's own text (which may echo what
+//! it was sent) is never passed on.
+
+pub mod guard;
+mod imap;
+mod smtp;
+pub mod tls;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::domain::connectivity::{TestOutcome, TestStage, TestStatus};
+use crate::domain::host::Host;
+use crate::domain::ids::now_rfc3339;
+
+pub use tls::Trust;
+
+/// How a test stopped short.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub stage: TestStage,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(stage: TestStage, message: impl Into<String>) -> Self {
+        Failure { stage, message: message.into() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Imap,
+    Smtp,
+}
+
+/// How the connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Implicit,
+    /// Plain, then STARTTLS before anything secret is sent.
+    StartTls,
+    /// No TLS: only SMTP email providers configured with `encryption: none`.
+    Plain,
+}
+
+/// What a test authenticates with; zeroized with the secret it came from.
+pub enum Login<'a> {
+    Password { username: &'a str, password: &'a str },
+    OAuth2 { username: &'a str, access_token: &'a str },
+    /// Connect and greet only (an SMTP relay with no credentials).
+    None,
+}
+
+pub struct Probe<'a> {
+    pub protocol: Protocol,
+    pub host: &'a Host,
+    pub port: u16,
+    pub security: Security,
+    pub login: Login<'a>,
+    /// Only SMTP email providers may turn verification off.
+    pub accept_invalid_certs: bool,
+}
+
+/// The stage a test has reached, so that a timeout can say where it stopped.
+#[derive(Clone, Debug)]
+pub(crate) struct Progress(Arc<Mutex<TestStage>>);
+
+impl Progress {
+    pub(crate) fn at(&self, stage: TestStage) {
+        *self.0.lock().expect("not poisoned") = stage;
+    }
+
+    fn current(&self) -> TestStage {
+        *self.0.lock().expect("not poisoned")
+    }
+}
+
+/// Runs connectivity tests under one deployment's rules.
+#[derive(Clone, Debug)]
+pub struct Connectivity {
+    pub allow_private_hosts: bool,
+    pub timeout: Duration,
+    pub trust: Trust,
+}
+
+impl Connectivity {
+    pub async fn run(&self, probe: &Probe<'_>) -> TestOutcome {
+        let started = Instant::now();
+        let progress = Progress(Arc::new(Mutex::new(TestStage::Dns)));
+        let attempt = async {
+            let address = guard::resolve(probe.host, probe.port, self.allow_private_hosts).await?;
+            match probe.protocol {
+                Protocol::Imap => imap::check(probe, address, &self.trust, &progress).await,
+                Protocol::Smtp => smtp::check(probe, address, &self.trust, &progress).await,
+            }
+        };
+        let result = match tokio::time::timeout(self.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::new(
+                progress.current(),
+                format!("no answer within {} seconds", self.timeout.as_secs_f32()),
+            )),
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match result {
+            Ok(()) => TestOutcome {
+                status: TestStatus::Ok,
+                stage: None,
+                message: "connected and authenticated".to_string(),
+                latency_ms,
+                tested_at: now_rfc3339(),
+            },
+            Err(failure) => TestOutcome {
+                status: TestStatus::Failed,
+                stage: Some(failure.stage),
+                message: failure.message,
+                latency_ms,
+                tested_at: now_rfc3339(),
+            },
+        }
+    }
+}
+
+/// Whether an I/O error chain says the TCP connection itself failed.
+pub(crate) fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            return matches!(io.kind(), ConnectionRefused | ConnectionReset | HostUnreachable | NetworkUnreachable | AddrNotAvailable);
+        }
+        source = e.source();
+    }
+    false
+}

@@ -1,0 +1,183 @@
+//! Real mail servers on loopback for the connectivity tests: aiosmtpd
+//! (SMTP, from the project's venv) and dovecot (IMAP, from Debian), with a
+//! test CA made here.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::{free_port, workspace_root};
+
+pub const MAIL_USER: &str = "mailbox@example.com";
+pub const MAIL_PASSWORD: &str = "correct-horse-battery-9Zk";
+pub const MAIL_TOKEN: &str = "ya29.test-oauth-token-Qw8";
+
+/// A CA and a certificate for `localhost` / 127.0.0.1 that it signed.
+pub struct TestCa {
+    pub ca_pem: String,
+    pub dir: PathBuf,
+}
+
+impl TestCa {
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.join("cert.pem")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.join("key.pem")
+    }
+}
+
+pub fn test_ca() -> &'static TestCa {
+    static CA: OnceLock<TestCa> = OnceLock::new();
+    CA.get_or_init(|| {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "Mailkeys Test CA");
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        let dir = std::env::temp_dir().join(format!("mailkeys-test-ca-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
+        std::fs::write(dir.join("key.pem"), leaf_key.serialize_pem()).unwrap();
+        TestCa { ca_pem: ca.pem(), dir }
+    })
+}
+
+/// A process that stops when the test process ends: a shell starts it and
+/// kills it when its standard input (held here) closes.
+pub struct TiedProcess {
+    lifeline: Option<ChildStdin>,
+    wrapper: Child,
+    /// What the process printed, for a failing test to show.
+    pub log_path: PathBuf,
+}
+
+impl TiedProcess {
+    pub fn spawn(program: &str, args: &[String]) -> TiedProcess {
+        let log_path = std::env::temp_dir().join(format!("mailkeys-server-{}.log", ulid::Ulid::new()));
+        let mut wrapper = Command::new("sh")
+            .arg("-c")
+            .arg(r#"log=$1; shift; "$@" >"$log" 2>&1 </dev/null & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; wait"#)
+            .arg("sh")
+            .arg(&log_path)
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start a test server");
+        let lifeline = wrapper.stdin.take().expect("piped stdin");
+        TiedProcess { lifeline: Some(lifeline), wrapper, log_path }
+    }
+}
+
+impl Drop for TiedProcess {
+    fn drop(&mut self) {
+        // Closing the pipe stops the server; then reap the shell.
+        drop(self.lifeline.take());
+        let _ = self.wrapper.wait();
+    }
+}
+
+pub fn wait_for_port(port: u16, process: &TiedProcess) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(&process.log_path).unwrap_or_default();
+            panic!("nothing listens on port {port}; the server said:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum SmtpMode {
+    Plain,
+    StartTls,
+    Implicit,
+}
+
+/// aiosmtpd on a free loopback port.
+pub struct SmtpServer {
+    pub port: u16,
+    _process: TiedProcess,
+}
+
+impl SmtpServer {
+    pub fn start(mode: SmtpMode) -> SmtpServer {
+        let ca = test_ca();
+        let port = free_port();
+        let python = workspace_root().join(".local/venv/bin/python");
+        let script = workspace_root().join("tests/servers/smtp_server.py");
+        let mode = match mode {
+            SmtpMode::Plain => "plain",
+            SmtpMode::StartTls => "starttls",
+            SmtpMode::Implicit => "implicit",
+        };
+        let args = [
+            script.display().to_string(),
+            "--port".into(),
+            port.to_string(),
+            "--mode".into(),
+            mode.into(),
+            "--cert".into(),
+            ca.cert_path().display().to_string(),
+            "--key".into(),
+            ca.key_path().display().to_string(),
+            "--user".into(),
+            MAIL_USER.into(),
+            "--password".into(),
+            MAIL_PASSWORD.into(),
+            "--token".into(),
+            MAIL_TOKEN.into(),
+        ];
+        let process = TiedProcess::spawn(&python.display().to_string(), &args);
+        wait_for_port(port, &process);
+        SmtpServer { port, _process: process }
+    }
+}
+
+/// dovecot with IMAP on one free port and IMAPS on another.
+pub struct ImapServer {
+    pub imap_port: u16,
+    pub imaps_port: u16,
+    _process: TiedProcess,
+}
+
+impl ImapServer {
+    pub fn start() -> ImapServer {
+        let ca = test_ca();
+        let dir = std::env::temp_dir().join(format!("mailkeys-dovecot-{}", ulid::Ulid::new()));
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        // Mail processes run as `nobody`, which must be able to write its home.
+        Command::new("chmod").arg("1777").arg(dir.join("home")).status().unwrap();
+        std::fs::write(dir.join("users"), format!("{MAIL_USER}:{{PLAIN}}{MAIL_PASSWORD}::::::\n")).unwrap();
+        let (imap_port, imaps_port) = (free_port(), free_port());
+        let d = dir.display();
+        let config = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
+             ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/home/%u\n}}\n\
+             mail_location = maildir:{d}/home/%u/Maildir\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n}}\n",
+            cert = ca.cert_path().display(),
+            key = ca.key_path().display(),
+        );
+        let config_path = dir.join("dovecot.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let dovecot = if std::path::Path::new("/usr/sbin/dovecot").exists() { "/usr/sbin/dovecot" } else { "dovecot" };
+        let process = TiedProcess::spawn(dovecot, &["-F".into(), "-c".into(), config_path.display().to_string()]);
+        wait_for_port(imap_port, &process);
+        wait_for_port(imaps_port, &process);
+        ImapServer { imap_port, imaps_port, _process: process }
+    }
+}

@@ -1,0 +1,170 @@
+//! Connectivity tests against real mail servers on loopback: dovecot (IMAP)
+//! and aiosmtpd (SMTP), with a test CA the deployment trusts.
+
+use std::time::{Duration, Instant};
+
+use mailkeys_tests::servers::{test_ca, ImapServer, SmtpMode, SmtpServer, MAIL_PASSWORD, MAIL_TOKEN, MAIL_USER};
+use mailkeys_tests::{free_port, item_contains, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn credential(kind: &str, host: &str, port: u16, mode: &str, password: &str) -> Value {
+    json!({"provider_kind": kind, "host": host, "port": port, "security_mode": mode,
+           "auth_kind": "password", "username": MAIL_USER, "password": password})
+}
+
+/// Creates the credential, runs its test, and returns the outcome.
+async fn test_of(app: &TestApp, body: Value) -> Value {
+    let created = app.admin(Method::POST, &format!("/api/accounts/{}/provider-credentials", app.account_id), Some(&body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let res = app.admin(Method::POST, &format!("/api/provider-credentials/{id}/test"), None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(!res.text.contains(MAIL_PASSWORD) && !res.text.contains("wrong-password-Xy7") && !res.text.contains(MAIL_TOKEN));
+    let outcome = res.json();
+    assert!(outcome["latency_ms"].is_u64());
+    assert!(outcome["tested_at"].as_str().unwrap().ends_with('Z'));
+    // The outcome is stored on the record.
+    let stored = app.admin(Method::GET, &format!("/api/provider-credentials/{id}"), None).await.json();
+    assert_eq!(stored["last_test"], outcome);
+    outcome
+}
+
+fn assert_outcome(outcome: &Value, status: &str, stage: Value) {
+    assert_eq!((outcome["status"].as_str().unwrap(), &outcome["stage"]), (status, &stage), "{outcome}");
+}
+
+#[tokio::test]
+async fn imap_over_implicit_tls_and_starttls() {
+    let app = TestApp::start().await;
+    let imap = ImapServer::start();
+    let ok = test_of(&app, credential("imap", "localhost", imap.imaps_port, "ssl_tls", MAIL_PASSWORD)).await;
+    assert_outcome(&ok, "ok", Value::Null);
+    let ok = test_of(&app, credential("imap", "localhost", imap.imap_port, "starttls", MAIL_PASSWORD)).await;
+    assert_outcome(&ok, "ok", Value::Null);
+    let wrong = test_of(&app, credential("imap", "localhost", imap.imaps_port, "ssl_tls", "wrong-password-Xy7")).await;
+    assert_outcome(&wrong, "failed", json!("auth"));
+    // The plain port, asked for implicit TLS: the client insists on TLS.
+    let plain = test_of(&app, credential("imap", "localhost", imap.imap_port, "ssl_tls", MAIL_PASSWORD)).await;
+    assert_outcome(&plain, "failed", json!("tls"));
+    // An IP literal works when the certificate names it.
+    let by_ip = test_of(&app, credential("imap", "127.0.0.1", imap.imaps_port, "ssl_tls", MAIL_PASSWORD)).await;
+    assert_outcome(&by_ip, "ok", Value::Null);
+}
+
+#[tokio::test]
+async fn certificates_are_verified_against_the_trusted_roots() {
+    // A deployment that does not trust the test CA.
+    let app = TestApp::start_with(|s| s.connectivity.trust = mailkeys::connectivity::Trust::new(None).unwrap()).await;
+    let imap = ImapServer::start();
+    let smtp = SmtpServer::start(SmtpMode::StartTls);
+    assert_outcome(&test_of(&app, credential("imap", "localhost", imap.imaps_port, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    assert_outcome(&test_of(&app, credential("imap", "localhost", imap.imap_port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", smtp.port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+}
+
+#[tokio::test]
+async fn smtp_starttls_implicit_and_xoauth2() {
+    let app = TestApp::start().await;
+    let starttls = SmtpServer::start(SmtpMode::StartTls);
+    let implicit = SmtpServer::start(SmtpMode::Implicit);
+    let plain = SmtpServer::start(SmtpMode::Plain);
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", starttls.port, "starttls", MAIL_PASSWORD)).await, "ok", Value::Null);
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", implicit.port, "ssl_tls", MAIL_PASSWORD)).await, "ok", Value::Null);
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", starttls.port, "starttls", "wrong-password-Xy7")).await,
+        "failed",
+        json!("auth"),
+    );
+    // A plain server asked for TLS, either way.
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", plain.port, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", plain.port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    let oauth = json!({"provider_kind": "smtp", "host": "localhost", "port": starttls.port, "security_mode": "starttls",
+        "auth_kind": "oauth2", "username": MAIL_USER, "access_token": MAIL_TOKEN});
+    assert_outcome(&test_of(&app, oauth.clone()).await, "ok", Value::Null);
+    let mut bad_token = oauth;
+    bad_token["access_token"] = json!("ya29.wrong-token");
+    assert_outcome(&test_of(&app, bad_token).await, "failed", json!("auth"));
+}
+
+#[tokio::test]
+async fn dns_connect_and_time_bounds() {
+    let app = TestApp::start_with(|s| s.connectivity.timeout = Duration::from_secs(2)).await;
+    let closed = free_port();
+    assert_outcome(&test_of(&app, credential("imap", "localhost", closed, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("connect"));
+    assert_outcome(&test_of(&app, credential("smtp", "localhost", closed, "starttls", MAIL_PASSWORD)).await, "failed", json!("connect"));
+    assert_outcome(&test_of(&app, credential("imap", "no-such-host.invalid", 993, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("dns"));
+
+    // A server that accepts and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let _keep = std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(held);
+    });
+    for (kind, mode) in [("imap", "ssl_tls"), ("imap", "starttls"), ("smtp", "starttls")] {
+        let started = Instant::now();
+        let outcome = test_of(&app, credential(kind, "localhost", port, mode, MAIL_PASSWORD)).await;
+        assert!(started.elapsed() < Duration::from_secs(6), "{kind}/{mode} took {:?}", started.elapsed());
+        assert_eq!(outcome["status"], "failed");
+        assert!(outcome["message"].as_str().unwrap().starts_with("no answer within 2 seconds"), "{outcome}");
+        assert!(["tls", "protocol"].contains(&outcome["stage"].as_str().unwrap()), "{outcome}");
+    }
+}
+
+#[tokio::test]
+async fn private_and_reserved_hosts_are_refused_unless_allowed() {
+    let app = TestApp::start_with(|s| s.connectivity.allow_private_hosts = false).await;
+    for host in ["127.0.0.1", "169.254.169.254", "10.0.0.1", "::1", "localhost", "100.64.0.1", "fd00:ec2::254"] {
+        let outcome = test_of(&app, credential("imap", host, 993, "ssl_tls", MAIL_PASSWORD)).await;
+        assert_outcome(&outcome, "failed", json!("dns"));
+        assert!(outcome["message"].as_str().unwrap().contains("reserved address"), "{host}: {outcome}");
+    }
+}
+
+async fn run_test(app: &TestApp, id: &str) -> Value {
+    app.admin(Method::POST, &format!("/api/provider-credentials/{id}/test"), None).await.json()
+}
+
+#[tokio::test]
+async fn rotate_then_test_uses_the_new_secret_and_outcomes_are_searchable() {
+    let app = TestApp::start().await;
+    let imap = ImapServer::start();
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("/api/accounts/{}/provider-credentials", app.account_id),
+            Some(&credential("imap", "localhost", imap.imaps_port, "ssl_tls", "wrong-password-Xy7")),
+        )
+        .await
+        .json();
+    let id = created["id"].as_str().unwrap();
+    assert_outcome(&run_test(&app, id).await, "failed", json!("auth"));
+    let search = |status: &'static str| {
+        let app = &app;
+        async move {
+            let path = format!("/api/accounts/{}/provider-credentials/search", app.account_id);
+            let res = app.admin(Method::POST, &path, Some(&json!({"last_test_status": status}))).await.json();
+            res["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!((search("failed").await, search("ok").await, search("never").await), (1, 0, 0));
+    let rotated = app.admin(Method::POST, &format!("/api/provider-credentials/{id}/rotate"), Some(&json!({"password": MAIL_PASSWORD}))).await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    assert_outcome(&run_test(&app, id).await, "ok", Value::Null);
+    assert_eq!((search("failed").await, search("ok").await), (0, 1));
+
+    let events = app.admin(Method::GET, &format!("/api/audit-events?resource_id={id}"), None).await.json();
+    let tested: Vec<&Value> = events["events"].as_array().unwrap().iter().filter(|e| e["event_type"] == "PROVIDER_CREDENTIAL_TESTED").collect();
+    assert_eq!(tested.len(), 2);
+    assert_eq!((tested[0]["outcome"].as_str(), tested[1]["outcome"].as_str()), (Some("ok"), Some("failed")));
+    for item in app.all_items().await {
+        assert!(!item_contains(&item, MAIL_PASSWORD) && !item_contains(&item, "wrong-password-Xy7"));
+    }
+    // A test of another account's credential is not found.
+    let (_, other) = app.other_account().await;
+    let res = app.call(Method::POST, &format!("/api/provider-credentials/{id}/test"), Some(&other), None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let _ = test_ca();
+}
