@@ -36,7 +36,7 @@ impl AppState {
         let envelope = Envelope::new(kms, settings.kms_key_id.clone());
         let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
-            email_providers: EmailProviders::new(store.clone(), envelope.clone()),
+            email_providers: EmailProviders::new(store.clone(), envelope.clone(), settings.connectivity.clone()),
             provider_credentials: ProviderCredentials::new(store.clone(), envelope, settings.connectivity.clone()),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),

@@ -22,11 +22,14 @@ parser.add_argument("--key", required=True)
 parser.add_argument("--user", required=True)
 parser.add_argument("--password", required=True)
 parser.add_argument("--token", required=True)
+parser.add_argument("--mailbox", required=True, help="file that received messages are appended to")
 args = parser.parse_args()
 
 
 class Handler:
     async def handle_DATA(self, server, session, envelope):
+        with open(args.mailbox, "ab") as mailbox:
+            mailbox.write(envelope.content + b"\r\n.\r\n")
         return "250 OK"
 
     async def auth_XOAUTH2(self, server, arguments):

@@ -106,13 +106,22 @@ pub enum SmtpMode {
 /// aiosmtpd on a free loopback port.
 pub struct SmtpServer {
     pub port: u16,
+    /// Every message the server accepted, appended.
+    pub mailbox: PathBuf,
     _process: TiedProcess,
+}
+
+impl SmtpServer {
+    pub fn received(&self) -> String {
+        std::fs::read_to_string(&self.mailbox).unwrap_or_default()
+    }
 }
 
 impl SmtpServer {
     pub fn start(mode: SmtpMode) -> SmtpServer {
         let ca = test_ca();
         let port = free_port();
+        let mailbox = std::env::temp_dir().join(format!("mailkeys-mailbox-{}", ulid::Ulid::new()));
         let python = workspace_root().join(".local/venv/bin/python");
         let script = workspace_root().join("tests/servers/smtp_server.py");
         let mode = match mode {
@@ -136,10 +145,12 @@ impl SmtpServer {
             MAIL_PASSWORD.into(),
             "--token".into(),
             MAIL_TOKEN.into(),
+            "--mailbox".into(),
+            mailbox.display().to_string(),
         ];
         let process = TiedProcess::spawn(&python.display().to_string(), &args);
         wait_for_port(port, &process);
-        SmtpServer { port, _process: process }
+        SmtpServer { port, mailbox, _process: process }
     }
 }
 

@@ -15,12 +15,15 @@ fn credential(kind: &str, host: &str, port: u16, mode: &str, password: &str) -> 
 
 /// Creates the credential, runs its test, and returns the outcome.
 async fn test_of(app: &TestApp, body: Value) -> Value {
-    let created = app.admin(Method::POST, &format!("/api/accounts/{}/provider-credentials", app.account_id), Some(&body)).await;
+    let created =
+        app.admin(Method::POST, &format!("/api/accounts/{}/provider-credentials", app.account_id), Some(&body)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let id = created.json()["id"].as_str().unwrap().to_string();
     let res = app.admin(Method::POST, &format!("/api/provider-credentials/{id}/test"), None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert!(!res.text.contains(MAIL_PASSWORD) && !res.text.contains("wrong-password-Xy7") && !res.text.contains(MAIL_TOKEN));
+    assert!(
+        !res.text.contains(MAIL_PASSWORD) && !res.text.contains("wrong-password-Xy7") && !res.text.contains(MAIL_TOKEN)
+    );
     let outcome = res.json();
     assert!(outcome["latency_ms"].is_u64());
     assert!(outcome["tested_at"].as_str().unwrap().ends_with('Z'));
@@ -58,9 +61,21 @@ async fn certificates_are_verified_against_the_trusted_roots() {
     let app = TestApp::start_with(|s| s.connectivity.trust = mailkeys::connectivity::Trust::new(None).unwrap()).await;
     let imap = ImapServer::start();
     let smtp = SmtpServer::start(SmtpMode::StartTls);
-    assert_outcome(&test_of(&app, credential("imap", "localhost", imap.imaps_port, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("tls"));
-    assert_outcome(&test_of(&app, credential("imap", "localhost", imap.imap_port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", smtp.port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    assert_outcome(
+        &test_of(&app, credential("imap", "localhost", imap.imaps_port, "ssl_tls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("tls"),
+    );
+    assert_outcome(
+        &test_of(&app, credential("imap", "localhost", imap.imap_port, "starttls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("tls"),
+    );
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", smtp.port, "starttls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("tls"),
+    );
 }
 
 #[tokio::test]
@@ -69,16 +84,32 @@ async fn smtp_starttls_implicit_and_xoauth2() {
     let starttls = SmtpServer::start(SmtpMode::StartTls);
     let implicit = SmtpServer::start(SmtpMode::Implicit);
     let plain = SmtpServer::start(SmtpMode::Plain);
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", starttls.port, "starttls", MAIL_PASSWORD)).await, "ok", Value::Null);
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", implicit.port, "ssl_tls", MAIL_PASSWORD)).await, "ok", Value::Null);
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", starttls.port, "starttls", MAIL_PASSWORD)).await,
+        "ok",
+        Value::Null,
+    );
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", implicit.port, "ssl_tls", MAIL_PASSWORD)).await,
+        "ok",
+        Value::Null,
+    );
     assert_outcome(
         &test_of(&app, credential("smtp", "localhost", starttls.port, "starttls", "wrong-password-Xy7")).await,
         "failed",
         json!("auth"),
     );
     // A plain server asked for TLS, either way.
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", plain.port, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("tls"));
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", plain.port, "starttls", MAIL_PASSWORD)).await, "failed", json!("tls"));
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", plain.port, "ssl_tls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("tls"),
+    );
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", plain.port, "starttls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("tls"),
+    );
     let oauth = json!({"provider_kind": "smtp", "host": "localhost", "port": starttls.port, "security_mode": "starttls",
         "auth_kind": "oauth2", "username": MAIL_USER, "access_token": MAIL_TOKEN});
     assert_outcome(&test_of(&app, oauth.clone()).await, "ok", Value::Null);
@@ -91,9 +122,21 @@ async fn smtp_starttls_implicit_and_xoauth2() {
 async fn dns_connect_and_time_bounds() {
     let app = TestApp::start_with(|s| s.connectivity.timeout = Duration::from_secs(2)).await;
     let closed = free_port();
-    assert_outcome(&test_of(&app, credential("imap", "localhost", closed, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("connect"));
-    assert_outcome(&test_of(&app, credential("smtp", "localhost", closed, "starttls", MAIL_PASSWORD)).await, "failed", json!("connect"));
-    assert_outcome(&test_of(&app, credential("imap", "no-such-host.invalid", 993, "ssl_tls", MAIL_PASSWORD)).await, "failed", json!("dns"));
+    assert_outcome(
+        &test_of(&app, credential("imap", "localhost", closed, "ssl_tls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("connect"),
+    );
+    assert_outcome(
+        &test_of(&app, credential("smtp", "localhost", closed, "starttls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("connect"),
+    );
+    assert_outcome(
+        &test_of(&app, credential("imap", "no-such-host.invalid", 993, "ssl_tls", MAIL_PASSWORD)).await,
+        "failed",
+        json!("dns"),
+    );
 
     // A server that accepts and never says a word.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -150,13 +193,24 @@ async fn rotate_then_test_uses_the_new_secret_and_outcomes_are_searchable() {
         }
     };
     assert_eq!((search("failed").await, search("ok").await, search("never").await), (1, 0, 0));
-    let rotated = app.admin(Method::POST, &format!("/api/provider-credentials/{id}/rotate"), Some(&json!({"password": MAIL_PASSWORD}))).await;
+    let rotated = app
+        .admin(
+            Method::POST,
+            &format!("/api/provider-credentials/{id}/rotate"),
+            Some(&json!({"password": MAIL_PASSWORD})),
+        )
+        .await;
     assert_eq!(rotated.status, StatusCode::OK);
     assert_outcome(&run_test(&app, id).await, "ok", Value::Null);
     assert_eq!((search("failed").await, search("ok").await), (0, 1));
 
     let events = app.admin(Method::GET, &format!("/api/audit-events?resource_id={id}"), None).await.json();
-    let tested: Vec<&Value> = events["events"].as_array().unwrap().iter().filter(|e| e["event_type"] == "PROVIDER_CREDENTIAL_TESTED").collect();
+    let tested: Vec<&Value> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "PROVIDER_CREDENTIAL_TESTED")
+        .collect();
     assert_eq!(tested.len(), 2);
     assert_eq!((tested[0]["outcome"].as_str(), tested[1]["outcome"].as_str()), (Some("ok"), Some("failed")));
     for item in app.all_items().await {
@@ -167,4 +221,74 @@ async fn rotate_then_test_uses_the_new_secret_and_outcomes_are_searchable() {
     let res = app.call(Method::POST, &format!("/api/provider-credentials/{id}/test"), Some(&other), None).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     let _ = test_ca();
+}
+
+fn smtp_provider(port: u16, encryption: &str, password: &str, accept_invalid_certs: bool) -> Value {
+    json!({"name": "Relay", "provider_type": "smtp", "region": "local",
+           "smtp_credentials": {"host": "localhost", "port": port, "username": MAIL_USER, "password": password,
+                                "encryption": encryption, "accept_invalid_certs": accept_invalid_certs}})
+}
+
+async fn provider_test(app: &TestApp, provider: Value, body: Option<Value>) -> (u64, mailkeys_tests::Response) {
+    let created = app.admin(Method::POST, "/api/email-providers", Some(&provider)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_u64().unwrap();
+    let res = app.admin(Method::POST, &format!("/api/email-providers/{id}/test"), body.as_ref()).await;
+    assert!(!res.text.contains(MAIL_PASSWORD) && !res.text.contains("wrong-password-Xy7"));
+    (id, res)
+}
+
+#[tokio::test]
+async fn smtp_email_providers_are_tested_and_can_send_a_message() {
+    let app = TestApp::start().await;
+    let starttls = SmtpServer::start(SmtpMode::StartTls);
+    let implicit = SmtpServer::start(SmtpMode::Implicit);
+
+    let (id, res) = provider_test(&app, smtp_provider(starttls.port, "starttls", MAIL_PASSWORD, false), None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_outcome(&res.json(), "ok", Value::Null);
+    let stored = app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json();
+    assert_eq!(stored["last_test"], res.json());
+    assert!(starttls.received().is_empty(), "no message without `to`");
+
+    let (_, res) = provider_test(&app, smtp_provider(implicit.port, "tls", "wrong-password-Xy7", false), None).await;
+    assert_outcome(&res.json(), "failed", json!("auth"));
+
+    let (id, res) = provider_test(
+        &app,
+        smtp_provider(starttls.port, "starttls", MAIL_PASSWORD, false),
+        Some(json!({"to": "postmaster@example.com"})),
+    )
+    .await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    assert_eq!(res.json()["message"], "connected, authenticated and sent the test message");
+    let received = starttls.received();
+    assert!(received.contains("Subject: Mailkeys connectivity test") && received.contains("postmaster@example.com"));
+
+    let events = app.admin(Method::GET, &format!("/api/audit-events?resource_id={id}"), None).await.json();
+    assert_eq!(events["events"][0]["event_type"], "EMAIL_PROVIDER_TESTED");
+    assert_eq!(events["events"][0]["outcome"], "ok");
+
+    let res = app
+        .admin(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&json!({"to": "not an address"})))
+        .await;
+    assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, "to must be an email address".to_string()));
+    let ses = json!({"name": "SES", "provider_type": "ses", "region": "eu-west-1",
+                     "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "secret-value-123"}});
+    let (_, res) = provider_test(&app, ses, None).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.error_message(), "Connectivity tests are available for smtp providers; ses is not supported yet");
+    let (_, other) = app.other_account().await;
+    let res = app.call(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&other), None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn accept_invalid_certs_is_honoured_only_when_set() {
+    let app = TestApp::start_with(|s| s.connectivity.trust = mailkeys::connectivity::Trust::new(None).unwrap()).await;
+    let starttls = SmtpServer::start(SmtpMode::StartTls);
+    let (_, res) = provider_test(&app, smtp_provider(starttls.port, "starttls", MAIL_PASSWORD, false), None).await;
+    assert_outcome(&res.json(), "failed", json!("tls"));
+    let (_, res) = provider_test(&app, smtp_provider(starttls.port, "starttls", MAIL_PASSWORD, true), None).await;
+    assert_outcome(&res.json(), "ok", Value::Null);
 }

@@ -41,18 +41,24 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin + Debug + Send>(
     progress.at(TestStage::Auth);
     let refused = |_| Failure::new(TestStage::Auth, "the server refused the credentials");
     let mut session = match login {
-        Login::Password { username, password } => client.login(username, password).await.map_err(|(e, _)| refused(e))?,
-        Login::OAuth2 { username, access_token } => client
-            .authenticate("XOAUTH2", XOAuth2 { username, access_token })
-            .await
-            .map_err(|(e, _)| refused(e))?,
+        Login::Password { username, password } => {
+            client.login(username, password).await.map_err(|(e, _)| refused(e))?
+        }
+        Login::OAuth2 { username, access_token } => {
+            client.authenticate("XOAUTH2", XOAuth2 { username, access_token }).await.map_err(|(e, _)| refused(e))?
+        }
         Login::None => return Err(Failure::new(TestStage::Auth, "IMAP needs credentials")),
     };
     progress.at(TestStage::Protocol);
     session.logout().await.map_err(|_| Failure::new(TestStage::Protocol, "the server did not accept LOGOUT"))
 }
 
-pub(super) async fn check(probe: &Probe<'_>, address: SocketAddr, trust: &Trust, progress: &Progress) -> Result<(), Failure> {
+pub(super) async fn check(
+    probe: &Probe<'_>,
+    address: SocketAddr,
+    trust: &Trust,
+    progress: &Progress,
+) -> Result<(), Failure> {
     progress.at(TestStage::Connect);
     let tcp = TcpStream::connect(address)
         .await
@@ -60,7 +66,8 @@ pub(super) async fn check(probe: &Probe<'_>, address: SocketAddr, trust: &Trust,
     let server_name = ServerName::try_from(probe.host.as_str().to_string())
         .map_err(|_| Failure::new(TestStage::Tls, "the host is not a valid TLS server name"))?;
     let connector = TlsConnector::from(trust.client_config.clone());
-    let tls_failed = || Failure::new(TestStage::Tls, "the TLS handshake failed (no TLS, or an untrusted or mismatched certificate)");
+    let tls_failed =
+        || Failure::new(TestStage::Tls, "the TLS handshake failed (no TLS, or an untrusted or mismatched certificate)");
     match probe.security {
         Security::Implicit => {
             progress.at(TestStage::Tls);

@@ -49,10 +49,22 @@ pub enum Security {
 
 /// What a test authenticates with; zeroized with the secret it came from.
 pub enum Login<'a> {
-    Password { username: &'a str, password: &'a str },
-    OAuth2 { username: &'a str, access_token: &'a str },
+    Password {
+        username: &'a str,
+        password: &'a str,
+    },
+    OAuth2 {
+        username: &'a str,
+        access_token: &'a str,
+    },
     /// Connect and greet only (an SMTP relay with no credentials).
     None,
+}
+
+/// A message to send after authenticating (SMTP only).
+pub struct TestMessage {
+    pub from: lettre::Address,
+    pub to: lettre::Address,
 }
 
 pub struct Probe<'a> {
@@ -63,6 +75,7 @@ pub struct Probe<'a> {
     pub login: Login<'a>,
     /// Only SMTP email providers may turn verification off.
     pub accept_invalid_certs: bool,
+    pub message: Option<TestMessage>,
 }
 
 /// The stage a test has reached, so that a timeout can say where it stopped.
@@ -110,7 +123,10 @@ impl Connectivity {
             Ok(()) => TestOutcome {
                 status: TestStatus::Ok,
                 stage: None,
-                message: "connected and authenticated".to_string(),
+                message: match probe.message {
+                    Some(_) => "connected, authenticated and sent the test message".to_string(),
+                    None => "connected and authenticated".to_string(),
+                },
                 latency_ms,
                 tested_at: now_rfc3339(),
             },
@@ -131,7 +147,10 @@ pub(crate) fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool 
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             use std::io::ErrorKind::*;
-            return matches!(io.kind(), ConnectionRefused | ConnectionReset | HostUnreachable | NetworkUnreachable | AddrNotAvailable);
+            return matches!(
+                io.kind(),
+                ConnectionRefused | ConnectionReset | HostUnreachable | NetworkUnreachable | AddrNotAvailable
+            );
         }
         source = e.source();
     }

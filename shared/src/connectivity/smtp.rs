@@ -15,9 +15,10 @@ fn tls_parameters(probe: &Probe<'_>, trust: &Trust) -> Result<TlsParameters, Fai
     let mut builder = TlsParameters::builder(probe.host.as_str().to_string())
         .dangerous_accept_invalid_certs(probe.accept_invalid_certs);
     for root in &trust.extra_roots {
-        builder = builder.add_root_certificate(Certificate::from_der(root.to_vec()).map_err(|_| {
-            Failure::new(TestStage::Tls, "a certificate of the extra CA bundle is not usable")
-        })?);
+        builder = builder.add_root_certificate(
+            Certificate::from_der(root.to_vec())
+                .map_err(|_| Failure::new(TestStage::Tls, "a certificate of the extra CA bundle is not usable"))?,
+        );
     }
     builder.build_rustls().map_err(|_| Failure::new(TestStage::Tls, "TLS could not be set up"))
 }
@@ -32,7 +33,12 @@ fn connect_failure(err: lettre::transport::smtp::Error, security: Security) -> F
     }
 }
 
-pub(super) async fn check(probe: &Probe<'_>, address: SocketAddr, trust: &Trust, progress: &Progress) -> Result<(), Failure> {
+pub(super) async fn check(
+    probe: &Probe<'_>,
+    address: SocketAddr,
+    trust: &Trust,
+    progress: &Progress,
+) -> Result<(), Failure> {
     let hello = ClientId::Domain("mailkeys.invalid".to_string());
     progress.at(TestStage::Connect);
     let tcp = TcpStream::connect(address)
@@ -63,9 +69,10 @@ pub(super) async fn check(probe: &Probe<'_>, address: SocketAddr, trust: &Trust,
         })?;
     }
     let credentials = match &probe.login {
-        Login::Password { username, password } => {
-            Some((Credentials::new(username.to_string(), password.to_string()), vec![Mechanism::Plain, Mechanism::Login]))
-        }
+        Login::Password { username, password } => Some((
+            Credentials::new(username.to_string(), password.to_string()),
+            vec![Mechanism::Plain, Mechanism::Login],
+        )),
         Login::OAuth2 { username, access_token } => {
             Some((Credentials::new(username.to_string(), access_token.to_string()), vec![Mechanism::Xoauth2]))
         }
@@ -79,6 +86,18 @@ pub(super) async fn check(probe: &Probe<'_>, address: SocketAddr, trust: &Trust,
             .map_err(|_| Failure::new(TestStage::Auth, "the server refused the credentials"))?;
     }
     progress.at(TestStage::Protocol);
+    if let Some(test) = &probe.message {
+        let message = lettre::Message::builder()
+            .from(lettre::message::Mailbox::new(Some("Mailkeys".into()), test.from.clone()))
+            .to(lettre::message::Mailbox::new(None, test.to.clone()))
+            .subject("Mailkeys connectivity test")
+            .body("This message was sent by a Mailkeys connectivity test.".to_string())
+            .map_err(|_| Failure::new(TestStage::Protocol, "the test message could not be built"))?;
+        connection
+            .send(message.envelope(), &message.formatted())
+            .await
+            .map_err(|_| Failure::new(TestStage::Protocol, "the server did not accept the test message"))?;
+    }
     connection.quit().await.map_err(|_| Failure::new(TestStage::Protocol, "the server did not accept QUIT"))?;
     Ok(())
 }

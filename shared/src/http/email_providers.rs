@@ -6,8 +6,9 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::extract::{Authorized, JsonBody, ReadEmailProviders, WriteEmailProviders};
+use super::extract::{Authorized, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders};
 use crate::app::AppState;
+use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
 use crate::service::email_providers::NOT_FOUND;
 use crate::store::email_providers::EmailProviderRecord;
@@ -23,6 +24,8 @@ pub struct EmailProviderResponse {
     pub credentials: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
+    /// The outcome of the last connectivity test (`null` before the first).
+    pub last_test: Option<TestOutcome>,
 }
 
 impl From<EmailProviderRecord> for EmailProviderResponse {
@@ -36,6 +39,7 @@ impl From<EmailProviderRecord> for EmailProviderResponse {
             credentials: r.credentials_masked,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            last_test: r.last_test,
         }
     }
 }
@@ -88,4 +92,27 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     app.email_providers.delete(&auth.actor(), provider_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/email-providers/{id}/test`, body optional: `{"to": "address"}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestRequest {
+    pub to: Option<String>,
+}
+
+pub async fn test(
+    State(app): State<AppState>,
+    auth: Authorized<WriteEmailProviders>,
+    Path(id): Path<String>,
+    OptionalJsonBody(request): OptionalJsonBody<TestRequest>,
+) -> Result<Json<TestOutcome>, ApiError> {
+    let id = provider_id(&id)?;
+    let to = match request.and_then(|r| r.to) {
+        Some(to) => {
+            Some(to.parse::<lettre::Address>().map_err(|_| ApiError::bad_request("to must be an email address"))?)
+        }
+        None => None,
+    };
+    Ok(Json(app.email_providers.test(&auth.actor(), id, to).await?))
 }

@@ -147,14 +147,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large()
-            } else {
-                ApiError::bad_request("Request body could not be read")
-            }
-        })?;
-        parse_json(&bytes).map(JsonBody)
+        parse_json(&read_body(req, state).await?).map(JsonBody)
+    }
+}
+
+/// The body, within the size limit (413 beyond it).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large()
+        } else {
+            ApiError::bad_request("Request body could not be read")
+        }
+    })
+}
+
+/// A JSON body that may be absent (an empty body is `None`).
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(req, state).await?;
+        if bytes.trim_ascii().is_empty() {
+            return Ok(OptionalJsonBody(None));
+        }
+        parse_json(&bytes).map(|v| OptionalJsonBody(Some(v)))
     }
 }
 

@@ -50,6 +50,7 @@ functions! {
     EmailProvidersGet => "email-providers-get", GET, "/api/email-providers/{id}", get(email_providers::get);
     EmailProvidersUpdate => "email-providers-update", PATCH, "/api/email-providers/{id}", patch(email_providers::update);
     EmailProvidersDelete => "email-providers-delete", DELETE, "/api/email-providers/{id}", delete(email_providers::delete);
+    EmailProvidersTest => "email-providers-test", POST, "/api/email-providers/{id}/test", post(email_providers::test);
     AuditEventsList => "audit-events-list", GET, "/api/audit-events", get(audit_events::list);
     ApiKeysList => "api-keys-list", GET, "/api/email/api-keys", get(api_keys::list);
     ApiKeysCreate => "api-keys-create", POST, "/api/email/api-keys", post(api_keys::create);

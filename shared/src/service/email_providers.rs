@@ -1,11 +1,14 @@
 //! Email providers: create, read, partial update, delete.
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security, TestMessage};
 use crate::crypto::{Envelope, SealedSecret, SecretContext};
+use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::email_provider::{
-    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, UpdateEmailProviderRequest,
+    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, SmtpEncryption, UpdateEmailProviderRequest,
 };
 use crate::domain::ids::now_rfc3339;
+use crate::domain::Invalid;
 use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
 use crate::store::{Store, StoreError};
 
@@ -24,6 +27,7 @@ const UPDATE_ATTEMPTS: usize = 3;
 pub struct EmailProviders {
     store: Store,
     envelope: Envelope,
+    connectivity: Connectivity,
 }
 
 fn secret_context(account_id: &str, id: u64) -> SecretContext {
@@ -86,8 +90,58 @@ fn apply(mut record: EmailProviderRecord, changes: EmailProviderChanges, updated
 }
 
 impl EmailProviders {
-    pub fn new(store: Store, envelope: Envelope) -> Self {
-        EmailProviders { store, envelope }
+    pub fn new(store: Store, envelope: Envelope, connectivity: Connectivity) -> Self {
+        EmailProviders { store, envelope, connectivity }
+    }
+
+    /// Decrypts the credentials in memory and talks to the provider; with
+    /// `to`, sends one real test message. The outcome is stored and audited
+    /// (outcome only).
+    pub async fn test(&self, actor: &Actor, id: u64, to: Option<lettre::Address>) -> Result<TestOutcome, ServiceError> {
+        let record = self.get(&actor.account_id, id).await?;
+        let credentials: ProviderCredentials =
+            self.envelope.open_json(&secret_context(&actor.account_id, id), &record.secret).await?;
+        let ProviderCredentials::Smtp(smtp) = &credentials else {
+            return Err(ServiceError::Invalid(Invalid(format!(
+                "Connectivity tests are available for smtp providers; {} is not supported yet",
+                record.provider_type.as_str()
+            ))));
+        };
+        let login = match (&smtp.username, &smtp.password) {
+            (Some(username), Some(password)) => Login::Password { username, password },
+            _ => Login::None,
+        };
+        // The test message comes from the SMTP username when it is an
+        // address (what the relay expects), else from the recipient.
+        let message = to.map(|to| TestMessage {
+            from: smtp.username.as_deref().and_then(|u| u.parse().ok()).unwrap_or_else(|| to.clone()),
+            to,
+        });
+        let probe = Probe {
+            protocol: Protocol::Smtp,
+            host: &smtp.host,
+            port: smtp.port,
+            security: match smtp.encryption {
+                SmtpEncryption::Tls => Security::Implicit,
+                SmtpEncryption::Starttls => Security::StartTls,
+                SmtpEncryption::None => Security::Plain,
+            },
+            login,
+            accept_invalid_certs: smtp.accept_invalid_certs,
+            message,
+        };
+        let outcome = self.connectivity.run(&probe).await;
+        let status = if outcome.status == TestStatus::Ok { "ok" } else { "failed" };
+        let event = AuditEvent::new(
+            actor,
+            AuditEventType::EmailProviderTested,
+            RESOURCE_TYPE,
+            id.to_string(),
+            vec!["last_test".into()],
+        )
+        .with_outcome(status);
+        self.store.record_email_provider_test(&actor.account_id, id, &outcome, &event).await.map_err(not_found)?;
+        Ok(outcome)
     }
 
     async fn seal(
@@ -120,6 +174,7 @@ impl EmailProviders {
             version: 1,
             created_at: now.clone(),
             updated_at: now,
+            last_test: None,
         };
         let fields = ["name", "provider_type", "region", "is_active", "credentials"].map(String::from).to_vec();
         let event = AuditEvent::new(actor, AuditEventType::EmailProviderCreated, RESOURCE_TYPE, id.to_string(), fields);

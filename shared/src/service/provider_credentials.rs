@@ -7,8 +7,9 @@ use crate::crypto::{Envelope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::ids::now_rfc3339;
 use crate::domain::provider_credential::{
-    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, ProviderKind, SecurityMode, RotateProviderCredentialRequest,
-    SearchProviderCredentialsRequest, TestStatusFilter, UpdateProviderCredentialRequest,
+    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, ProviderKind,
+    RotateProviderCredentialRequest, SearchProviderCredentialsRequest, SecurityMode, TestStatusFilter,
+    UpdateProviderCredentialRequest,
 };
 use crate::domain::Invalid;
 use crate::store::provider_credentials::ProviderCredentialRecord;
@@ -129,6 +130,7 @@ impl ProviderCredentials {
             },
             login,
             accept_invalid_certs: false,
+            message: None,
         };
         let outcome = self.connectivity.run(&probe).await;
         self.record_test(actor, id, &outcome).await?;

@@ -8,6 +8,7 @@ use super::attrs::{b, n, s, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
 use crate::crypto::{SealedSecret, NONCE_LEN};
+use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::ProviderType;
 
 const SK_PREFIX: &str = "EMAIL_PROVIDER#";
@@ -27,6 +28,8 @@ pub struct EmailProviderRecord {
     pub version: u64,
     pub created_at: String,
     pub updated_at: String,
+    /// The outcome of the last connectivity test, if any.
+    pub last_test: Option<TestOutcome>,
 }
 
 /// The fields one update sets; `None` leaves a field as stored.
@@ -115,6 +118,10 @@ fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
         version: r.n("version")?,
         created_at: r.s("created_at")?,
         updated_at: r.s("updated_at")?,
+        last_test: match r.opt_s("last_test")? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("last_test".into()))?),
+            None => None,
+        },
     })
 }
 
@@ -228,6 +235,28 @@ impl Store {
         let update =
             update.update_expression(format!("SET {}", sets.join(", "))).build().expect("table, key, expression set");
         self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await
+    }
+
+    /// Stores a test's outcome (not a configuration change: the version stays).
+    pub async fn record_email_provider_test(
+        &self,
+        account_id: &str,
+        id: u64,
+        outcome: &TestOutcome,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables().main)
+            .set_key(Some(key(account_id, id)))
+            .update_expression("SET last_test = :outcome")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":outcome", s(serde_json::to_string(outcome).expect("serializable")))
+            .build()
+            .expect("table, key, expression set");
+        match self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await {
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
+            other => other,
+        }
     }
 
     /// Deletes the provider and its secret; `NotFound` when it is gone.
