@@ -27,16 +27,26 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, sdk: &SdkConfig) -> AppState {
-        Self::with_clients(settings, aws_sdk_dynamodb::Client::new(sdk), aws_sdk_kms::Client::new(sdk))
+        Self::with_clients(settings, sdk, aws_sdk_dynamodb::Client::new(sdk), aws_sdk_kms::Client::new(sdk))
     }
 
     /// The state over clients built elsewhere (tests wrap them to count calls).
-    pub fn with_clients(settings: Settings, ddb: aws_sdk_dynamodb::Client, kms: aws_sdk_kms::Client) -> AppState {
+    pub fn with_clients(
+        settings: Settings,
+        sdk: &SdkConfig,
+        ddb: aws_sdk_dynamodb::Client,
+        kms: aws_sdk_kms::Client,
+    ) -> AppState {
         let store = Store::new(ddb, settings.tables.clone());
         let envelope = Envelope::new(kms, settings.kms_key_id.clone());
         let keys = Keys::new(store.clone(), settings.key_prefix());
         AppState {
-            email_providers: EmailProviders::new(store.clone(), envelope.clone(), settings.connectivity.clone()),
+            email_providers: EmailProviders::new(
+                store.clone(),
+                envelope.clone(),
+                settings.connectivity.clone(),
+                sdk.clone(),
+            ),
             provider_credentials: ProviderCredentials::new(store.clone(), envelope, settings.connectivity.clone()),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),

@@ -87,7 +87,8 @@ pub struct ConfigError(pub String);
 const DEFAULT_TEST_TIMEOUT_SECS: u64 = 10;
 
 /// `MAILKEYS_ALLOW_PRIVATE_HOSTS` (`false`), `MAILKEYS_TEST_TIMEOUT_SECS`
-/// (10) and `MAILKEYS_EXTRA_CA_FILE` (a PEM bundle, read now).
+/// (10), `MAILKEYS_EXTRA_CA_FILE` (a PEM bundle, read now),
+/// `MAILKEYS_SES_ENDPOINT_URL` and `MAILKEYS_SCALEWAY_API_URL`.
 fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
     let allow_private_hosts = match std::env::var("MAILKEYS_ALLOW_PRIVATE_HOSTS").ok().filter(|v| !v.is_empty()) {
         None => false,
@@ -103,11 +104,14 @@ fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
         None => None,
         Some(path) => Some(std::fs::read(&path).map_err(|e| ConfigError(format!("MAILKEYS_EXTRA_CA_FILE: {e}")))?),
     };
-    Ok(Connectivity {
-        allow_private_hosts,
-        timeout: Duration::from_secs(timeout_secs),
-        trust: Trust::new(extra_ca.as_deref()).map_err(ConfigError)?,
-    })
+    let trust = Trust::new(extra_ca.as_deref()).map_err(ConfigError)?;
+    let mut connectivity =
+        Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust).map_err(ConfigError)?;
+    connectivity.ses_endpoint = std::env::var("MAILKEYS_SES_ENDPOINT_URL").ok().filter(|v| !v.is_empty());
+    if let Some(url) = std::env::var("MAILKEYS_SCALEWAY_API_URL").ok().filter(|v| !v.is_empty()) {
+        connectivity.scaleway_api_url = url;
+    }
+    Ok(connectivity)
 }
 
 fn var_or(name: &str, default: &str) -> String {
@@ -140,11 +144,12 @@ impl Settings {
             kms_key_id,
             stage: "test".to_string(),
             connection_info: ConnectionInfo::defaults_for("example.com"),
-            connectivity: Connectivity {
-                allow_private_hosts: true,
-                timeout: Duration::from_secs(DEFAULT_TEST_TIMEOUT_SECS),
-                trust: Trust::new(extra_ca_pem).map_err(ConfigError)?,
-            },
+            connectivity: Connectivity::new(
+                true,
+                Duration::from_secs(DEFAULT_TEST_TIMEOUT_SECS),
+                Trust::new(extra_ca_pem).map_err(ConfigError)?,
+            )
+            .map_err(ConfigError)?,
         })
     }
 

@@ -158,7 +158,7 @@ impl TestApp {
         let mut settings =
             Settings::local(tables, kms_key_id, Some(servers::test_ca().ca_pem.as_bytes())).expect("settings");
         configure(&mut settings);
-        let state = AppState::with_clients(settings, aws_sdk_dynamodb::Client::from_conf(counted), kms);
+        let state = AppState::with_clients(settings, &sdk, aws_sdk_dynamodb::Client::from_conf(counted), kms);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = api_router(state.clone());

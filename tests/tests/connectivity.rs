@@ -273,11 +273,6 @@ async fn smtp_email_providers_are_tested_and_can_send_a_message() {
         .admin(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&json!({"to": "not an address"})))
         .await;
     assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, "to must be an email address".to_string()));
-    let ses = json!({"name": "SES", "provider_type": "ses", "region": "eu-west-1",
-                     "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "secret-value-123"}});
-    let (_, res) = provider_test(&app, ses, None).await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST);
-    assert_eq!(res.error_message(), "Connectivity tests are available for smtp providers; ses is not supported yet");
     let (_, other) = app.other_account().await;
     let res = app.call(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&other), None).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
@@ -291,4 +286,94 @@ async fn accept_invalid_certs_is_honoured_only_when_set() {
     assert_outcome(&res.json(), "failed", json!("tls"));
     let (_, res) = provider_test(&app, smtp_provider(starttls.port, "starttls", MAIL_PASSWORD, true), None).await;
     assert_outcome(&res.json(), "ok", Value::Null);
+}
+
+#[tokio::test]
+async fn ses_providers_are_checked_with_their_own_keys_and_region() {
+    let app = TestApp::start().await;
+    let ses = json!({"name": "SES", "provider_type": "ses", "region": "eu-west-1",
+                     "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "ses-secret-Rt5"}});
+    let (id, res) = provider_test(&app, ses.clone(), None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_outcome(&res.json(), "ok", Value::Null);
+    assert!(!res.text.contains("ses-secret-Rt5"));
+
+    // A test message goes out through SES once the address is an identity there.
+    let sesv2 = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(&app.sdk).region(aws_sdk_sesv2::config::Region::new("eu-west-1")).build(),
+    );
+    sesv2.create_email_identity().email_identity("postmaster@example.com").send().await.unwrap();
+    let res = app
+        .admin(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&json!({"to": "postmaster@example.com"})))
+        .await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    assert_eq!(res.json()["message"], "authenticated and sent the test message");
+
+    // An endpoint that is not there fails at connect, within the bound.
+    let closed = free_port();
+    let unreachable =
+        TestApp::start_with(move |s| s.connectivity.ses_endpoint = Some(format!("http://127.0.0.1:{closed}"))).await;
+    let (_, res) = provider_test(&unreachable, ses, None).await;
+    assert_outcome(&res.json(), "failed", json!("connect"));
+}
+
+/// A stand-in for the Scaleway TEM API: one project, one key.
+async fn scaleway_stand_in() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::extract::Query;
+    use axum::http::HeaderMap;
+    let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let authorized = |headers: &HeaderMap| headers.get("x-auth-token").is_some_and(|v| v == "scw-key-Gh7");
+    let sent_by_post = sent.clone();
+    let router = axum::Router::new().route(
+        "/transactional-email/v1alpha1/regions/fr-par/emails",
+        axum::routing::get(
+            move |headers: HeaderMap, Query(query): Query<std::collections::HashMap<String, String>>| async move {
+                if !authorized(&headers) {
+                    return (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "authentication is denied"})));
+                }
+                match query.get("project_id").map(String::as_str) {
+                    Some("proj-1") => (StatusCode::OK, axum::Json(json!({"emails": [], "total_count": 0}))),
+                    _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "project not found"}))),
+                }
+            },
+        )
+        .post(move |headers: HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+            if !authorized(&headers) {
+                return StatusCode::UNAUTHORIZED;
+            }
+            sent_by_post.lock().unwrap().push(body);
+            StatusCode::OK
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, sent)
+}
+
+#[tokio::test]
+async fn scaleway_providers_are_checked_against_the_tem_api() {
+    let (url, sent) = scaleway_stand_in().await;
+    let app = TestApp::start_with(move |s| s.connectivity.scaleway_api_url = url).await;
+    let provider = |key: &str, project: &str| {
+        json!({"name": "TEM", "provider_type": "scaleway", "region": "fr-par",
+               "scaleway_credentials": {"api_key": key, "project_id": project}})
+    };
+    let (id, res) = provider_test(&app, provider("scw-key-Gh7", "proj-1"), None).await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    let (_, res) = provider_test(&app, provider("scw-wrong-key", "proj-1"), None).await;
+    assert_outcome(&res.json(), "failed", json!("auth"));
+    assert!(!res.text.contains("scw-wrong-key"));
+    let (_, res) = provider_test(&app, provider("scw-key-Gh7", "proj-2"), None).await;
+    assert_outcome(&res.json(), "failed", json!("protocol"));
+    assert!(!res.text.contains("project not found"), "the provider's own text is not passed on");
+
+    let res = app
+        .admin(Method::POST, &format!("/api/email-providers/{id}/test"), Some(&json!({"to": "ops@example.com"})))
+        .await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    let sent = sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["to"][0]["email"], "ops@example.com");
+    assert_eq!(sent[0]["project_id"], "proj-1");
 }

@@ -5,6 +5,7 @@
 
 pub mod guard;
 mod imap;
+mod providers;
 mod smtp;
 pub mod tls;
 
@@ -15,6 +16,7 @@ use crate::domain::connectivity::{TestOutcome, TestStage, TestStatus};
 use crate::domain::host::Host;
 use crate::domain::ids::now_rfc3339;
 
+pub use providers::{ScalewayCheck, SesCheck};
 pub use tls::Trust;
 
 /// How a test stopped short.
@@ -98,20 +100,56 @@ pub struct Connectivity {
     pub allow_private_hosts: bool,
     pub timeout: Duration,
     pub trust: Trust,
+    /// SESv2 endpoint override (an emulator); AWS's own endpoint otherwise.
+    pub ses_endpoint: Option<String>,
+    /// Base URL of the Scaleway API.
+    pub scaleway_api_url: String,
+    /// For HTTP APIs (Scaleway): built once, trusting `trust`'s roots.
+    pub http: reqwest::Client,
 }
 
 impl Connectivity {
+    pub fn new(allow_private_hosts: bool, timeout: Duration, trust: Trust) -> Result<Connectivity, String> {
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls((*trust.client_config).clone())
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Connectivity {
+            allow_private_hosts,
+            timeout,
+            trust,
+            ses_endpoint: None,
+            scaleway_api_url: "https://api.scaleway.com".to_string(),
+            http,
+        })
+    }
+
     pub async fn run(&self, probe: &Probe<'_>) -> TestOutcome {
-        let started = Instant::now();
-        let progress = Progress(Arc::new(Mutex::new(TestStage::Dns)));
-        let attempt = async {
+        let success = match probe.message {
+            Some(_) => "connected, authenticated and sent the test message",
+            None => "connected and authenticated",
+        };
+        self.measure(success, |progress| async move {
             let address = guard::resolve(probe.host, probe.port, self.allow_private_hosts).await?;
             match probe.protocol {
                 Protocol::Imap => imap::check(probe, address, &self.trust, &progress).await,
                 Protocol::Smtp => smtp::check(probe, address, &self.trust, &progress).await,
             }
-        };
-        let result = match tokio::time::timeout(self.timeout, attempt).await {
+        })
+        .await
+    }
+
+    /// Runs `attempt` within the time bound and turns its result into an
+    /// outcome.
+    async fn measure<F, Fut>(&self, success: &str, attempt: F) -> TestOutcome
+    where
+        F: FnOnce(Progress) -> Fut,
+        Fut: std::future::Future<Output = Result<(), Failure>>,
+    {
+        let started = Instant::now();
+        let progress = Progress(Arc::new(Mutex::new(TestStage::Dns)));
+        let result = match tokio::time::timeout(self.timeout, attempt(progress.clone())).await {
             Ok(result) => result,
             Err(_) => Err(Failure::new(
                 progress.current(),
@@ -123,10 +161,7 @@ impl Connectivity {
             Ok(()) => TestOutcome {
                 status: TestStatus::Ok,
                 stage: None,
-                message: match probe.message {
-                    Some(_) => "connected, authenticated and sent the test message".to_string(),
-                    None => "connected and authenticated".to_string(),
-                },
+                message: success.to_string(),
                 latency_ms,
                 tested_at: now_rfc3339(),
             },

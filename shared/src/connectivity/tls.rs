@@ -32,6 +32,9 @@ impl Trust {
         for cert in &extra_roots {
             roots.add(cert.clone()).map_err(|_| "a certificate of the extra CA bundle is not usable".to_string())?;
         }
+        // One crypto provider (aws-lc-rs, as the AWS SDK uses) for the
+        // process, so that any other rustls client here agrees with ours.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let client_config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

@@ -1,14 +1,14 @@
 //! Email providers: create, read, partial update, delete.
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
-use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security, TestMessage};
+use crate::connectivity::{Connectivity, Login, Probe, Protocol, ScalewayCheck, Security, SesCheck, TestMessage};
 use crate::crypto::{Envelope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::email_provider::{
-    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, SmtpEncryption, UpdateEmailProviderRequest,
+    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, SmtpCredentials, SmtpEncryption,
+    UpdateEmailProviderRequest,
 };
 use crate::domain::ids::now_rfc3339;
-use crate::domain::Invalid;
 use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
 use crate::store::{Store, StoreError};
 
@@ -28,6 +28,8 @@ pub struct EmailProviders {
     store: Store,
     envelope: Envelope,
     connectivity: Connectivity,
+    /// The shared AWS configuration (HTTP client) that SES tests build on.
+    aws: aws_config::SdkConfig,
 }
 
 fn secret_context(account_id: &str, id: u64) -> SecretContext {
@@ -90,8 +92,8 @@ fn apply(mut record: EmailProviderRecord, changes: EmailProviderChanges, updated
 }
 
 impl EmailProviders {
-    pub fn new(store: Store, envelope: Envelope, connectivity: Connectivity) -> Self {
-        EmailProviders { store, envelope, connectivity }
+    pub fn new(store: Store, envelope: Envelope, connectivity: Connectivity, aws: aws_config::SdkConfig) -> Self {
+        EmailProviders { store, envelope, connectivity, aws }
     }
 
     /// Decrypts the credentials in memory and talks to the provider; with
@@ -101,36 +103,29 @@ impl EmailProviders {
         let record = self.get(&actor.account_id, id).await?;
         let credentials: ProviderCredentials =
             self.envelope.open_json(&secret_context(&actor.account_id, id), &record.secret).await?;
-        let ProviderCredentials::Smtp(smtp) = &credentials else {
-            return Err(ServiceError::Invalid(Invalid(format!(
-                "Connectivity tests are available for smtp providers; {} is not supported yet",
-                record.provider_type.as_str()
-            ))));
+        let outcome = match &credentials {
+            ProviderCredentials::Smtp(smtp) => self.test_smtp(smtp, to).await,
+            ProviderCredentials::Ses(ses) => {
+                let message = to.map(|to| TestMessage { from: to.clone(), to });
+                let check = SesCheck {
+                    region: &record.region,
+                    access_key_id: &ses.access_key_id,
+                    secret_access_key: &ses.secret_access_key,
+                    message,
+                };
+                self.connectivity.run_ses(&self.aws, check).await
+            }
+            ProviderCredentials::Scaleway(scw) => {
+                let message = to.map(|to| TestMessage { from: to.clone(), to });
+                let check = ScalewayCheck {
+                    region: &record.region,
+                    api_key: &scw.api_key,
+                    project_id: &scw.project_id,
+                    message,
+                };
+                self.connectivity.run_scaleway(check).await
+            }
         };
-        let login = match (&smtp.username, &smtp.password) {
-            (Some(username), Some(password)) => Login::Password { username, password },
-            _ => Login::None,
-        };
-        // The test message comes from the SMTP username when it is an
-        // address (what the relay expects), else from the recipient.
-        let message = to.map(|to| TestMessage {
-            from: smtp.username.as_deref().and_then(|u| u.parse().ok()).unwrap_or_else(|| to.clone()),
-            to,
-        });
-        let probe = Probe {
-            protocol: Protocol::Smtp,
-            host: &smtp.host,
-            port: smtp.port,
-            security: match smtp.encryption {
-                SmtpEncryption::Tls => Security::Implicit,
-                SmtpEncryption::Starttls => Security::StartTls,
-                SmtpEncryption::None => Security::Plain,
-            },
-            login,
-            accept_invalid_certs: smtp.accept_invalid_certs,
-            message,
-        };
-        let outcome = self.connectivity.run(&probe).await;
         let status = if outcome.status == TestStatus::Ok { "ok" } else { "failed" };
         let event = AuditEvent::new(
             actor,
@@ -180,6 +175,33 @@ impl EmailProviders {
         let event = AuditEvent::new(actor, AuditEventType::EmailProviderCreated, RESOURCE_TYPE, id.to_string(), fields);
         self.store.insert_email_provider(&record, &event).await?;
         Ok(record)
+    }
+
+    async fn test_smtp(&self, smtp: &SmtpCredentials, to: Option<lettre::Address>) -> TestOutcome {
+        let login = match (&smtp.username, &smtp.password) {
+            (Some(username), Some(password)) => Login::Password { username, password },
+            _ => Login::None,
+        };
+        // The test message comes from the SMTP username when it is an
+        // address (what the relay expects), else from the recipient.
+        let message = to.map(|to| TestMessage {
+            from: smtp.username.as_deref().and_then(|u| u.parse().ok()).unwrap_or_else(|| to.clone()),
+            to,
+        });
+        let probe = Probe {
+            protocol: Protocol::Smtp,
+            host: &smtp.host,
+            port: smtp.port,
+            security: match smtp.encryption {
+                SmtpEncryption::Tls => Security::Implicit,
+                SmtpEncryption::Starttls => Security::StartTls,
+                SmtpEncryption::None => Security::Plain,
+            },
+            login,
+            accept_invalid_certs: smtp.accept_invalid_certs,
+            message,
+        };
+        self.connectivity.run(&probe).await
     }
 
     pub async fn get(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, ServiceError> {
