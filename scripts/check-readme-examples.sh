@@ -31,6 +31,7 @@ PY
 # One shell for all examples, in order, so that an id captured by one
 # example is there for the next, as for a reader typing them.
 KEY=$(cat .local/admin-key)
+source .local/env
 failed=0
 set +eu  # the examples run as a reader's shell would run them
 for example in "$examples"/*.sh; do

@@ -34,6 +34,9 @@ done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export MAILKEYS_TABLE=mailkeys MAILKEYS_AUDIT_TABLE=mailkeys-audit MAILKEYS_STAGE=test
+# Connectivity tests may reach servers on this machine and private networks
+# locally (never by default in AWS); MAILKEYS_EXTRA_CA_FILE passes through.
+export MAILKEYS_ALLOW_PRIVATE_HOSTS=true
 
 MAILKEYS_KMS_KEY_ID="$(target/debug/mailkeys-admin init | python3 -c 'import json,sys; print(json.load(sys.stdin)["kms_key_id"])')"
 export MAILKEYS_KMS_KEY_ID
@@ -53,6 +56,8 @@ export MAILKEYS_AUDIT_TABLE=$MAILKEYS_AUDIT_TABLE
 export MAILKEYS_KMS_KEY_ID=$MAILKEYS_KMS_KEY_ID
 export MAILKEYS_STAGE=$MAILKEYS_STAGE
 export MAILKEYS_ACCOUNT_ID=$MAILKEYS_ACCOUNT_ID
+export MAILKEYS_ALLOW_PRIVATE_HOSTS=$MAILKEYS_ALLOW_PRIVATE_HOSTS
+${MAILKEYS_EXTRA_CA_FILE:+export MAILKEYS_EXTRA_CA_FILE=$MAILKEYS_EXTRA_CA_FILE}
 ENV
 
 PORT="$PORT" target/debug/mailkeys-local &
