@@ -15,7 +15,7 @@ free_port() {
 }
 [ -n "$MOTO_PORT" ] || MOTO_PORT="$(free_port)"
 
-.local/venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" > .local/moto.log 2>&1 &
+.local/venv/bin/python scripts/emulator.py -H 127.0.0.1 -p "$MOTO_PORT" > .local/moto.log 2>&1 &
 moto_pid=$!
 server_pid=""
 cleanup() {

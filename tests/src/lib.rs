@@ -1,4 +1,4 @@
-//! Test harness: one local AWS emulator (moto's server) per test binary, and
+//! Test harness: one local AWS emulator (moto, `scripts/emulator.py`) per test binary, and
 //! for each test its own tables, KMS key and API server on a free port.
 
 use std::net::{TcpListener, TcpStream};
@@ -42,15 +42,15 @@ pub fn free_port() -> u16 {
 fn emulator() -> &'static Emulator {
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
     EMULATOR.get_or_init(|| {
-        let moto = std::env::var_os("MAILKEYS_MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join(".local/venv/bin/moto_server"));
-        assert!(moto.exists(), "no emulator at {}: run `make test` (it installs one)", moto.display());
+        let python = workspace_root().join(".local/venv/bin/python");
+        assert!(python.exists(), "no emulator venv at {}: run `make test` (it installs one)", python.display());
+        let script = workspace_root().join("scripts/emulator.py");
         let port = free_port();
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(r#""$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
-            .arg(&moto)
+            .arg(r#""$0" "$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
+            .arg(&python)
+            .arg(&script)
             .arg(port.to_string())
             .stdin(Stdio::piped())
             .spawn()

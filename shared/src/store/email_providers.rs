@@ -163,33 +163,12 @@ impl Store {
     }
 
     pub async fn get_email_provider(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(&self.tables().main)
-            .set_key(Some(key(account_id, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::aws)?;
-        out.item.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
+        self.get_main(key(account_id, id)).await?.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
     }
 
     /// Every provider of an account, by id.
     pub async fn list_email_providers(&self, account_id: &str) -> Result<Vec<EmailProviderRecord>, StoreError> {
-        let pages = self
-            .client()
-            .query()
-            .table_name(&self.tables().main)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk(account_id)))
-            .expression_attribute_values(":prefix", s(SK_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let items: Vec<Item> = pages.collect::<Result<_, _>>().await.map_err(StoreError::aws)?;
-        items.iter().map(from_item).collect()
+        self.query_main(pk(account_id), SK_PREFIX).await?.iter().map(from_item).collect()
     }
 
     /// Applies `changes` if the item is still at `expected_version`; any
@@ -237,7 +216,6 @@ impl Store {
         self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await
     }
 
-    /// Stores a test's outcome (not a configuration change: the version stays).
     pub async fn record_email_provider_test(
         &self,
         account_id: &str,
@@ -245,18 +223,7 @@ impl Store {
         outcome: &TestOutcome,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let update = Update::builder()
-            .table_name(&self.tables().main)
-            .set_key(Some(key(account_id, id)))
-            .update_expression("SET last_test = :outcome")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":outcome", s(serde_json::to_string(outcome).expect("serializable")))
-            .build()
-            .expect("table, key, expression set");
-        match self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await {
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
-            other => other,
-        }
+        self.set_last_test(key(account_id, id), outcome, event).await
     }
 
     /// Deletes the provider and its secret; `NotFound` when it is gone.

@@ -235,17 +235,8 @@ impl Store {
 
     /// The auth item of a key hash, if there is one.
     pub async fn auth_record(&self, hash: &KeyHash) -> Result<Option<AuthRecord>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(&self.tables().main)
-            .key("pk", s(hash_pk(hash.as_str())))
-            .key("sk", s("KEY"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::aws)?;
-        let Some(found) = out.item else { return Ok(None) };
+        let key = item(vec![("pk", s(hash_pk(hash.as_str()))), ("sk", s("KEY"))]);
+        let Some(found) = self.get_main(key).await? else { return Ok(None) };
         let r = Reader(&found);
         Ok(Some(AuthRecord {
             caller: Caller {
@@ -302,34 +293,13 @@ impl Store {
 
     /// One key of an account.
     pub async fn get_key(&self, account_id: &str, key_id: &str) -> Result<KeyRecord, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(&self.tables().main)
-            .key("pk", s(account_pk(account_id)))
-            .key("sk", s(meta_sk(key_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::aws)?;
-        out.item.as_ref().map(read_key).unwrap_or(Err(StoreError::NotFound))
+        let key = item(vec![("pk", s(account_pk(account_id))), ("sk", s(meta_sk(key_id)))]);
+        self.get_main(key).await?.as_ref().map(read_key).unwrap_or(Err(StoreError::NotFound))
     }
 
     /// Every key of an account, revoked ones included, by id.
     pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
-        let pages = self
-            .client()
-            .query()
-            .table_name(&self.tables().main)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(account_pk(account_id)))
-            .expression_attribute_values(":prefix", s("API_KEY#"))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let items: Vec<Item> = pages.collect::<Result<_, _>>().await.map_err(StoreError::aws)?;
-        items.iter().map(read_key).collect()
+        self.query_main(account_pk(account_id), "API_KEY#").await?.iter().map(read_key).collect()
     }
 
     /// Sets a key's name and permissions, on both items, if the key is still
@@ -417,17 +387,8 @@ impl Store {
 
     /// The current value of a counter (0 when there is none).
     pub async fn read_counter(&self, counter: &str) -> Result<u64, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(&self.tables().main)
-            .key("pk", s(format!("COUNTER#{counter}")))
-            .key("sk", s("COUNTER"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::aws)?;
-        match out.item {
+        let key = item(vec![("pk", s(format!("COUNTER#{counter}"))), ("sk", s("COUNTER"))]);
+        match self.get_main(key).await? {
             Some(found) => Reader(&found).n("count"),
             None => Ok(0),
         }

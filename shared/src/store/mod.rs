@@ -77,6 +77,61 @@ impl Store {
         &self.ddb
     }
 
+    /// One item of the main table, read strongly consistent.
+    pub(crate) async fn get_main(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.tables.main)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::aws)?;
+        Ok(out.item)
+    }
+
+    /// Every item of the main table under `pk` whose sort key starts with
+    /// `prefix`, all pages, strongly consistent.
+    pub(crate) async fn query_main(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        use attrs::s;
+        self.ddb
+            .query()
+            .table_name(&self.tables.main)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(StoreError::aws)
+    }
+
+    /// Stores a connectivity test's outcome on an item (a record of use, not
+    /// a configuration change: its version stays), with its audit record.
+    pub(crate) async fn set_last_test(
+        &self,
+        key: Item,
+        outcome: &crate::domain::connectivity::TestOutcome,
+        event: &crate::audit::AuditEvent,
+    ) -> Result<(), StoreError> {
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.tables.main)
+            .set_key(Some(key))
+            .update_expression("SET last_test = :outcome")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":outcome", attrs::s(serde_json::to_string(outcome).expect("serializable")))
+            .build()
+            .expect("table, key, expression set");
+        match self.transact(vec![TransactWriteItem::builder().update(update).build(), self.audit_put(event)]).await {
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
+            other => other,
+        }
+    }
+
     /// Writes all items or none. A failed condition is reported with the
     /// index of the item whose condition failed.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {

@@ -185,18 +185,7 @@ impl Store {
         outcome: &TestOutcome,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let update = Update::builder()
-            .table_name(&self.tables().main)
-            .set_key(Some(key(account_id, id)))
-            .update_expression("SET last_test = :outcome")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":outcome", s(serde_json::to_string(outcome).expect("serializable")))
-            .build()
-            .expect("set");
-        match self.transact(vec![tx_update(update), self.audit_put(event)]).await {
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
-            other => other,
-        }
+        self.set_last_test(key(account_id, id), outcome, event).await
     }
 
     pub async fn delete_provider_credential(
