@@ -289,7 +289,16 @@ async fn the_eleventh_create_in_a_minute_is_refused_across_two_server_processes(
     let (_, other) = app.other_account().await;
     let res = app.call_at(&two.base_url, Method::POST, KEYS, Some(&other), Some(&json!({"name": "elsewhere"}))).await;
     assert_eq!(res.status, StatusCode::CREATED);
-    // Neither process logged a key.
+    // One JSON access line per request, with its id, route, status, latency
+    // and account; neither process logged a key.
+    let res = app.call_at(&one.base_url, Method::GET, KEYS, Some(&app.admin_key), None).await;
+    let request_id = res.headers["x-request-id"].to_str().unwrap().to_string();
+    let line = one.logs().lines().find(|l| l.contains(&request_id)).expect("an access log line").to_string();
+    let line: Value = serde_json::from_str(&line).expect("JSON");
+    assert_eq!(line["fields"]["route"], "GET /api/email/api-keys");
+    assert_eq!(line["fields"]["status"], 200);
+    assert_eq!(line["fields"]["account_id"], app.account_id.as_str());
+    assert!(line["fields"]["latency_ms"].is_u64());
     for server in [&one, &two] {
         let logs = server.logs();
         assert!(!logs.contains(&app.admin_key));

@@ -477,7 +477,9 @@ async fn every_change_is_audited_and_a_no_op_is_not() {
     assert_eq!(app.all_items().await.len(), items_before);
     assert_eq!(app.stored_provider(&app.account_id, id).await.unwrap()["version"], version_before);
 
-    assert_eq!(patch(&app, id, json!({"name": "Relay 2", "is_active": true})).await.status, StatusCode::OK);
+    let renamed = patch(&app, id, json!({"name": "Relay 2", "is_active": true})).await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    let rename_request = renamed.headers["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(
         patch(
             &app,
@@ -517,6 +519,7 @@ async fn every_change_is_audited_and_a_no_op_is_not() {
         assert!(!event["request_id"].as_str().unwrap().is_empty());
         assert!(event["created_at"].as_str().unwrap().ends_with('Z'));
     }
+    assert_eq!(events[2]["request_id"], rename_request.as_str(), "the audit record names the request");
     assert_eq!(events_of(&app, other).await.len(), 1);
 
     // The same records reach the audit stream, secrets nowhere in them.

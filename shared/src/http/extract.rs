@@ -11,6 +11,7 @@ use lambda_http::request::RequestContext;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::observe::{request_id, RequestFacts};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::Caller;
@@ -103,15 +104,6 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// The API Gateway request id inside Lambda; a fresh id elsewhere.
-pub fn request_id(parts: &Parts) -> String {
-    match parts.extensions.get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-        _ => None,
-    }
-    .unwrap_or_else(|| ulid::Ulid::new().to_string())
-}
-
 /// The client address API Gateway saw (inside Lambda only).
 pub struct SourceIp(pub Option<String>);
 
@@ -132,6 +124,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
         let caller = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
+        RequestFacts::record_account(parts, &caller.account_id);
         if !caller.holds(R::PERMISSION) {
             return Err(ApiError::forbidden(R::forbidden_message()));
         }

@@ -5,6 +5,7 @@ pub mod audit_events;
 pub mod email_providers;
 pub mod error;
 pub mod extract;
+pub mod observe;
 pub mod provider_credentials;
 pub mod rate_limit;
 pub mod routes;

@@ -7,7 +7,7 @@ use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::{middleware, Json, Router};
 
 use super::error::ApiError;
-use super::rate_limit::rate_limit_headers;
+use super::observe::observe;
 use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
 use crate::app::AppState;
 
@@ -92,13 +92,13 @@ pub fn api_router(state: AppState) -> Router {
     finish(routes, state)
 }
 
-/// What every app shares: the body limit, rate-limit headers, and JSON
-/// answers for unknown paths and methods.
+/// What every app shares: the body limit, request ids, rate-limit headers,
+/// the access log, and JSON answers for unknown paths and methods.
 fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::not_found("No route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(middleware::from_fn(rate_limit_headers))
+        .layer(middleware::from_fn(observe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
