@@ -1,4 +1,4 @@
-.PHONY: dev test test-deps build fmt lint
+.PHONY: dev test test-deps build fmt lint lint-template
 
 # Every route on http://127.0.0.1:$(PORT) against a local AWS emulator.
 dev:
@@ -24,3 +24,7 @@ fmt:
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# cfn-lint and `sam validate --lint` on infra/template.yaml (offline).
+lint-template:
+	scripts/lint-template.sh
