@@ -3,12 +3,12 @@
 pub use lambda_http::Error;
 
 use crate::app::AppState;
-use crate::http::Function;
+use crate::http::routes::{route_app, Route};
 
 /// What a function's `main` calls: reads configuration, builds clients once,
-/// then hands the route to the Lambda runtime.
-pub async fn run(function: Function) -> Result<(), Error> {
+/// then hands the route `R` to the Lambda runtime.
+pub async fn run<R: Route>() -> Result<(), Error> {
     crate::logging::init();
     let state = AppState::from_env().await?;
-    lambda_http::run(function.router(state)).await
+    lambda_http::run(route_app::<R>(state)).await
 }

@@ -76,4 +76,10 @@ fn the_template_and_the_code_declare_the_same_routes() {
     let mut names: Vec<String> = in_code.into_iter().map(|(name, _, _)| name).collect();
     names.sort();
     assert_eq!(binaries, names, "every function has a binary and every binary a function");
+    // And each binary runs its own route.
+    for &function in Function::ALL {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../functions/src/bin/{}.rs", function.name()));
+        let source = std::fs::read_to_string(path).unwrap();
+        assert!(source.contains(&format!("route::{function:?}>")), "{} runs another route", function.name());
+    }
 }

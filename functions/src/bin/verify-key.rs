@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), mailkeys::lambda::Error> {
-    mailkeys::lambda::run(mailkeys::http::Function::VerifyKey).await
+    mailkeys::lambda::run::<mailkeys::http::route::VerifyKey>().await
 }

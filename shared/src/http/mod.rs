@@ -13,4 +13,4 @@ pub mod smtp_credentials;
 pub mod verify_key;
 
 pub use error::ApiError;
-pub use routes::{api_router, Function};
+pub use routes::{api_router, route, Function};

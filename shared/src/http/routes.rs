@@ -38,10 +38,34 @@ macro_rules! functions {
             }
 
             fn handler(self) -> MethodRouter<AppState> {
-                match self { $(Function::$variant => $router($handler),)* }
+                match self { $(Function::$variant => <route::$variant as Route>::handler(),)* }
             }
         }
+
+        /// One type per function, so that a Lambda binary names its route
+        /// at compile time and links only that route's handler.
+        pub mod route {
+            $(pub struct $variant;)*
+        }
+
+        $(impl Route for route::$variant {
+            const FUNCTION: Function = Function::$variant;
+            fn handler() -> MethodRouter<AppState> {
+                $router($handler)
+            }
+        })*
     };
+}
+
+/// A route known at compile time.
+pub trait Route {
+    const FUNCTION: Function;
+    fn handler() -> MethodRouter<AppState>;
+}
+
+/// The one-route app of `R`.
+pub fn route_app<R: Route>(state: AppState) -> Router {
+    finish(Router::new().route(R::FUNCTION.path(), R::handler()), state)
 }
 
 functions! {
