@@ -78,7 +78,8 @@ fn the_template_and_the_code_declare_the_same_routes() {
     assert_eq!(binaries, names, "every function has a binary and every binary a function");
     // And each binary runs its own route.
     for &function in Function::ALL {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../functions/src/bin/{}.rs", function.name()));
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../functions/src/bin/{}.rs", function.name()));
         let source = std::fs::read_to_string(path).unwrap();
         assert!(source.contains(&format!("route::{function:?}>")), "{} runs another route", function.name());
     }

@@ -117,7 +117,7 @@ pub async fn revoke(
     limited: Limited<ManageApiKeys, ManageLimit>,
     Path(id): Path<String>,
 ) -> Result<Json<Envelope<RevokedApiKey>>, ApiError> {
-    let revoked = app.keys.revoke(&limited.auth.actor(), KeyFace::Email, &id).await?;
+    let revoked = app.keys.revoke(&limited.auth.actor(), &limited.auth.caller.permissions, KeyFace::Email, &id).await?;
     Ok(ok(RevokedApiKey { id: revoked.key_id, revoked_at: revoked.revoked_at }, "API key revoked successfully"))
 }
 

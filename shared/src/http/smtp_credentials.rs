@@ -113,7 +113,7 @@ pub async fn revoke(
     limited: Limited<ManageSmtpCredentials, ManageLimit>,
     Path(key_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    app.keys.revoke(&limited.auth.actor(), KeyFace::Smtp, &key_id).await?;
+    app.keys.revoke(&limited.auth.actor(), &limited.auth.caller.permissions, KeyFace::Smtp, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

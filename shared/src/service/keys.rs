@@ -16,6 +16,7 @@ pub const RESOURCE_TYPE: &str = "api_key";
 pub const NOT_FOUND: &str = "API key not found";
 const ESCALATION: &str = "A key cannot be given permissions that the calling key does not hold";
 const CONFLICT: &str = "The key was changed by another request at the same time";
+const REVOKE_STRONGER: &str = "A key cannot revoke a key holding permissions that it does not hold";
 const ALREADY_ROTATED: &str = "The key has already been rotated";
 
 /// `lastUsedAt` is written at most this often per key.
@@ -191,8 +192,20 @@ impl Keys {
         Ok(updated)
     }
 
-    pub async fn revoke(&self, actor: &Actor, face: KeyFace, key_id: &str) -> Result<KeyRecord, ServiceError> {
+    /// Revokes a key. Like minting, revoking is limited to keys no stronger
+    /// than the caller's own: an `app` key cannot revoke the mail servers'
+    /// `internal` key.
+    pub async fn revoke(
+        &self,
+        actor: &Actor,
+        granter: &PermissionSet,
+        face: KeyFace,
+        key_id: &str,
+    ) -> Result<KeyRecord, ServiceError> {
         let mut key = self.get_active(&actor.account_id, face, key_id).await?;
+        if !granter.covers(&key.permissions) {
+            return Err(ServiceError::Forbidden(REVOKE_STRONGER));
+        }
         let now = now_rfc3339();
         let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
         self.store.revoke_key(&key, &now, &event).await.map_err(conflict_or)?;
