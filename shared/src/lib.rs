@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod audit_stream;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;

@@ -32,7 +32,7 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
         assert_eq!(response.status(), 401, "{} did not reach its handler", function.name());
     }
     let events = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")).unwrap().count();
-    assert_eq!(events, Function::ALL.len(), "an event without a function");
+    assert_eq!(events, Function::ALL.len() + 1, "an event without a function (the +1: the stream consumer's)");
 }
 
 /// The functions the SAM template declares: (binary, method, path), read
@@ -61,8 +61,13 @@ fn template_functions() -> Vec<(String, String, String)> {
     found
 }
 
+const STREAM_CONSUMER: &str = "audit-stream-consumer";
+
 #[test]
 fn the_template_and_the_code_declare_the_same_routes() {
+    let template =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
+    assert!(template.contains(&format!("Binary: {STREAM_CONSUMER} }}")), "the stream consumer is deployed");
     let mut in_template = template_functions();
     in_template.sort();
     let mut in_code: Vec<(String, String, String)> =
@@ -74,6 +79,7 @@ fn the_template_and_the_code_declare_the_same_routes() {
         binaries.map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_string()).collect();
     binaries.sort();
     let mut names: Vec<String> = in_code.into_iter().map(|(name, _, _)| name).collect();
+    names.push(STREAM_CONSUMER.to_string());
     names.sort();
     assert_eq!(binaries, names, "every function has a binary and every binary a function");
     // And each binary runs its own route.
@@ -83,4 +89,29 @@ fn the_template_and_the_code_declare_the_same_routes() {
         let source = std::fs::read_to_string(path).unwrap();
         assert!(source.contains(&format!("route::{function:?}>")), "{} runs another route", function.name());
     }
+}
+
+#[test]
+fn the_stream_consumer_reads_its_sample_event_and_reports_a_bad_record() {
+    use aws_lambda_events::event::dynamodb::Event;
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/audit-stream-consumer.json"))
+            .unwrap();
+    let event: Event = serde_json::from_str(&text).unwrap();
+    assert!(mailkeys::audit_stream::consume(&event).batch_item_failures.is_empty());
+
+    // A batch of three where the second lacks its event type: the second is
+    // reported, and the third is left for redelivery.
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let good = value["Records"][0].clone();
+    let mut bad = good.clone();
+    bad["dynamodb"]["NewImage"].as_object_mut().unwrap().remove("event_type");
+    bad["dynamodb"]["SequenceNumber"] = "222".into();
+    let mut third = good.clone();
+    third["dynamodb"]["SequenceNumber"] = "333".into();
+    value["Records"] = serde_json::json!([good, bad, third]);
+    let event: Event = serde_json::from_value(value).unwrap();
+    let failures = mailkeys::audit_stream::consume(&event).batch_item_failures;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].item_identifier.as_deref(), Some("222"));
 }
