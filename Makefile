@@ -15,9 +15,13 @@ test-deps:
 	scripts/emulator-venv.sh
 	scripts/test-servers.sh
 
-# Release Lambda artifacts (size-minded profile in Cargo.toml).
+# Release Lambda artifacts with cargo-lambda: target/lambda/<function>/bootstrap,
+# arm64 as deployed (`make build ARCH=x86-64` for x86_64). Size-minded
+# release profile in Cargo.toml.
+ARCH ?= arm64
 build:
-	cargo build --release -p mailkeys-functions
+	scripts/lambda-venv.sh
+	PATH="$(CURDIR)/.local/lambda-venv/bin:$$PATH" cargo lambda build --release --$(ARCH) -p mailkeys-functions
 
 fmt:
 	cargo fmt --all
