@@ -3,13 +3,7 @@
 # live in their own venv (aws-sam-cli pins an older boto3 than moto wants).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SPEC='aws-sam-cli==1.170.0 cfn-lint==1.58.0'
+scripts/venv.sh lint-venv aws-sam-cli==1.170.0 cfn-lint==1.58.0
 venv=.local/lint-venv
-if [ ! -f "$venv/.installed" ] || [ "$(cat "$venv/.installed")" != "$SPEC" ]; then
-  mkdir -p .local
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check $SPEC
-  echo "$SPEC" > "$venv/.installed"
-fi
 "$venv/bin/cfn-lint" infra/template.yaml
 AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 "$venv/bin/sam" validate --lint --template infra/template.yaml

@@ -8,10 +8,9 @@ use std::net::SocketAddr;
 use async_imap::Client;
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::{Failure, Login, Probe, Progress, Security, Trust};
+use super::{connect, Failure, Login, Probe, Progress, Security, Trust, TLS_FAILED};
 use crate::domain::connectivity::TestStage;
 
 struct XOAuth2<'a> {
@@ -60,14 +59,11 @@ pub(super) async fn check(
     progress: &Progress,
 ) -> Result<(), Failure> {
     progress.at(TestStage::Connect);
-    let tcp = TcpStream::connect(address)
-        .await
-        .map_err(|_| Failure::new(TestStage::Connect, "could not connect to the server"))?;
+    let tcp = connect(address).await?;
     let server_name = ServerName::try_from(probe.host.as_str().to_string())
         .map_err(|_| Failure::new(TestStage::Tls, "the host is not a valid TLS server name"))?;
     let connector = TlsConnector::from(trust.client_config.clone());
-    let tls_failed =
-        || Failure::new(TestStage::Tls, "the TLS handshake failed (no TLS, or an untrusted or mismatched certificate)");
+    let tls_failed = || Failure::new(TestStage::Tls, TLS_FAILED);
     match probe.security {
         Security::Implicit => {
             progress.at(TestStage::Tls);

@@ -176,6 +176,15 @@ impl Connectivity {
     }
 }
 
+pub(crate) const TLS_FAILED: &str = "the TLS handshake failed (no TLS, or an untrusted or mismatched certificate)";
+
+/// The TCP connection to the checked address.
+pub(crate) async fn connect(address: std::net::SocketAddr) -> Result<tokio::net::TcpStream, Failure> {
+    tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|_| Failure::new(TestStage::Connect, "could not connect to the server"))
+}
+
 /// Whether an I/O error chain says the TCP connection itself failed.
 pub(crate) fn is_connect_error(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);

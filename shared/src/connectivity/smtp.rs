@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use tokio::net::TcpStream;
 
-use super::{is_connect_error, Failure, Login, Probe, Progress, Security, Trust};
+use super::{connect, is_connect_error, Failure, Login, Probe, Progress, Security, Trust, TLS_FAILED};
 use crate::domain::connectivity::TestStage;
 
 fn tls_parameters(probe: &Probe<'_>, trust: &Trust) -> Result<TlsParameters, Failure> {
@@ -27,7 +26,7 @@ fn connect_failure(err: lettre::transport::smtp::Error, security: Security) -> F
     if is_connect_error(&err) {
         Failure::new(TestStage::Connect, "could not connect to the server")
     } else if err.is_tls() || security == Security::Implicit && !err.is_response() {
-        Failure::new(TestStage::Tls, "the TLS handshake failed (no TLS, or an untrusted or mismatched certificate)")
+        Failure::new(TestStage::Tls, TLS_FAILED)
     } else {
         Failure::new(TestStage::Protocol, "the server did not greet or answer EHLO as an SMTP server")
     }
@@ -41,9 +40,7 @@ pub(super) async fn check(
 ) -> Result<(), Failure> {
     let hello = ClientId::Domain("mailkeys.invalid".to_string());
     progress.at(TestStage::Connect);
-    let tcp = TcpStream::connect(address)
-        .await
-        .map_err(|_| Failure::new(TestStage::Connect, "could not connect to the server"))?;
+    let tcp = connect(address).await?;
     let mut connection = match probe.security {
         Security::Implicit => {
             // lettre makes its own TLS connection (to the same checked
