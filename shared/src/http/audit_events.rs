@@ -52,10 +52,6 @@ pub async fn list(
     let limit = parse_limit(query.limit.as_deref())?;
     let cursor = parse_cursor(query.cursor.as_deref())?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
-    let page = app
-        .store
-        .audit_events(auth.account_id(), resource_id, limit, cursor.as_deref())
-        .await
-        .map_err(|e| ApiError::from(crate::service::ServiceError::from(e)))?;
+    let page = app.store.audit_events(auth.account_id(), resource_id, limit, cursor.as_deref()).await?;
     Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
 }

@@ -38,10 +38,7 @@ impl<R: Requirement, L: Limit> FromRequestParts<AppState> for Limited<R, L> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let auth = Authorized::<R>::from_request_parts(parts, state).await?;
-        let status = state.rate_limiter.hit(auth.account_id(), L::CLASS).await.map_err(|err| {
-            tracing::error!(error = %err, "rate limit counter failed");
-            ApiError::internal()
-        })?;
+        let status = state.rate_limiter.hit(auth.account_id(), L::CLASS).await?;
         RequestFacts::record_rate_limit(parts, status);
         if let Some(seconds) = status.retry_after {
             return Err(ApiError::rate_limited(format!("Rate limit exceeded; retry in {seconds} seconds"), seconds));

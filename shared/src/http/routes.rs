@@ -97,10 +97,6 @@ functions! {
 }
 
 impl Function {
-    pub fn from_name(name: &str) -> Option<Function> {
-        Function::ALL.iter().copied().find(|f| f.name() == name)
-    }
-
     /// The one-route app a Lambda binary runs.
     pub fn router(self, state: AppState) -> Router {
         finish(Router::new().route(self.path(), self.handler()), state)

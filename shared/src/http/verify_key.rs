@@ -40,8 +40,7 @@ pub async fn verify(
     JsonBody(request): JsonBody<VerifyKeyRequest>,
 ) -> Result<Json<VerifyKeyResponse>, ApiError> {
     let source = source(&request, seen)?;
-    let internal = |err: crate::store::StoreError| ApiError::from(crate::service::ServiceError::from(err));
-    if let Some(seconds) = app.rate_limiter.verify_blocked(&source).await.map_err(internal)? {
+    if let Some(seconds) = app.rate_limiter.verify_blocked(&source).await? {
         let message = format!("Too many failed key checks from this source; retry in {seconds} seconds");
         return Err(ApiError::rate_limited(message, seconds));
     }
@@ -53,7 +52,7 @@ pub async fn verify(
             scopes: caller.permissions.names(),
         })),
         None => {
-            app.rate_limiter.record_verify_failure(&source).await.map_err(internal)?;
+            app.rate_limiter.record_verify_failure(&source).await?;
             Ok(Json(VerifyKeyResponse { valid: false, account_id: None, key_id: None, scopes: Vec::new() }))
         }
     }
