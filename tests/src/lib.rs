@@ -1,9 +1,9 @@
 //! Test harness: one local AWS emulator (moto, `scripts/emulator.py`) per test binary, and
 //! for each test its own tables, KMS key and API server on a free port.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -25,10 +25,8 @@ pub mod servers;
 
 struct Emulator {
     endpoint: String,
-    // Held open for the life of the test process: when the process ends the
-    // pipe closes and the wrapper shell stops the emulator.
-    _lifeline: Mutex<ChildStdin>,
-    _wrapper: Mutex<Child>,
+    // Never dropped: the emulator stops when the test process ends.
+    _process: Mutex<servers::TiedProcess>,
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -46,26 +44,10 @@ fn emulator() -> &'static Emulator {
         assert!(python.exists(), "no emulator venv at {}: run `make test` (it installs one)", python.display());
         let script = workspace_root().join("scripts/emulator.py");
         let port = free_port();
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(r#""$0" "$1" -H 127.0.0.1 -p "$2" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
-            .arg(&python)
-            .arg(&script)
-            .arg(port.to_string())
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("start the emulator");
-        let lifeline = child.stdin.take().expect("piped stdin");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the emulator did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Emulator {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _lifeline: Mutex::new(lifeline),
-            _wrapper: Mutex::new(child),
-        }
+        let args = [script.display().to_string(), "-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()];
+        let process = servers::TiedProcess::spawn(&python.display().to_string(), &args);
+        servers::wait_for_port(port, &process);
+        Emulator { endpoint: format!("http://127.0.0.1:{port}"), _process: Mutex::new(process) }
     })
 }
 
