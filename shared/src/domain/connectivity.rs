@@ -9,6 +9,15 @@ pub enum TestStatus {
     Failed,
 }
 
+impl TestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestStatus::Ok => "ok",
+            TestStatus::Failed => "failed",
+        }
+    }
+}
+
 /// Where a failed test stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -3,7 +3,7 @@
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::connectivity::{Connectivity, Login, Probe, Protocol, ScalewayCheck, Security, SesCheck, TestMessage};
 use crate::crypto::{Envelope, SealedSecret, SecretContext};
-use crate::domain::connectivity::{TestOutcome, TestStatus};
+use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{
     CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, SmtpCredentials, SmtpEncryption,
     UpdateEmailProviderRequest,
@@ -103,30 +103,29 @@ impl EmailProviders {
         let record = self.get(&actor.account_id, id).await?;
         let credentials: ProviderCredentials =
             self.envelope.open_json(&secret_context(&actor.account_id, id), &record.secret).await?;
+        // SES and Scaleway send from an address they accept: the recipient's.
+        let self_addressed = |to: Option<lettre::Address>| to.map(|to| TestMessage { from: to.clone(), to });
         let outcome = match &credentials {
             ProviderCredentials::Smtp(smtp) => self.test_smtp(smtp, to).await,
             ProviderCredentials::Ses(ses) => {
-                let message = to.map(|to| TestMessage { from: to.clone(), to });
                 let check = SesCheck {
                     region: &record.region,
                     access_key_id: &ses.access_key_id,
                     secret_access_key: &ses.secret_access_key,
-                    message,
+                    message: self_addressed(to),
                 };
                 self.connectivity.run_ses(&self.aws, check).await
             }
             ProviderCredentials::Scaleway(scw) => {
-                let message = to.map(|to| TestMessage { from: to.clone(), to });
                 let check = ScalewayCheck {
                     region: &record.region,
                     api_key: &scw.api_key,
                     project_id: &scw.project_id,
-                    message,
+                    message: self_addressed(to),
                 };
                 self.connectivity.run_scaleway(check).await
             }
         };
-        let status = if outcome.status == TestStatus::Ok { "ok" } else { "failed" };
         let event = AuditEvent::new(
             actor,
             AuditEventType::EmailProviderTested,
@@ -134,7 +133,7 @@ impl EmailProviders {
             id.to_string(),
             vec!["last_test".into()],
         )
-        .with_outcome(status);
+        .with_outcome(outcome.status.as_str());
         self.store.record_email_provider_test(&actor.account_id, id, &outcome, &event).await.map_err(not_found)?;
         Ok(outcome)
     }

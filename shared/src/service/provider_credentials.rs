@@ -282,10 +282,6 @@ impl ProviderCredentials {
     }
 
     pub async fn record_test(&self, actor: &Actor, id: &str, outcome: &TestOutcome) -> Result<(), ServiceError> {
-        let status = match outcome.status {
-            TestStatus::Ok => "ok",
-            TestStatus::Failed => "failed",
-        };
         let event = AuditEvent::new(
             actor,
             AuditEventType::ProviderCredentialTested,
@@ -293,7 +289,7 @@ impl ProviderCredentials {
             id,
             vec!["last_test".into()],
         )
-        .with_outcome(status);
+        .with_outcome(outcome.status.as_str());
         self.store.record_provider_credential_test(&actor.account_id, id, outcome, &event).await.map_err(not_found)
     }
 }
