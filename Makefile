@@ -1,4 +1,4 @@
-.PHONY: dev test test-deps build fmt lint lint-template
+.PHONY: dev test test-deps build fmt lint lint-template openapi
 
 # Every route on http://127.0.0.1:$(PORT) against a local AWS emulator.
 dev:
@@ -22,6 +22,11 @@ ARCH ?= arm64
 build:
 	scripts/lambda-venv.sh
 	PATH="$(CURDIR)/.local/lambda-venv/bin:$$PATH" cargo lambda build --release --$(ARCH) -p mailkeys-functions
+
+# The OpenAPI document, generated from the code (a test fails when the
+# committed copy is stale).
+openapi:
+	cargo run --quiet -p mailkeys-tools --bin mailkeys-admin -- openapi > infra/openapi.json
 
 fmt:
 	cargo fmt --all

@@ -54,7 +54,7 @@ pub struct Actor {
 }
 
 /// One audit record, as written and as read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// A ULID: sorts by time.
     #[serde(skip)]

@@ -9,7 +9,7 @@ use crate::connectivity::{Connectivity, Trust};
 use crate::store::Tables;
 
 /// Where one mail protocol is served, as `GET /api/smtp-credentials` shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProtocolEndpoint {
     pub server_name: String,
@@ -18,7 +18,7 @@ pub struct ProtocolEndpoint {
     pub enabled: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectionInfo {
     pub smtp: ProtocolEndpoint,
     pub pop3: ProtocolEndpoint,

@@ -14,7 +14,7 @@ const MAX_NAME_CHARS: usize = 255;
 const MAX_REGION_CHARS: usize = 64;
 const MAX_SECRET_CHARS: usize = 4096;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderType {
     Ses,
@@ -44,7 +44,7 @@ impl ProviderType {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpEncryption {
     #[default]
@@ -174,31 +174,38 @@ impl ProviderCredentials {
 
 // ---- credential blocks as submitted ----
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SesCredentialsInput {
     #[serde(default)]
+    #[schema(required)]
     access_key_id: String,
     #[serde(default)]
+    #[schema(required, write_only)]
     secret_access_key: String,
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalewayCredentialsInput {
     #[serde(default)]
+    #[schema(required, write_only)]
     api_key: String,
     #[serde(default)]
+    #[schema(required)]
     project_id: String,
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpCredentialsInput {
     #[serde(default)]
+    #[schema(required)]
     host: String,
+    #[schema(required, minimum = 1, maximum = 65535)]
     port: Option<i64>,
     username: Option<String>,
+    #[schema(write_only)]
     password: Option<String>,
     #[zeroize(skip)]
     #[serde(default)]
@@ -304,13 +311,15 @@ impl CredentialBlocks<'_> {
 
 // ---- create ----
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEmailProviderRequest {
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     pub provider_type: ProviderType,
     #[serde(default)]
+    #[schema(required)]
     pub region: String,
     pub is_active: Option<bool>,
     pub ses_credentials: Option<SesCredentialsInput>,
@@ -366,7 +375,7 @@ impl CreateEmailProviderRequest {
 
 /// `PATCH` body: every field optional. `provider_type` is accepted by the
 /// parser only so that it can be refused with a message that says why.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEmailProviderRequest {
     pub name: Option<String>,
@@ -375,6 +384,7 @@ pub struct UpdateEmailProviderRequest {
     pub ses_credentials: Option<SesCredentialsInput>,
     pub scaleway_credentials: Option<ScalewayCredentialsInput>,
     pub smtp_credentials: Option<SmtpCredentialsInput>,
+    #[schema(ignore)]
     provider_type: Option<IgnoredAny>,
 }
 

@@ -51,7 +51,7 @@ impl KeyFace {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Ios,
@@ -107,12 +107,15 @@ pub fn face_permissions(face: KeyFace, field: &str, names: &[String]) -> Result<
 
 // ---- email API keys ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateApiKeyRequest {
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     pub permissions: Option<Vec<String>>,
+    /// Days until the key expires.
+    #[schema(value_type = Option<i64>)]
     pub expires_in: Option<serde_json::Number>,
 }
 
@@ -142,7 +145,7 @@ impl CreateApiKeyRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateApiKeyRequest {
     pub name: Option<String>,
@@ -171,11 +174,13 @@ impl UpdateApiKeyRequest {
 
 // ---- SMTP credentials ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSmtpCredentialRequest {
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
+    #[schema(required)]
     pub scopes: Option<Vec<String>>,
 }
 
@@ -188,13 +193,15 @@ impl CreateSmtpCredentialRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateMobileKeyRequest {
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     pub platform: Platform,
     #[serde(default)]
+    #[schema(required)]
     pub device_id: String,
 }
 
@@ -221,7 +228,7 @@ impl CreateMobileKeyRequest {
 
 // ---- key check for the mail servers ----
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MailProtocol {
     Smtp,
@@ -239,10 +246,11 @@ impl MailProtocol {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyKeyRequest {
     #[serde(default)]
+    #[schema(required, write_only, value_type = String)]
     pub api_key: zeroize::Zeroizing<String>,
     pub protocol: MailProtocol,
     /// The mail client's address, as the mail server saw it; failures are

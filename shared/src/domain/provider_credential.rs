@@ -12,14 +12,14 @@ use super::Invalid;
 
 const MAX_SECRET_CHARS: usize = 8192;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
     Imap,
     Smtp,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityMode {
     SslTls,
@@ -27,7 +27,7 @@ pub enum SecurityMode {
     None,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthKind {
     Password,
@@ -131,21 +131,28 @@ fn secret_for(
     }
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProviderCredentialRequest {
     #[zeroize(skip)]
     pub provider_kind: ProviderKind,
     #[serde(default)]
+    #[schema(required)]
     pub host: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: i64,
     #[zeroize(skip)]
     pub security_mode: SecurityMode,
     #[zeroize(skip)]
     pub auth_kind: AuthKind,
     #[serde(default)]
+    #[schema(required)]
     pub username: String,
+    /// Required when `auth_kind` is `password`.
+    #[schema(write_only)]
     pub password: Option<String>,
+    /// Required when `auth_kind` is `oauth2`.
+    #[schema(write_only)]
     pub access_token: Option<String>,
 }
 
@@ -167,16 +174,21 @@ impl CreateProviderCredentialRequest {
 
 /// `PATCH`: non-secret fields only. The secret fields are accepted by the
 /// parser only to be refused with a message that points to rotate.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProviderCredentialRequest {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<i64>,
     pub security_mode: Option<SecurityMode>,
+    #[schema(ignore)]
     auth_kind: Option<IgnoredAny>,
+    #[schema(ignore)]
     username: Option<IgnoredAny>,
+    #[schema(ignore)]
     password: Option<IgnoredAny>,
+    #[schema(ignore)]
     access_token: Option<IgnoredAny>,
 }
 
@@ -206,10 +218,12 @@ impl UpdateProviderCredentialRequest {
 }
 
 /// `POST .../rotate`: the new secret, optionally a new username and auth kind.
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateProviderCredentialRequest {
+    #[schema(write_only)]
     pub password: Option<String>,
+    #[schema(write_only)]
     pub access_token: Option<String>,
     pub username: Option<String>,
     #[zeroize(skip)]
@@ -235,7 +249,7 @@ impl RotateProviderCredentialRequest {
 }
 
 /// `POST .../search`: every filter optional; `limit` 1–100 (default 50).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchProviderCredentialsRequest {
     pub provider_kind: Option<ProviderKind>,
@@ -243,12 +257,13 @@ pub struct SearchProviderCredentialsRequest {
     pub security_mode: Option<SecurityMode>,
     pub auth_kind: Option<AuthKind>,
     pub last_test_status: Option<TestStatusFilter>,
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
 /// `never` matches credentials that were never tested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TestStatusFilter {
     Ok,

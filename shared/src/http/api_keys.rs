@@ -6,17 +6,19 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, ManageApiKeys};
 use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
 use crate::store::keys::KeyRecord;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Envelope<T> {
     pub success: bool,
     pub data: T,
+    #[schema(value_type = String)]
     pub message: &'static str,
 }
 
@@ -24,12 +26,13 @@ fn ok<T>(data: T, message: &'static str) -> Json<Envelope<T>> {
     Json(Envelope { success: true, data, message })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
     pub prefix: String,
+    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
     pub created_at: String,
     pub last_used_at: Option<String>,
@@ -50,40 +53,50 @@ impl From<KeyRecord> for ApiKeyView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyList {
     pub keys: Vec<ApiKeyView>,
 }
 
 /// The one answer that holds the key itself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApiKey {
     pub id: String,
     pub name: String,
+    /// Shown once, here.
     pub key: String,
     pub prefix: String,
+    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
     pub created_at: String,
     pub expires_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RevokedApiKey {
     pub id: String,
     pub revoked_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedApiKey {
     pub id: String,
     pub name: String,
+    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
     pub updated_at: String,
 }
 
+#[utoipa::path(
+    get,
+    path = Function::ApiKeysList.path(),
+    operation_id = Function::ApiKeysList.name(),
+    tag = "api-keys",
+    responses((status = 200, description = "The account's email API keys", body = Envelope<ApiKeyList>), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn list(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, ManageLimit>,
@@ -92,6 +105,14 @@ pub async fn list(
     Ok(ok(ApiKeyList { keys: keys.into_iter().map(Into::into).collect() }, "API keys retrieved successfully"))
 }
 
+#[utoipa::path(
+    post,
+    path = Function::ApiKeysCreate.path(),
+    operation_id = Function::ApiKeysCreate.name(),
+    tag = "api-keys",
+    request_body = CreateApiKeyRequest,
+    responses((status = 201, description = "Created; the key is shown once", body = Envelope<CreatedApiKey>), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn create(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, CreateLimit>,
@@ -112,6 +133,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, ok(data, "API key created successfully")))
 }
 
+#[utoipa::path(
+    delete,
+    path = Function::ApiKeysRevoke.path(),
+    operation_id = Function::ApiKeysRevoke.name(),
+    tag = "api-keys",
+    params(("id" = String, Path, description = "The key's id")),
+    responses((status = 200, description = "Revoked", body = Envelope<RevokedApiKey>), (status = 404, description = "No such key in this account", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn revoke(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, ManageLimit>,
@@ -121,6 +150,15 @@ pub async fn revoke(
     Ok(ok(RevokedApiKey { id: revoked.key_id, revoked_at: revoked.revoked_at }, "API key revoked successfully"))
 }
 
+#[utoipa::path(
+    patch,
+    path = Function::ApiKeysUpdate.path(),
+    operation_id = Function::ApiKeysUpdate.name(),
+    tag = "api-keys",
+    params(("id" = String, Path, description = "The key's id")),
+    request_body = UpdateApiKeyRequest,
+    responses((status = 200, description = "Updated", body = Envelope<UpdatedApiKey>), (status = 404, description = "No such key in this account", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn update(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, ManageLimit>,

@@ -4,22 +4,28 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{Admin, Authorized};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::audit::AuditEvent;
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditEventsQuery {
+    /// Only the events of this resource.
     pub resource_id: Option<String>,
+    /// 1 to 100, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEventsResponse {
     pub events: Vec<AuditEvent>,
     pub next_cursor: Option<String>,
@@ -43,6 +49,17 @@ fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
         .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = Function::AuditEventsList.path(),
+    operation_id = Function::AuditEventsList.name(),
+    tag = "audit",
+    params(AuditEventsQuery),
+    responses(
+        (status = 200, description = "The account's audit events, newest first", body = AuditEventsResponse),
+        (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<Admin>,

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
@@ -14,13 +15,15 @@ use crate::service::email_providers::NOT_FOUND;
 use crate::store::email_providers::EmailProviderRecord;
 
 /// The masked `EmailProviderResponse`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EmailProviderResponse {
     pub id: u64,
     pub name: String,
     pub provider_type: ProviderType,
     pub region: String,
     pub is_active: bool,
+    /// The credential block's fields, secrets masked.
+    #[schema(value_type = Object)]
     pub credentials: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
@@ -49,6 +52,14 @@ fn provider_id(raw: &str) -> Result<u64, ApiError> {
     raw.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
+#[utoipa::path(
+    post,
+    path = Function::EmailProvidersCreate.path(),
+    operation_id = Function::EmailProvidersCreate.name(),
+    tag = "email-providers",
+    request_body = CreateEmailProviderRequest,
+    responses((status = 201, description = "Created", body = EmailProviderResponse)),
+)]
 pub async fn create(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
@@ -58,6 +69,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = Function::EmailProvidersList.path(),
+    operation_id = Function::EmailProvidersList.name(),
+    tag = "email-providers",
+    responses((status = 200, description = "The account's providers", body = Vec<EmailProviderResponse>)),
+)]
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadEmailProviders>,
@@ -66,6 +84,14 @@ pub async fn list(
     Ok(Json(records.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = Function::EmailProvidersGet.path(),
+    operation_id = Function::EmailProvidersGet.name(),
+    tag = "email-providers",
+    params(("id" = u64, Path, minimum = 1, description = "The provider's id")),
+    responses((status = 200, description = "The provider", body = EmailProviderResponse), (status = 404, description = "No such provider in this account", body = ErrorBody)),
+)]
 pub async fn get(
     State(app): State<AppState>,
     auth: Authorized<ReadEmailProviders>,
@@ -75,6 +101,19 @@ pub async fn get(
     Ok(Json(record.into()))
 }
 
+#[utoipa::path(
+    patch,
+    path = Function::EmailProvidersUpdate.path(),
+    operation_id = Function::EmailProvidersUpdate.name(),
+    tag = "email-providers",
+    params(("id" = u64, Path, minimum = 1, description = "The provider's id")),
+    request_body = UpdateEmailProviderRequest,
+    responses(
+        (status = 200, description = "Updated", body = EmailProviderResponse),
+        (status = 404, description = "No such provider in this account", body = ErrorBody),
+        (status = 409, description = "Changed concurrently too often; retry", body = ErrorBody),
+    ),
+)]
 pub async fn update(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
@@ -85,6 +124,14 @@ pub async fn update(
     Ok(Json(record.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = Function::EmailProvidersDelete.path(),
+    operation_id = Function::EmailProvidersDelete.name(),
+    tag = "email-providers",
+    params(("id" = u64, Path, minimum = 1, description = "The provider's id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such provider in this account", body = ErrorBody)),
+)]
 pub async fn delete(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
@@ -95,12 +142,23 @@ pub async fn delete(
 }
 
 /// `POST /api/email-providers/{id}/test`, body optional: `{"to": "address"}`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestRequest {
+    /// Also send a test message to this address (SES, Scaleway, SMTP).
+    #[schema(format = Email)]
     pub to: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = Function::EmailProvidersTest.path(),
+    operation_id = Function::EmailProvidersTest.name(),
+    tag = "email-providers",
+    params(("id" = u64, Path, minimum = 1, description = "The provider's id")),
+    request_body = Option<TestRequest>,
+    responses((status = 200, description = "The outcome, also stored as `last_test`", body = TestOutcome), (status = 404, description = "No such provider in this account", body = ErrorBody)),
+)]
 pub async fn test(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,

@@ -6,6 +6,7 @@ pub mod email_providers;
 pub mod error;
 pub mod extract;
 pub mod observe;
+pub mod openapi;
 pub mod provider_credentials;
 pub mod rate_limit;
 pub mod routes;

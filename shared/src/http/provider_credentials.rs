@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, JsonBody, ReadProviderCredentials, Requirement, WriteProviderCredentials};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::provider_credential::{
@@ -18,7 +19,7 @@ use crate::service::provider_credentials::{page_cursor, page_limit, CredentialPa
 use crate::store::provider_credentials::ProviderCredentialRecord;
 
 /// The public record: metadata and the masked username, never a secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderCredentialResponse {
     pub id: String,
     pub account_id: String,
@@ -51,7 +52,7 @@ impl From<ProviderCredentialRecord> for ProviderCredentialResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CredentialList {
     pub items: Vec<ProviderCredentialResponse>,
     pub next_cursor: Option<String>,
@@ -63,9 +64,13 @@ impl From<CredentialPage> for CredentialList {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// 1 to 100, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -78,6 +83,15 @@ fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &str) -> Result
     }
 }
 
+#[utoipa::path(
+    post,
+    path = Function::ProviderCredentialsCreate.path(),
+    operation_id = Function::ProviderCredentialsCreate.name(),
+    tag = "provider-credentials",
+    params(("account_id" = String, Path, description = "The caller's own account")),
+    request_body = CreateProviderCredentialRequest,
+    responses((status = 201, description = "Created", body = ProviderCredentialResponse), (status = 404, description = "Not the caller's account", body = ErrorBody)),
+)]
 pub async fn create(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
@@ -89,6 +103,18 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = Function::ProviderCredentialsList.path(),
+    operation_id = Function::ProviderCredentialsList.name(),
+    tag = "provider-credentials",
+    params(("account_id" = String, Path, description = "The caller's own account"), ListQuery),
+    responses(
+        (status = 200, description = "One page of the account's credentials", body = CredentialList),
+        (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
+        (status = 404, description = "Not the caller's account", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
@@ -108,6 +134,15 @@ pub async fn list(
     Ok(Json(page.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = Function::ProviderCredentialsSearch.path(),
+    operation_id = Function::ProviderCredentialsSearch.name(),
+    tag = "provider-credentials",
+    params(("account_id" = String, Path, description = "The caller's own account")),
+    request_body = SearchProviderCredentialsRequest,
+    responses((status = 200, description = "One page of matching credentials", body = CredentialList), (status = 404, description = "Not the caller's account", body = ErrorBody)),
+)]
 pub async fn search(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
@@ -118,6 +153,14 @@ pub async fn search(
     Ok(Json(app.provider_credentials.search(auth.account_id(), &filter).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = Function::ProviderCredentialsGet.path(),
+    operation_id = Function::ProviderCredentialsGet.name(),
+    tag = "provider-credentials",
+    params(("id" = String, Path, description = "The credential's id")),
+    responses((status = 200, description = "The credential", body = ProviderCredentialResponse), (status = 404, description = "No such credential in this account", body = ErrorBody)),
+)]
 pub async fn get(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
@@ -126,6 +169,15 @@ pub async fn get(
     Ok(Json(app.provider_credentials.get(auth.account_id(), &id).await?.into()))
 }
 
+#[utoipa::path(
+    patch,
+    path = Function::ProviderCredentialsUpdate.path(),
+    operation_id = Function::ProviderCredentialsUpdate.name(),
+    tag = "provider-credentials",
+    params(("id" = String, Path, description = "The credential's id")),
+    request_body = UpdateProviderCredentialRequest,
+    responses((status = 200, description = "Updated", body = ProviderCredentialResponse), (status = 404, description = "No such credential in this account", body = ErrorBody), (status = 409, description = "Changed concurrently; retry", body = ErrorBody)),
+)]
 pub async fn update(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
@@ -135,6 +187,15 @@ pub async fn update(
     Ok(Json(app.provider_credentials.update(&auth.actor(), &id, &request).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = Function::ProviderCredentialsRotate.path(),
+    operation_id = Function::ProviderCredentialsRotate.name(),
+    tag = "provider-credentials",
+    params(("id" = String, Path, description = "The credential's id")),
+    request_body = RotateProviderCredentialRequest,
+    responses((status = 200, description = "Re-sealed with the new secret", body = ProviderCredentialResponse), (status = 404, description = "No such credential in this account", body = ErrorBody), (status = 409, description = "Changed concurrently; retry", body = ErrorBody)),
+)]
 pub async fn rotate(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
@@ -144,6 +205,14 @@ pub async fn rotate(
     Ok(Json(app.provider_credentials.rotate(&auth.actor(), &id, &request).await?.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = Function::ProviderCredentialsDelete.path(),
+    operation_id = Function::ProviderCredentialsDelete.name(),
+    tag = "provider-credentials",
+    params(("id" = String, Path, description = "The credential's id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such credential in this account", body = ErrorBody)),
+)]
 pub async fn delete(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
@@ -153,6 +222,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = Function::ProviderCredentialsTest.path(),
+    operation_id = Function::ProviderCredentialsTest.name(),
+    tag = "provider-credentials",
+    params(("id" = String, Path, description = "The credential's id")),
+    responses((status = 200, description = "The outcome, also stored as `last_test`", body = TestOutcome), (status = 404, description = "No such credential in this account", body = ErrorBody)),
+)]
 pub async fn test(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,

@@ -103,13 +103,21 @@ impl Function {
     }
 }
 
-/// Every route on one router, plus `GET /health`: the local server.
+/// Every route on one router, plus `GET /health` and `GET /openapi.json`:
+/// the local server.
 pub fn api_router(state: AppState) -> Router {
     let routes = Function::ALL
         .iter()
         .fold(Router::new(), |router, f| router.route(f.path(), f.handler()))
-        .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }));
+        .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/openapi.json", get(openapi_json));
     finish(routes, state)
+}
+
+async fn openapi_json() -> impl axum::response::IntoResponse {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOCUMENT.get_or_init(super::openapi::document_json).clone();
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body)
 }
 
 /// What every app shares: the body limit, request ids, rate-limit headers,

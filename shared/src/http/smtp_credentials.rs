@@ -6,16 +6,17 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, ManageSmtpCredentials};
 use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
 use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
 use crate::service::keys::CreatedKey;
 use crate::store::keys::KeyRecord;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SmtpKeyView {
     pub id: String,
@@ -23,6 +24,7 @@ pub struct SmtpKeyView {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub is_active: bool,
+    #[schema(value_type = Vec<String>)]
     pub scopes: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
@@ -50,11 +52,12 @@ impl From<KeyRecord> for SmtpKeyView {
 }
 
 /// A key as created or rotated: the only answer that holds `apiKey`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedSmtpKey {
     #[serde(flatten)]
     pub view: SmtpKeyView,
+    /// Shown once, here.
     pub api_key: String,
 }
 
@@ -64,13 +67,20 @@ impl From<CreatedKey> for CreatedSmtpKey {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfoAndKeys {
     pub connection_info: ConnectionInfo,
     pub keys: Vec<SmtpKeyView>,
 }
 
+#[utoipa::path(
+    get,
+    path = Function::SmtpCredentialsGet.path(),
+    operation_id = Function::SmtpCredentialsGet.name(),
+    tag = "smtp-credentials",
+    responses((status = 200, description = "Where the mail servers are, and the account's keys", body = ConnectionInfoAndKeys), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn get(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, ManageLimit>,
@@ -92,6 +102,14 @@ async fn create_key(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
+#[utoipa::path(
+    post,
+    path = Function::SmtpCredentialsCreate.path(),
+    operation_id = Function::SmtpCredentialsCreate.name(),
+    tag = "smtp-credentials",
+    request_body = CreateSmtpCredentialRequest,
+    responses((status = 201, description = "Created; `apiKey` is shown once", body = CreatedSmtpKey), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn create(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, CreateLimit>,
@@ -100,6 +118,14 @@ pub async fn create(
     create_key(&app, &limited, request.validate()?).await
 }
 
+#[utoipa::path(
+    post,
+    path = Function::SmtpCredentialsMobile.path(),
+    operation_id = Function::SmtpCredentialsMobile.name(),
+    tag = "smtp-credentials",
+    request_body = CreateMobileKeyRequest,
+    responses((status = 201, description = "Created; `apiKey` is shown once", body = CreatedSmtpKey), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn create_mobile(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, CreateLimit>,
@@ -108,6 +134,14 @@ pub async fn create_mobile(
     create_key(&app, &limited, request.validate()?).await
 }
 
+#[utoipa::path(
+    delete,
+    path = Function::SmtpCredentialsRevoke.path(),
+    operation_id = Function::SmtpCredentialsRevoke.name(),
+    tag = "smtp-credentials",
+    params(("keyId" = String, Path, description = "The key's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such key in this account", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+)]
 pub async fn revoke(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, ManageLimit>,
@@ -117,6 +151,19 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = Function::SmtpCredentialsRotate.path(),
+    operation_id = Function::SmtpCredentialsRotate.name(),
+    tag = "smtp-credentials",
+    params(("keyId" = String, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "The replacement key; the old one stops working", body = CreatedSmtpKey),
+        (status = 404, description = "No such key in this account", body = ErrorBody),
+        (status = 409, description = "Already rotated or revoked", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+    ),
+)]
 pub async fn rotate(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, ManageLimit>,

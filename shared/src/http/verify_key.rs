@@ -7,17 +7,19 @@ use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, InternalOnly, JsonBody, SourceIp};
+use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::VerifyKeyRequest;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyKeyResponse {
     pub valid: bool,
     pub account_id: Option<String>,
     pub key_id: Option<String>,
+    #[schema(value_type = Vec<String>)]
     pub scopes: Vec<&'static str>,
 }
 
@@ -33,6 +35,17 @@ fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError
     }
 }
 
+#[utoipa::path(
+    post,
+    path = Function::VerifyKey.path(),
+    operation_id = Function::VerifyKey.name(),
+    tag = "internal",
+    request_body = VerifyKeyRequest,
+    responses(
+        (status = 200, description = "Whether the key may use the protocol", body = VerifyKeyResponse),
+        (status = 429, description = "Too many failed checks from this source; see Retry-After", body = ErrorBody),
+    ),
+)]
 pub async fn verify(
     State(app): State<AppState>,
     _auth: Authorized<InternalOnly>,

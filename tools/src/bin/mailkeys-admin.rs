@@ -39,6 +39,8 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Print the OpenAPI document (no AWS needed); `make openapi` writes it to infra/openapi.json.
+    Openapi,
 }
 
 async fn run(cli: Cli) -> Result<serde_json::Value, String> {
@@ -65,12 +67,18 @@ async fn run(cli: Cli) -> Result<serde_json::Value, String> {
                 app.accounts.create_key(&account, permissions, name.as_deref()).await.map_err(|e| e.to_string())?;
             Ok(json!({"id": created.record.key_id, "api_key": created.key.plaintext.as_str()}))
         }
+        Command::Openapi => unreachable!("printed by main without AWS"),
     }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", mailkeys::http::openapi::document_json());
+        return std::process::ExitCode::SUCCESS;
+    }
+    match run(cli).await {
         Ok(out) => {
             println!("{out}");
             std::process::ExitCode::SUCCESS

@@ -1,0 +1,167 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
+//! attributes and the request and response types they name. The local
+//! server serves it at `/openapi.json`; `make openapi` writes it to
+//! `infra/openapi.json`.
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Components, Content, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::OpenApi;
+
+use super::error::UNAUTHORIZED_MESSAGE;
+use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
+
+const SECURITY_SCHEME: &str = "apiKey";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mailkeys",
+        description = "Credentials for an email platform: outbound providers, account IMAP/SMTP credentials \
+                       and API keys, encrypted at rest, masked on read, audited on change."
+    ),
+    paths(
+        email_providers::create,
+        email_providers::list,
+        email_providers::get,
+        email_providers::update,
+        email_providers::delete,
+        email_providers::test,
+        audit_events::list,
+        api_keys::list,
+        api_keys::create,
+        api_keys::revoke,
+        api_keys::update,
+        smtp_credentials::get,
+        smtp_credentials::create,
+        smtp_credentials::revoke,
+        smtp_credentials::rotate,
+        smtp_credentials::create_mobile,
+        verify_key::verify,
+        provider_credentials::create,
+        provider_credentials::list,
+        provider_credentials::search,
+        provider_credentials::get,
+        provider_credentials::update,
+        provider_credentials::delete,
+        provider_credentials::rotate,
+        provider_credentials::test,
+    )
+)]
+struct ApiDoc;
+
+/// The document: the handlers' own operations, plus what every route shares
+/// because the extractors and the router answer it the same way everywhere
+/// (bearer key, 401/403, malformed or oversized bodies, 500).
+pub fn document() -> Document {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Components::new);
+    components.add_security_scheme(
+        SECURITY_SCHEME,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("A Mailkeys API key: `Authorization: Bearer <key>`"))
+                .build(),
+        ),
+    );
+    doc.security = Some(vec![SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new())]);
+    for item in doc.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            add_shared_responses(operation);
+        }
+    }
+    doc
+}
+
+/// The document as committed in `infra/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = serde_json::to_string_pretty(&document()).expect("an OpenAPI document serializes");
+    json.push('\n');
+    json
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+}
+
+fn add_shared_responses(operation: &mut Operation) {
+    let mut shared = vec![
+        ("401", UNAUTHORIZED_MESSAGE),
+        ("403", "The key lacks the permission this route requires"),
+        ("500", "Internal error (details are logged, never returned)"),
+    ];
+    if operation.request_body.is_some() {
+        shared.push(("400", "Malformed JSON, or a field that is missing or invalid"));
+        shared.push(("413", "Request body larger than 64 KiB"));
+    }
+    for (status, description) in shared {
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody"))))
+            .build();
+        operation.responses.responses.entry(status.to_string()).or_insert(response.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::http::Function;
+
+    /// (operationId, METHOD, path) of every operation in the document.
+    fn operations(doc: &Document) -> BTreeSet<(String, String, String)> {
+        let mut found = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            let mut item = item.clone();
+            let methods = [
+                ("GET", item.get.take()),
+                ("POST", item.post.take()),
+                ("PUT", item.put.take()),
+                ("PATCH", item.patch.take()),
+                ("DELETE", item.delete.take()),
+            ];
+            for (method, operation) in methods {
+                if let Some(operation) = operation {
+                    let id = operation.operation_id.unwrap_or_default();
+                    found.insert((id, method.to_string(), path.clone()));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn documents_every_route_and_nothing_else() {
+        let expected: BTreeSet<_> = Function::ALL
+            .iter()
+            .map(|f| (f.name().to_string(), f.method().to_string(), f.path().to_string()))
+            .collect();
+        assert_eq!(operations(&document()), expected);
+    }
+
+    #[test]
+    fn every_operation_documents_its_errors_and_the_error_body_exists() {
+        let doc = document();
+        assert!(doc.components.as_ref().unwrap().schemas.contains_key("ErrorBody"));
+        for item in doc.paths.paths.values() {
+            let mut item = item.clone();
+            for operation in operations_mut(&mut item) {
+                let statuses: Vec<&str> = operation.responses.responses.keys().map(String::as_str).collect();
+                for status in ["401", "403", "500"] {
+                    assert!(statuses.contains(&status), "{:?} lacks {status}", operation.operation_id);
+                }
+                assert!(statuses.iter().any(|s| s.starts_with('2')), "{:?} has no success", operation.operation_id);
+            }
+        }
+    }
+
+    #[test]
+    fn committed_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == document_json(), "infra/openapi.json is stale: run `make openapi` and commit it");
+    }
+}
