@@ -4,16 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log=$(mktemp)
-PORT=8080 setsid scripts/dev.sh > "$log" 2>&1 &
-dev_pid=$!
-trap 'kill -- -"$dev_pid" 2>/dev/null || true; wait "$dev_pid" 2>/dev/null || true; rm -f "$log"' EXIT
-
-for _ in $(seq 1 600); do
-  if curl -s -o /dev/null http://127.0.0.1:8080/health; then break; fi
-  kill -0 "$dev_pid" 2>/dev/null || { cat "$log"; echo "make dev did not start" >&2; exit 1; }
-  sleep 0.5
-done
+[ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0"
 
 examples=$(mktemp -d)
 python3 - "$examples" <<'PY'
@@ -30,8 +21,7 @@ PY
 
 # One shell for all examples, in order, so that an id captured by one
 # example is there for the next, as for a reader typing them.
-KEY=$(cat .local/admin-key)
-source .local/env
+KEY=$MAILKEYS_ADMIN_KEY
 failed=0
 set +eu  # the examples run as a reader's shell would run them
 for example in "$examples"/*.sh; do

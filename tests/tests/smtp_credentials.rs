@@ -250,6 +250,10 @@ async fn verify_key_for_each_protocol() {
     let res = app.call(Method::POST, VERIFY, Some(&service), Some(&json!({"apiKey": key, "protocol": "ftp"}))).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(!res.text.contains(key));
+    // A check without a key is malformed, not a failed key.
+    let res = app.call(Method::POST, VERIFY, Some(&service), Some(&json!({"protocol": "smtp"}))).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.json()["error"]["message"], "Missing field `apiKey`");
     // Only `internal` callers may ask.
     let res = app.call(Method::POST, VERIFY, Some(key), Some(&json!({"apiKey": key, "protocol": "smtp"}))).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);

@@ -313,13 +313,19 @@ impl CredentialBlocks<'_> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Transactional (SES)",
+    "provider_type": "ses",
+    "region": "eu-west-1",
+    "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+}))]
 pub struct CreateEmailProviderRequest {
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, min_length = 1, max_length = 255)]
     pub name: String,
     pub provider_type: ProviderType,
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub region: String,
     pub is_active: Option<bool>,
     pub ses_credentials: Option<SesCredentialsInput>,
@@ -377,8 +383,11 @@ impl CreateEmailProviderRequest {
 /// parser only so that it can be refused with a message that says why.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Transactional (SES, Ireland)", "is_active": false}))]
 pub struct UpdateEmailProviderRequest {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub region: Option<String>,
     pub is_active: Option<bool>,
     pub ses_credentials: Option<SesCredentialsInput>,

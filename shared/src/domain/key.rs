@@ -109,13 +109,14 @@ pub fn face_permissions(face: KeyFace, field: &str, names: &[String]) -> Result<
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"name": "Newsletter sender", "permissions": ["send", "read"], "expiresIn": 90}))]
 pub struct CreateApiKeyRequest {
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, min_length = 1, max_length = 255)]
     pub name: String,
     pub permissions: Option<Vec<String>>,
     /// Days until the key expires.
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
     pub expires_in: Option<serde_json::Number>,
 }
 
@@ -147,7 +148,9 @@ impl CreateApiKeyRequest {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Newsletter sender (read only)", "permissions": ["read"]}))]
 pub struct UpdateApiKeyRequest {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: Option<String>,
     pub permissions: Option<Vec<String>>,
 }
@@ -176,9 +179,10 @@ impl UpdateApiKeyRequest {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Office printer", "scopes": ["smtp"]}))]
 pub struct CreateSmtpCredentialRequest {
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, min_length = 1, max_length = 255)]
     pub name: String,
     #[schema(required)]
     pub scopes: Option<Vec<String>>,
@@ -195,13 +199,14 @@ impl CreateSmtpCredentialRequest {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"name": "Ada's phone", "platform": "ios", "deviceId": "5F3C2B1A-8D4E-4F6A-9B7C-0E1D2C3B4A59"}))]
 pub struct CreateMobileKeyRequest {
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, min_length = 1, max_length = 255)]
     pub name: String,
     pub platform: Platform,
     #[serde(default)]
-    #[schema(required)]
+    #[schema(required, min_length = 1, max_length = 255)]
     pub device_id: String,
 }
 
@@ -248,9 +253,11 @@ impl MailProtocol {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(example = json!({"apiKey": "pk_test_REPLACE_WITH_A_KEY", "protocol": "imap", "sourceIp": "198.51.100.7"}))]
 pub struct VerifyKeyRequest {
-    #[serde(default)]
-    #[schema(required, write_only, value_type = String)]
+    /// Required: a check without a key is a malformed request, not a failed
+    /// key.
+    #[schema(write_only, value_type = String)]
     pub api_key: zeroize::Zeroizing<String>,
     pub protocol: MailProtocol,
     /// The mail client's address, as the mail server saw it; failures are

@@ -133,6 +133,15 @@ fn secret_for(
 
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "provider_kind": "imap",
+    "host": "imap.example.com",
+    "port": 993,
+    "security_mode": "ssl_tls",
+    "auth_kind": "password",
+    "username": "ada@example.com",
+    "password": "correct horse battery staple"
+}))]
 pub struct CreateProviderCredentialRequest {
     #[zeroize(skip)]
     pub provider_kind: ProviderKind,
@@ -176,6 +185,7 @@ impl CreateProviderCredentialRequest {
 /// parser only to be refused with a message that points to rotate.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"host": "mail.example.com", "port": 993}))]
 pub struct UpdateProviderCredentialRequest {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,
@@ -220,6 +230,7 @@ impl UpdateProviderCredentialRequest {
 /// `POST .../rotate`: the new secret, optionally a new username and auth kind.
 #[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "a new long passphrase"}))]
 pub struct RotateProviderCredentialRequest {
     #[schema(write_only)]
     pub password: Option<String>,
@@ -251,6 +262,7 @@ impl RotateProviderCredentialRequest {
 /// `POST .../search`: every filter optional; `limit` 1–100 (default 50).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider_kind": "imap", "last_test_status": "never", "limit": 20}))]
 pub struct SearchProviderCredentialsRequest {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,

@@ -144,6 +144,7 @@ pub async fn delete(
 /// `POST /api/email-providers/{id}/test`, body optional: `{"to": "address"}`.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "postmaster@example.com"}))]
 pub struct TestRequest {
     /// Also send a test message to this address (SES, Scaleway, SMTP).
     #[schema(format = Email)]

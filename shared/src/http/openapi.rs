@@ -3,15 +3,45 @@
 //! server serves it at `/openapi.json`; `make openapi` writes it to
 //! `infra/openapi.json`.
 
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Components, Content, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::openapi::{Components, Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 use utoipa::OpenApi;
 
 use super::error::UNAUTHORIZED_MESSAGE;
+use super::Function;
 use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
 
 const SECURITY_SCHEME: &str = "apiKey";
+
+/// What a create answers, and the operations that take its id: OpenAPI
+/// links, so that clients and stateful testers can follow a resource from
+/// its creation. (created by, JSON pointer to the id in its answer, used by)
+const LINKS: &[(Function, &str, &[Function])] = {
+    use Function::*;
+    &[
+        (
+            EmailProvidersCreate,
+            "/id",
+            &[EmailProvidersGet, EmailProvidersUpdate, EmailProvidersTest, EmailProvidersDelete],
+        ),
+        (ApiKeysCreate, "/data/id", &[ApiKeysUpdate, ApiKeysRevoke]),
+        (SmtpCredentialsCreate, "/id", &[SmtpCredentialsRotate, SmtpCredentialsRevoke]),
+        (SmtpCredentialsMobile, "/id", &[SmtpCredentialsRotate, SmtpCredentialsRevoke]),
+        (
+            ProviderCredentialsCreate,
+            "/id",
+            &[
+                ProviderCredentialsGet,
+                ProviderCredentialsUpdate,
+                ProviderCredentialsRotate,
+                ProviderCredentialsTest,
+                ProviderCredentialsDelete,
+            ],
+        ),
+    ]
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -69,6 +99,7 @@ pub fn document() -> Document {
     for item in doc.paths.paths.values_mut() {
         for operation in operations_mut(item) {
             add_shared_responses(operation);
+            add_links(operation);
         }
     }
     doc
@@ -76,13 +107,56 @@ pub fn document() -> Document {
 
 /// The document as committed in `infra/openapi.json`.
 pub fn document_json() -> String {
-    let mut json = serde_json::to_string_pretty(&document()).expect("an OpenAPI document serializes");
+    let mut value = serde_json::to_value(document()).expect("an OpenAPI document serializes");
+    camel_case_links(&mut value);
+    let mut json = serde_json::to_string_pretty(&value).expect("JSON serializes");
     json.push('\n');
     json
 }
 
+/// utoipa 5.5 serializes a Link Object's `operationId` as `operation_id`
+/// (its `Link` lacks serde's camelCase renaming); rename it so that tools
+/// can follow the links.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    let operations = paths.values_mut().filter_map(|item| item.as_object_mut()).flat_map(|item| item.values_mut());
+    let responses = operations.filter_map(|op| op.get_mut("responses")?.as_object_mut()).flat_map(|r| r.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(|l| l.as_object_mut()) else { continue };
+        for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
+            if let Some(id) = link.remove("operation_id") {
+                link.insert("operationId".to_string(), id);
+            }
+        }
+    }
+}
+
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+}
+
+fn add_links(operation: &mut Operation) {
+    let Some((_, pointer, targets)) =
+        LINKS.iter().find(|(from, _, _)| operation.operation_id.as_deref() == Some(from.name()))
+    else {
+        return;
+    };
+    let created = operation.responses.responses.iter_mut().find(|(status, _)| status.starts_with('2'));
+    let Some((_, RefOr::T(response))) = created else { return };
+    for target in *targets {
+        let param = path_parameter(target.path()).expect("a linked operation takes an id in its path");
+        let link = LinkBuilder::new()
+            .operation_id(target.name())
+            .parameter(param, format!("$response.body#{pointer}"))
+            .build();
+        response.links.insert(target.name().to_string(), link.into());
+    }
+}
+
+/// The one `{name}` in a path.
+fn path_parameter(path: &str) -> Option<&str> {
+    let start = path.find('{')? + 1;
+    Some(&path[start..start + path[start..].find('}')?])
 }
 
 fn add_shared_responses(operation: &mut Operation) {
@@ -156,6 +230,26 @@ mod tests {
                 assert!(statuses.iter().any(|s| s.starts_with('2')), "{:?} has no success", operation.operation_id);
             }
         }
+    }
+
+    #[test]
+    fn links_name_operations_that_exist_with_the_parameter_they_fill() {
+        let doc: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        let mut links = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for operation in item.as_object().unwrap().values() {
+                for response in operation["responses"].as_object().unwrap().values() {
+                    for link in response["links"].as_object().into_iter().flat_map(|l| l.values()) {
+                        let target = Function::ALL.iter().find(|f| link["operationId"] == f.name());
+                        let target = target.unwrap_or_else(|| panic!("{path}: link to {link}"));
+                        let (param, _) = link["parameters"].as_object().unwrap().iter().next().unwrap();
+                        assert!(target.path().contains(&format!("{{{param}}}")), "{link}");
+                        links += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(links, LINKS.iter().map(|(_, _, targets)| targets.len()).sum::<usize>());
     }
 
     #[test]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# schemathesis (PyPI, own venv) against a fresh `make dev`, driven by the
+# OpenAPI document the server itself serves, as an admin: fails on any 5xx,
+# any response the document does not allow, or any request the document
+# forbids that the service accepts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0" "$@"
+
+scripts/venv.sh schemathesis-venv schemathesis==4.32.5
+.local/schemathesis-venv/bin/schemathesis --config-file tests/schemathesis/schemathesis.toml \
+  run "$MAILKEYS_URL/openapi.json" --output-truncate true "$@"
