@@ -1,0 +1,164 @@
+"""Invokes every function under `cargo lambda watch` with its sample event
+and checks the status code and the body's shape (run by invoke-events.sh).
+
+The sample events hold placeholders for the key, the account and the ids;
+this script creates what they name through the local server first and
+substitutes the real values. It never prints a key or a secret: on a
+mismatch it prints the field names and the error message only.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+URL = os.environ["MAILKEYS_URL"]
+ADMIN_KEY = os.environ["MAILKEYS_ADMIN_KEY"]
+ACCOUNT = os.environ["MAILKEYS_ACCOUNT_ID"]
+PORT = os.environ["MAILKEYS_INVOKE_PORT"]
+
+# Placeholders in events/*.json.
+KEY_PLACEHOLDER = "pk_test_REPLACE_WITH_YOUR_KEY"
+MAIL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_A_MAIL_KEY"
+ACCOUNT_PLACEHOLDER = "acc_01jdx7m3k9q2w8e4r5t6y7u8i9"
+KEY_ID_PLACEHOLDER = "key_01jdx7m3k9q2w8e4r5t6y7u8i9"
+CREDENTIAL_ID_PLACEHOLDER = "pc_01jdx8a2b3c4d5e6f7g8h9j0k1"
+
+PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test"}
+OUTCOME = {"status", "stage", "message", "latency_ms", "tested_at"}
+ENVELOPE = {"success", "data", "message"}
+SMTP_KEY = {"id", "name", "createdAt", "lastUsedAt", "isActive", "scopes"}
+CREDENTIAL = {
+    "id", "account_id", "provider_kind", "host", "port", "security_mode", "auth_kind",
+    "username_masked", "last_test", "created_at", "updated_at",
+}
+PAGE = {"items", "next_cursor"}
+
+
+def api(method, path, body):
+    request = urllib.request.Request(
+        URL + path,
+        method=method,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def fixtures():
+    """What the events name, made through the API: id -> value per function."""
+    email_key = api("POST", "/api/email/api-keys", {"name": "invoke: email key", "permissions": ["read"]})["data"]["id"]
+    smtp = lambda name: api("POST", "/api/smtp-credentials", {"name": name, "scopes": ["imap"]})
+    to_rotate, to_revoke, to_verify = smtp("invoke: rotate"), smtp("invoke: revoke"), smtp("invoke: verify")
+    credential = api(
+        "POST",
+        f"/api/accounts/{ACCOUNT}/provider-credentials",
+        {"provider_kind": "smtp", "host": "smtp.example.com", "port": 587, "security_mode": "starttls",
+         "auth_kind": "password", "username": "invoke@example.com", "password": "invoke-password"},
+    )["id"]
+    return {
+        "api-keys-update": email_key,
+        "api-keys-revoke": email_key,
+        "smtp-credentials-rotate": to_rotate["id"],
+        "smtp-credentials-revoke": to_revoke["id"],
+    }, to_verify["apiKey"], credential
+
+
+def keys_of(value):
+    return set(value) if isinstance(value, dict) else None
+
+
+# In order: each create comes before what uses it, each delete last.
+# (function, status, check of the parsed body)
+EXPECTED = [
+    ("email-providers-create", 201, lambda b: keys_of(b) == PROVIDER and b["id"] == 1),
+    ("email-providers-list", 200, lambda b: [keys_of(p) for p in b] == [PROVIDER]),
+    ("email-providers-get", 200, lambda b: keys_of(b) == PROVIDER),
+    ("email-providers-update", 200, lambda b: keys_of(b) == PROVIDER and b["name"] == "Production SES (EU)"),
+    ("email-providers-test", 200, lambda b: keys_of(b) == OUTCOME and b["status"] in ("ok", "failed")),
+    ("email-providers-delete", 204, lambda b: b is None),
+    ("api-keys-list", 200, lambda b: keys_of(b) == ENVELOPE and keys_of(b["data"]) == {"keys"}),
+    ("api-keys-create", 201, lambda b: keys_of(b["data"]) == {"id", "name", "key", "prefix", "permissions", "createdAt", "expiresAt"}),
+    ("api-keys-update", 200, lambda b: keys_of(b["data"]) == {"id", "name", "permissions", "updatedAt"}),
+    ("api-keys-revoke", 200, lambda b: keys_of(b["data"]) == {"id", "revokedAt"} and b["data"]["revokedAt"]),
+    ("smtp-credentials-get", 200, lambda b: keys_of(b) == {"connectionInfo", "keys"} and all(keys_of(k) == SMTP_KEY for k in b["keys"])),
+    ("smtp-credentials-create", 201, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
+    ("smtp-credentials-mobile", 201, lambda b: keys_of(b) == SMTP_KEY | {"apiKey", "platform", "deviceId"}),
+    ("verify-key", 200, lambda b: keys_of(b) == {"valid", "accountId", "keyId", "scopes"} and b["valid"] is True),
+    ("smtp-credentials-rotate", 200, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
+    ("smtp-credentials-revoke", 204, lambda b: b is None),
+    ("provider-credentials-create", 201, lambda b: keys_of(b) == CREDENTIAL),
+    ("provider-credentials-list", 200, lambda b: keys_of(b) == PAGE and all(keys_of(c) == CREDENTIAL for c in b["items"])),
+    ("provider-credentials-search", 200, lambda b: keys_of(b) == PAGE),
+    ("provider-credentials-get", 200, lambda b: keys_of(b) == CREDENTIAL),
+    ("provider-credentials-update", 200, lambda b: keys_of(b) == CREDENTIAL and b["port"] == 143),
+    ("provider-credentials-rotate", 200, lambda b: keys_of(b) == CREDENTIAL),
+    ("provider-credentials-test", 200, lambda b: keys_of(b) == OUTCOME),
+    ("provider-credentials-delete", 204, lambda b: b is None),
+    ("audit-events-list", 200, lambda b: keys_of(b) == {"events", "next_cursor"} and len(b["events"]) > 0),
+]
+
+
+def invoke(function, event_text):
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as event:
+        event.write(event_text)
+        event.flush()
+        done = subprocess.run(
+            ["cargo", "lambda", "invoke", "--invoke-address", "127.0.0.1", "--invoke-port", PORT,
+             "--data-file", event.name, function],
+            capture_output=True, text=True, timeout=120,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"cargo lambda invoke {function} failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)
+
+
+def describe(body):
+    """Field names and an error message, never values."""
+    if isinstance(body, dict):
+        return f"fields {sorted(body)}" + (f", error {body['error'].get('message')!r}" if isinstance(body.get("error"), dict) else "")
+    return type(body).__name__
+
+
+def main():
+    key_ids, mail_key, credential = fixtures()
+    functions_dir = sorted(name[:-3] for name in os.listdir("functions/src/bin") if name.endswith(".rs"))
+    covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer"]
+    if sorted(covered) != functions_dir:
+        print(f"invoke_events.py and functions/src/bin disagree: {sorted(set(covered) ^ set(functions_dir))}")
+        return 1
+
+    failures = 0
+    for function, status, check in EXPECTED:
+        text = open(f"events/{function}.json").read()
+        text = (text.replace(KEY_PLACEHOLDER, ADMIN_KEY).replace(MAIL_KEY_PLACEHOLDER, mail_key)
+                .replace(ACCOUNT_PLACEHOLDER, ACCOUNT).replace(CREDENTIAL_ID_PLACEHOLDER, credential))
+        if function in key_ids:
+            text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
+        response = invoke(function, text)
+        body = json.loads(response["body"]) if response.get("body") else None
+        try:
+            shaped = check(body)
+        except (KeyError, TypeError):
+            shaped = False
+        ok = response.get("statusCode") == status and shaped
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {function}: {response.get('statusCode')} (expected {status})"
+              + ("" if ok else f"; {describe(body)}"))
+
+    # The stream consumer: a DynamoDB Streams batch, answered with the
+    # records that failed (none in the sample).
+    response = invoke("audit-stream-consumer", open("events/audit-stream-consumer.json").read())
+    ok = response == {"batchItemFailures": []}
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} audit-stream-consumer: {response if not ok else 'no batch item failures'}")
+
+    print(f"{len(EXPECTED) + 1 - failures} of {len(EXPECTED) + 1} functions answered as expected")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
