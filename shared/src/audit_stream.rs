@@ -1,20 +1,30 @@
 //! The audit stream consumer: a function subscribed to the audit table's
 //! DynamoDB stream that writes each audit record as one structured JSON log
-//! line (target `mailkeys::audit`), for a log pipeline to ship on.
+//! line (target `mailkeys::audit`), for a log pipeline to ship on, and, when
+//! `MAILKEYS_AUDIT_EVENT_BUS` names an EventBridge bus, puts it there too.
 //!
-//! Redelivery is harmless: the line for a record is the same every time and
-//! carries the record's `event_id` (a ULID) for downstream de-duplication.
-//! A record that cannot be read is reported as a partial batch failure, and
-//! nothing after it in the batch is logged (Lambda redelivers from there);
-//! the template's retry limit and batch bisection keep one bad record from
-//! blocking the shard.
+//! Redelivery is harmless: the line and the event for a record are the same
+//! every time and carry the record's `event_id` (a ULID) for downstream
+//! de-duplication (neither logs nor EventBridge de-duplicate by themselves).
+//! A record that cannot be read or forwarded is reported as a partial batch
+//! failure, and nothing after it in the batch is logged or forwarded (Lambda
+//! redelivers from there); the template's retry limit and batch bisection
+//! keep one bad record from blocking the shard.
 
+use aws_config::SdkConfig;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use serde::Deserialize;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use serde::{Deserialize, Serialize};
 
-/// An audit item as the stream carries it (`NEW_IMAGE`).
-#[derive(Debug, Deserialize)]
+/// The EventBridge `source` of forwarded audit events.
+pub const EVENT_SOURCE: &str = "mailkeys.audit";
+/// PutEvents takes at most this many entries per call.
+const PUT_EVENTS_MAX_ENTRIES: usize = 10;
+
+/// An audit item as the stream carries it (`NEW_IMAGE`), and the `detail`
+/// of the event forwarded for it. Audit items hold no secret by construction.
+#[derive(Debug, Deserialize, Serialize)]
 struct AuditImage {
     event_id: String,
     account_id: String,
@@ -30,49 +40,123 @@ struct AuditImage {
     outcome: Option<String>,
 }
 
-/// Logs every record of a batch; the answer lists the first record that
-/// could not be read, if any.
-pub fn consume(event: &Event) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    for record in &event.records {
-        // Audit records are only ever inserted.
-        if record.event_name != "INSERT" {
-            continue;
+/// An EventBridge bus that receives every audit record.
+#[derive(Clone, Debug)]
+pub struct AuditForwarder {
+    client: aws_sdk_eventbridge::Client,
+    bus: String,
+}
+
+impl AuditForwarder {
+    pub fn new(sdk: &SdkConfig, bus: impl Into<String>) -> Self {
+        AuditForwarder { client: aws_sdk_eventbridge::Client::new(sdk), bus: bus.into() }
+    }
+
+    /// From `MAILKEYS_AUDIT_EVENT_BUS` (a bus name or ARN); none when unset.
+    pub fn from_env(sdk: &SdkConfig) -> Option<Self> {
+        let bus = std::env::var("MAILKEYS_AUDIT_EVENT_BUS").ok().filter(|b| !b.is_empty())?;
+        Some(Self::new(sdk, bus))
+    }
+
+    /// Puts the records in order; the index of the first one the bus did not
+    /// take, if any.
+    async fn put(&self, records: &[AuditImage]) -> Option<usize> {
+        for (chunk_index, chunk) in records.chunks(PUT_EVENTS_MAX_ENTRIES).enumerate() {
+            let first = chunk_index * PUT_EVENTS_MAX_ENTRIES;
+            let entries = chunk
+                .iter()
+                .map(|audit| {
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(EVENT_SOURCE)
+                        .detail_type(&audit.event_type)
+                        .detail(serde_json::to_string(audit).expect("an audit record serializes"))
+                        .build()
+                })
+                .collect();
+            match self.client.put_events().set_entries(Some(entries)).send().await {
+                Err(err) => {
+                    tracing::error!(error = %aws_sdk_eventbridge::error::DisplayErrorContext(&err), "PutEvents failed");
+                    return Some(first);
+                }
+                Ok(out) if out.failed_entry_count() > 0 => {
+                    let failed = out.entries().iter().position(|e| e.error_code().is_some()).unwrap_or(0);
+                    let code = out.entries().get(failed).and_then(|e| e.error_code()).unwrap_or("unknown");
+                    tracing::error!(error_code = code, "EventBridge refused an audit event");
+                    return Some(first + failed);
+                }
+                Ok(_) => {}
+            }
         }
+        None
+    }
+}
+
+/// Logs (and forwards) every record of a batch; the answer names the first
+/// record that could not be read or forwarded, if any.
+pub async fn consume(event: &Event, forwarder: Option<&AuditForwarder>) -> DynamoDbEventResponse {
+    // Readable records in order, with their sequence numbers beside them.
+    let mut audits = Vec::new();
+    let mut sequence_numbers = Vec::new();
+    let mut failed_at = None;
+    // Audit records are only ever inserted.
+    for record in event.records.iter().filter(|r| r.event_name == "INSERT") {
+        let sequence_number = record.change.sequence_number.clone();
         match serde_dynamo::from_item::<_, AuditImage>(record.change.new_image.clone()) {
-            Ok(audit) => tracing::info!(
-                target: "mailkeys::audit",
-                event_id = %audit.event_id,
-                event_type = %audit.event_type,
-                account_id = %audit.account_id,
-                resource_type = %audit.resource_type,
-                resource_id = %audit.resource_id,
-                changed_fields = ?audit.changed_fields,
-                actor_key_id = %audit.actor_key_id,
-                request_id = %audit.request_id,
-                created_at = %audit.created_at,
-                key_prefix = audit.key_prefix.as_deref(),
-                related_resource_id = audit.related_resource_id.as_deref(),
-                outcome = audit.outcome.as_deref(),
-                "audit"
-            ),
+            Ok(audit) => {
+                audits.push(audit);
+                sequence_numbers.push(sequence_number);
+            }
             Err(err) => {
-                tracing::error!(error = %err, sequence_number = ?record.change.sequence_number, "unreadable audit record");
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = record.change.sequence_number.clone();
-                response.batch_item_failures.push(failure);
+                tracing::error!(error = %err, ?sequence_number, "unreadable audit record");
+                failed_at = Some(sequence_number);
                 break;
             }
         }
     }
+    if let Some(forwarder) = forwarder {
+        if let Some(refused) = forwarder.put(&audits).await {
+            failed_at = Some(sequence_numbers[refused].clone());
+            audits.truncate(refused);
+        }
+    }
+    audits.iter().for_each(log);
+    let mut response = DynamoDbEventResponse::default();
+    if let Some(sequence_number) = failed_at {
+        let mut failure = DynamoDbBatchItemFailure::default();
+        failure.item_identifier = sequence_number;
+        response.batch_item_failures.push(failure);
+    }
     response
+}
+
+fn log(audit: &AuditImage) {
+    tracing::info!(
+        target: "mailkeys::audit",
+        event_id = %audit.event_id,
+        event_type = %audit.event_type,
+        account_id = %audit.account_id,
+        resource_type = %audit.resource_type,
+        resource_id = %audit.resource_id,
+        changed_fields = ?audit.changed_fields,
+        actor_key_id = %audit.actor_key_id,
+        request_id = %audit.request_id,
+        created_at = %audit.created_at,
+        key_prefix = audit.key_prefix.as_deref(),
+        related_resource_id = audit.related_resource_id.as_deref(),
+        outcome = audit.outcome.as_deref(),
+        "audit"
+    );
 }
 
 /// The function's `main`.
 pub async fn run() -> Result<(), lambda_http::Error> {
     crate::logging::init();
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let forwarder = AuditForwarder::from_env(&sdk);
+    let forwarder = forwarder.as_ref();
     lambda_http::lambda_runtime::run(lambda_http::service_fn(|event: lambda_http::LambdaEvent<Event>| async move {
-        Ok::<_, lambda_http::Error>(consume(&event.payload))
+        Ok::<_, lambda_http::Error>(consume(&event.payload, forwarder).await)
     }))
     .await
 }

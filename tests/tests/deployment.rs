@@ -91,14 +91,17 @@ fn the_template_and_the_code_declare_the_same_routes() {
     }
 }
 
-#[test]
-fn the_stream_consumer_reads_its_sample_event_and_reports_a_bad_record() {
+fn stream_sample() -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/audit-stream-consumer.json"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_stream_consumer_reads_its_sample_event_and_reports_a_bad_record() {
     use aws_lambda_events::event::dynamodb::Event;
-    let text =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/audit-stream-consumer.json"))
-            .unwrap();
+    let text = stream_sample();
     let event: Event = serde_json::from_str(&text).unwrap();
-    assert!(mailkeys::audit_stream::consume(&event).batch_item_failures.is_empty());
+    assert!(mailkeys::audit_stream::consume(&event, None).await.batch_item_failures.is_empty());
 
     // A batch of three where the second lacks its event type: the second is
     // reported, and the third is left for redelivery.
@@ -111,7 +114,84 @@ fn the_stream_consumer_reads_its_sample_event_and_reports_a_bad_record() {
     third["dynamodb"]["SequenceNumber"] = "333".into();
     value["Records"] = serde_json::json!([good, bad, third]);
     let event: Event = serde_json::from_value(value).unwrap();
-    let failures = mailkeys::audit_stream::consume(&event).batch_item_failures;
+    let failures = mailkeys::audit_stream::consume(&event, None).await.batch_item_failures;
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].item_identifier.as_deref(), Some("222"));
+}
+
+/// Forwarding to EventBridge on the emulator: a rule on the bus sends the
+/// audit events to a queue, where they arrive whole and in order; a bus that
+/// does not exist makes the first record a batch failure.
+#[tokio::test]
+async fn the_stream_consumer_forwards_audit_records_to_an_event_bus() {
+    use aws_lambda_events::event::dynamodb::Event;
+    use mailkeys::audit_stream::{consume, AuditForwarder, EVENT_SOURCE};
+
+    let sdk = mailkeys_tests::emulator_sdk_config().await;
+    let unique = ulid::Ulid::new().to_string().to_lowercase();
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let bus = format!("audit-{unique}");
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    let queue_url = sqs.create_queue().queue_name(format!("audit-{unique}")).send().await.unwrap().queue_url.unwrap();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    events
+        .put_rule()
+        .name("to-queue")
+        .event_bus_name(&bus)
+        .event_pattern(serde_json::json!({"source": [EVENT_SOURCE]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let target = aws_sdk_eventbridge::types::Target::builder().id("queue").arn(&queue_arn).build().unwrap();
+    events.put_targets().rule("to-queue").event_bus_name(&bus).targets(target).send().await.unwrap();
+
+    // Twelve records: more than one PutEvents call holds.
+    let mut batch: serde_json::Value = serde_json::from_str(&stream_sample()).unwrap();
+    let sample = batch["Records"][0].clone();
+    let records: Vec<_> = (0..12)
+        .map(|i| {
+            let mut record = sample.clone();
+            record["dynamodb"]["SequenceNumber"] = format!("{}", 100 + i).into();
+            record["dynamodb"]["NewImage"]["event_id"]["S"] = format!("01JDX9Q4ZK3M5N7P9R1S3T5V{i:02}").into();
+            record
+        })
+        .collect();
+    batch["Records"] = serde_json::Value::Array(records);
+    let event: Event = serde_json::from_value(batch).unwrap();
+
+    let forwarder = AuditForwarder::new(&sdk, &bus);
+    assert!(consume(&event, Some(&forwarder)).await.batch_item_failures.is_empty());
+    let mut received = Vec::new();
+    while received.len() < 12 {
+        let out = sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.unwrap();
+        let messages = out.messages.unwrap_or_default();
+        assert!(!messages.is_empty(), "only {} of 12 audit events arrived", received.len());
+        for message in messages {
+            let body: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
+            received.push(body);
+        }
+    }
+    let ids: Vec<_> = received.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_string()).collect();
+    let expected: Vec<_> = (0..12).map(|i| format!("01JDX9Q4ZK3M5N7P9R1S3T5V{i:02}")).collect();
+    assert_eq!(ids, expected);
+    let first = &received[0];
+    assert_eq!(first["source"], EVENT_SOURCE);
+    assert_eq!(first["detail-type"], first["detail"]["event_type"]);
+    assert!(first["detail"]["account_id"].is_string() && first["detail"]["resource_id"].is_string());
+
+    // Nowhere to put them: the first record is reported and nothing is lost.
+    let missing = AuditForwarder::new(&sdk, format!("no-such-bus-{unique}"));
+    let failures = consume(&event, Some(&missing)).await.batch_item_failures;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].item_identifier.as_deref(), Some("100"));
 }
