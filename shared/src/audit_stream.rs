@@ -52,10 +52,9 @@ impl AuditForwarder {
         AuditForwarder { client: aws_sdk_eventbridge::Client::new(sdk), bus: bus.into() }
     }
 
-    /// From `MAILKEYS_AUDIT_EVENT_BUS` (a bus name or ARN); none when unset.
+    /// From `MAILKEYS_AUDIT_EVENT_BUS`; none when unset.
     pub fn from_env(sdk: &SdkConfig) -> Option<Self> {
-        let bus = std::env::var("MAILKEYS_AUDIT_EVENT_BUS").ok().filter(|b| !b.is_empty())?;
-        Some(Self::new(sdk, bus))
+        crate::config::audit_event_bus().map(|bus| Self::new(sdk, bus))
     }
 
     /// Puts the records in order; the index of the first one the bus did not

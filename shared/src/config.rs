@@ -47,8 +47,7 @@ impl ConnectionInfo {
     pub fn from_env() -> Result<ConnectionInfo, ConfigError> {
         let mut info = ConnectionInfo::defaults_for(&var_or("MAILKEYS_MAIL_DOMAIN", "example.com"));
         for (protocol, endpoint) in [("SMTP", &mut info.smtp), ("POP3", &mut info.pop3), ("IMAP", &mut info.imap)] {
-            let var =
-                |field: &str| std::env::var(format!("MAILKEYS_{protocol}_{field}")).ok().filter(|v| !v.is_empty());
+            let var = |field: &str| optional_var(&format!("MAILKEYS_{protocol}_{field}"));
             let bad = |field: &str| ConfigError(format!("MAILKEYS_{protocol}_{field} is not valid"));
             if let Some(server) = var("SERVER") {
                 endpoint.server_name = server;
@@ -90,32 +89,43 @@ const DEFAULT_TEST_TIMEOUT_SECS: u64 = 10;
 /// (10), `MAILKEYS_EXTRA_CA_FILE` (a PEM bundle, read now),
 /// `MAILKEYS_SES_ENDPOINT_URL` and `MAILKEYS_SCALEWAY_API_URL`.
 fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
-    let allow_private_hosts = match std::env::var("MAILKEYS_ALLOW_PRIVATE_HOSTS").ok().filter(|v| !v.is_empty()) {
+    let allow_private_hosts = match optional_var("MAILKEYS_ALLOW_PRIVATE_HOSTS") {
         None => false,
         Some(v) => v.parse().map_err(|_| ConfigError("MAILKEYS_ALLOW_PRIVATE_HOSTS must be true or false".into()))?,
     };
-    let timeout_secs = match std::env::var("MAILKEYS_TEST_TIMEOUT_SECS").ok().filter(|v| !v.is_empty()) {
+    let timeout_secs = match optional_var("MAILKEYS_TEST_TIMEOUT_SECS") {
         None => DEFAULT_TEST_TIMEOUT_SECS,
         Some(v) => v.parse().ok().filter(|s| (1..=60).contains(s)).ok_or_else(|| {
             ConfigError("MAILKEYS_TEST_TIMEOUT_SECS must be a whole number of seconds from 1 to 60".into())
         })?,
     };
-    let extra_ca = match std::env::var("MAILKEYS_EXTRA_CA_FILE").ok().filter(|v| !v.is_empty()) {
+    let extra_ca = match optional_var("MAILKEYS_EXTRA_CA_FILE") {
         None => None,
         Some(path) => Some(std::fs::read(&path).map_err(|e| ConfigError(format!("MAILKEYS_EXTRA_CA_FILE: {e}")))?),
     };
     let trust = Trust::new(extra_ca.as_deref()).map_err(ConfigError)?;
     let mut connectivity =
         Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust).map_err(ConfigError)?;
-    connectivity.ses_endpoint = std::env::var("MAILKEYS_SES_ENDPOINT_URL").ok().filter(|v| !v.is_empty());
-    if let Some(url) = std::env::var("MAILKEYS_SCALEWAY_API_URL").ok().filter(|v| !v.is_empty()) {
+    connectivity.ses_endpoint = optional_var("MAILKEYS_SES_ENDPOINT_URL");
+    if let Some(url) = optional_var("MAILKEYS_SCALEWAY_API_URL") {
         connectivity.scaleway_api_url = url;
     }
     Ok(connectivity)
 }
 
+/// A variable's value; unset and empty are the same.
+fn optional_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 fn var_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    optional_var(name).unwrap_or_else(|| default.to_string())
+}
+
+/// `MAILKEYS_AUDIT_EVENT_BUS`: the EventBridge bus (name or ARN) the audit
+/// stream consumer also puts records on; none when unset.
+pub fn audit_event_bus() -> Option<String> {
+    optional_var("MAILKEYS_AUDIT_EVENT_BUS")
 }
 
 impl Settings {
@@ -123,10 +133,8 @@ impl Settings {
     /// (`mailkeys-audit`), `MAILKEYS_KMS_KEY_ID` (required) and
     /// `MAILKEYS_STAGE` (`test`).
     pub fn from_env() -> Result<Settings, ConfigError> {
-        let kms_key_id = std::env::var("MAILKEYS_KMS_KEY_ID")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| ConfigError("MAILKEYS_KMS_KEY_ID is not set".into()))?;
+        let kms_key_id =
+            optional_var("MAILKEYS_KMS_KEY_ID").ok_or_else(|| ConfigError("MAILKEYS_KMS_KEY_ID is not set".into()))?;
         Ok(Settings {
             tables: Self::tables_from_env(),
             kms_key_id,
