@@ -43,44 +43,43 @@ enum Command {
     Openapi,
 }
 
-async fn run(cli: Cli) -> Result<serde_json::Value, String> {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    match cli.command {
+/// What the command prints, or why it failed.
+async fn run(cli: Cli) -> Result<String, String> {
+    let sdk = || aws_config::load_defaults(BehaviorVersion::latest());
+    let out = match cli.command {
         Command::Init { kms_alias } => {
+            let sdk = sdk().await;
             let tables = Settings::tables_from_env();
             let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables);
             let key_id = mailkeys::bootstrap::bootstrap(&store, &aws_sdk_kms::Client::new(&sdk), &kms_alias)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(json!({"kms_key_id": key_id}))
+            json!({"kms_key_id": key_id})
         }
         Command::CreateAccount { name } => {
-            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk);
+            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
             let (account, created) = app.accounts.create_account(&name).await.map_err(|e| e.to_string())?;
-            Ok(json!({"account_id": account.account_id, "api_key": created.key.plaintext.as_str()}))
+            json!({"account_id": account.account_id, "api_key": created.key.plaintext.as_str()})
         }
         Command::CreateKey { account, permissions, name } => {
             let permissions = PermissionSet::parse_names(permissions.iter().map(String::as_str))
                 .map_err(|unknown| format!("unknown permission: {unknown}"))?;
-            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk);
+            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
             let created =
                 app.accounts.create_key(&account, permissions, name.as_deref()).await.map_err(|e| e.to_string())?;
-            Ok(json!({"id": created.record.key_id, "api_key": created.key.plaintext.as_str()}))
+            json!({"id": created.record.key_id, "api_key": created.key.plaintext.as_str()})
         }
-        Command::Openapi => unreachable!("printed by main without AWS"),
-    }
+        // Pretty, as committed in infra/openapi.json.
+        Command::Openapi => return Ok(mailkeys::http::openapi::document_json()),
+    };
+    Ok(format!("{out}\n"))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", mailkeys::http::openapi::document_json());
-        return std::process::ExitCode::SUCCESS;
-    }
-    match run(cli).await {
+    match run(Cli::parse()).await {
         Ok(out) => {
-            println!("{out}");
+            print!("{out}");
             std::process::ExitCode::SUCCESS
         }
         Err(message) => {
