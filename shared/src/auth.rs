@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::domain::permission::{Permission, PermissionSet};
+use crate::domain::secret::{ExposeSecret, SecretString};
 
 const SECRET_BYTES: usize = 32;
 const CHECKSUM_BYTES: usize = 4;
@@ -77,7 +78,7 @@ impl fmt::Debug for KeyHash {
 /// A freshly made key. The plaintext exists only here, is shown once and is
 /// zeroized on drop.
 pub struct IssuedKey {
-    pub plaintext: Zeroizing<String>,
+    pub plaintext: SecretString,
     pub hash: KeyHash,
     pub prefix: KeyPrefix,
 }
@@ -94,8 +95,8 @@ impl IssuedKey {
         OsRng.fill_bytes(&mut body[..SECRET_BYTES]);
         let checksum = crc32fast::hash(&body[..SECRET_BYTES]).to_be_bytes();
         body[SECRET_BYTES..].copy_from_slice(&checksum);
-        let plaintext = Zeroizing::new(format!("{}{}", prefix.as_str(), bs58::encode(&body[..]).into_string()));
-        let hash = KeyHash::of(&plaintext);
+        let plaintext = SecretString::from(format!("{}{}", prefix.as_str(), bs58::encode(&body[..]).into_string()));
+        let hash = KeyHash::of(plaintext.expose_secret());
         IssuedKey { plaintext, hash, prefix }
     }
 }
@@ -136,8 +137,8 @@ mod tests {
     fn generated_keys_are_recognised() {
         for prefix in KeyPrefix::ALL {
             let key = IssuedKey::generate(prefix);
-            assert!(key.plaintext.starts_with(prefix.as_str()));
-            let (found, hash) = recognise(&key.plaintext).expect("recognised");
+            assert!(key.plaintext.expose_secret().starts_with(prefix.as_str()));
+            let (found, hash) = recognise(key.plaintext.expose_secret()).expect("recognised");
             assert_eq!(found, prefix);
             assert_eq!(hash, key.hash);
         }
@@ -147,14 +148,14 @@ mod tests {
     fn keys_are_distinct_and_long() {
         let a = IssuedKey::generate(KeyPrefix::Live);
         let b = IssuedKey::generate(KeyPrefix::Live);
-        assert_ne!(*a.plaintext, *b.plaintext);
-        assert!(a.plaintext.len() >= "pk_live_".len() + 45);
+        assert_ne!(a.plaintext.expose_secret(), b.plaintext.expose_secret());
+        assert!(a.plaintext.expose_secret().len() >= "pk_live_".len() + 45);
     }
 
     #[test]
     fn a_mistyped_key_fails_the_checksum() {
         let key = IssuedKey::generate(KeyPrefix::Test);
-        let mut chars: Vec<char> = key.plaintext.chars().collect();
+        let mut chars: Vec<char> = key.plaintext.expose_secret().chars().collect();
         let i = chars.len() - 5;
         chars[i] = if chars[i] == 'a' { 'b' } else { 'a' };
         let typo: String = chars.into_iter().collect();
@@ -168,7 +169,7 @@ mod tests {
     fn debug_output_hides_the_key() {
         let key = IssuedKey::generate(KeyPrefix::Smtp);
         let shown = format!("{key:?} {:?}", key.hash);
-        assert!(!shown.contains(&key.plaintext[3..]));
+        assert!(!shown.contains(&key.plaintext.expose_secret()[3..]));
         assert!(!shown.contains(key.hash.as_str()));
     }
 }

@@ -5,37 +5,62 @@ use std::collections::HashMap;
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_kms::operation::decrypt::DecryptError;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::DataKeySpec;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-/// The blob format written by this code.
-pub const SEALED_VERSION: u8 = 1;
+/// The blob format written by this code (2: the destination is bound too).
+pub const SEALED_VERSION: u8 = 2;
 pub const NONCE_LEN: usize = 12;
 
-/// What a secret belongs to. It is the KMS encryption context and the GCM
-/// associated data, so a blob copied onto another row does not decrypt.
+/// What a secret belongs to, and where it may be delivered. It is the KMS
+/// encryption context and the GCM associated data, so a blob copied onto
+/// another row, or a row whose destination was edited in the table, does
+/// not decrypt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecretContext {
     pub account_id: String,
     pub resource_type: &'static str,
     pub resource_id: String,
+    /// The server the secret is sent to, when it is stored beside the blob
+    /// rather than inside it.
+    pub destination: Option<Destination>,
+}
+
+/// A server a secret is delivered to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    pub host: String,
+    pub port: u16,
+    pub security: &'static str,
 }
 
 impl SecretContext {
     fn kms_context(&self) -> HashMap<String, String> {
-        HashMap::from([
+        let mut context = HashMap::from([
             ("account_id".to_string(), self.account_id.clone()),
             ("resource_type".to_string(), self.resource_type.to_string()),
             ("resource_id".to_string(), self.resource_id.clone()),
-        ])
+        ]);
+        if let Some(d) = &self.destination {
+            context.insert("host".to_string(), d.host.clone());
+            context.insert("port".to_string(), d.port.to_string());
+            context.insert("security".to_string(), d.security.to_string());
+        }
+        context
     }
 
     fn associated_data(&self) -> Vec<u8> {
-        format!("mailkeys/v{SEALED_VERSION}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id)
-            .into_bytes()
+        let mut aad =
+            format!("mailkeys/v{SEALED_VERSION}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id);
+        if let Some(d) = &self.destination {
+            aad.push_str(&format!("/{}/{}/{}", d.host, d.port, d.security));
+        }
+        aad.into_bytes()
     }
 }
 
@@ -51,7 +76,11 @@ pub struct SealedSecret {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
-    #[error("KMS call failed: {0}")]
+    /// KMS timed out, throttled or failed on its side: worth a retry.
+    #[error("KMS is unavailable: {0}")]
+    KmsUnavailable(String),
+    /// KMS refused the call (access denied, key disabled or missing).
+    #[error("KMS refused the call: {0}")]
     Kms(String),
     #[error("KMS returned a data key of the wrong size")]
     BadDataKey,
@@ -98,7 +127,7 @@ impl Envelope {
             .set_encryption_context(Some(context.kms_context()))
             .send()
             .await
-            .map_err(|e| CryptoError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| kms_error(&e))?;
         let data_key = Zeroizing::new(out.plaintext.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?);
         let encrypted_data_key = out.ciphertext_blob.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?;
         let key_id = out.key_id.unwrap_or_else(|| self.key_id.clone());
@@ -126,7 +155,14 @@ impl Envelope {
             .set_encryption_context(Some(context.kms_context()))
             .send()
             .await
-            .map_err(|_| CryptoError::Decrypt)?;
+            .map_err(|e| match e.as_service_error() {
+                // The data key does not open under this context: the blob
+                // is not for this row or destination.
+                Some(DecryptError::InvalidCiphertextException(_) | DecryptError::IncorrectKeyException(_)) => {
+                    CryptoError::Decrypt
+                }
+                _ => kms_error(&e),
+            })?;
         let data_key = Zeroizing::new(out.plaintext.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?);
         let cipher = cipher_for(&data_key)?;
         let aad = context.associated_data();
@@ -143,6 +179,18 @@ impl Envelope {
     ) -> Result<T, CryptoError> {
         let plaintext = self.open(context, sealed).await?;
         serde_json::from_slice(&plaintext).map_err(|_| CryptoError::Shape)
+    }
+}
+
+/// A failed KMS call as what it is: unavailable (retry later) or refused.
+fn kms_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: &SdkError<E, aws_sdk_kms::config::http::HttpResponse>,
+) -> CryptoError {
+    let described = crate::aws::describe(err);
+    if crate::aws::is_transient(err) {
+        CryptoError::KmsUnavailable(described)
+    } else {
+        CryptoError::Kms(described)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod app;
 pub mod audit;
 pub mod audit_stream;
 pub mod auth;
+pub mod aws;
 pub mod bootstrap;
 pub mod config;
 pub mod connectivity;

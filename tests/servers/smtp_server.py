@@ -23,7 +23,13 @@ parser.add_argument("--user", required=True)
 parser.add_argument("--password", required=True)
 parser.add_argument("--token", required=True)
 parser.add_argument("--mailbox", required=True, help="file that received messages are appended to")
+parser.add_argument("--auth-log", required=True, help="file that every AUTH attempt is appended to")
 args = parser.parse_args()
+
+
+def record_auth(mechanism, *values):
+    with open(args.auth_log, "a") as log:
+        log.write(" ".join([mechanism, *values]) + "\n")
 
 
 class Handler:
@@ -39,11 +45,14 @@ class Handler:
             fields = base64.b64decode(arguments[1]).decode().split("\x01")
         except Exception:
             return AuthResult(success=False, handled=False)
+        record_auth("XOAUTH2", *fields)
         ok = f"user={args.user}" in fields and f"auth=Bearer {args.token}" in fields
         return AuthResult(success=ok, handled=False)
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
+    if isinstance(auth_data, LoginPassword):
+        record_auth(mechanism, auth_data.login.decode(errors="replace"), auth_data.password.decode(errors="replace"))
     ok = (
         isinstance(auth_data, LoginPassword)
         and auth_data.login.decode() == args.user

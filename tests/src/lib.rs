@@ -20,6 +20,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 pub use mailkeys;
+use mailkeys::domain::secret::ExposeSecret;
 
 pub mod servers;
 
@@ -150,7 +151,7 @@ impl TestApp {
             base_url,
             sdk,
             account_id: account.account_id,
-            admin_key: created.key.plaintext.to_string(),
+            admin_key: created.key.plaintext.expose_secret().to_string(),
             state,
             ddb_calls,
             http: reqwest::Client::new(),
@@ -160,14 +161,14 @@ impl TestApp {
     /// Another account, with its admin key.
     pub async fn other_account(&self) -> (String, String) {
         let (account, created) = self.state.accounts.create_account("other account").await.expect("account");
-        (account.account_id, created.key.plaintext.to_string())
+        (account.account_id, created.key.plaintext.expose_secret().to_string())
     }
 
     /// A key of this test's account holding exactly `permissions`.
     pub async fn key_with(&self, permissions: &[Permission]) -> String {
         let set: PermissionSet = permissions.iter().copied().collect();
         let created = self.state.accounts.create_key(&self.account_id, set, Some("test key")).await.expect("key");
-        created.key.plaintext.to_string()
+        created.key.plaintext.expose_secret().to_string()
     }
 
     pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {

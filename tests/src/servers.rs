@@ -108,12 +108,20 @@ pub struct SmtpServer {
     pub port: u16,
     /// Every message the server accepted, appended.
     pub mailbox: PathBuf,
+    /// Every AUTH attempt's credentials, one line each.
+    pub auth_log: PathBuf,
     _process: TiedProcess,
 }
 
 impl SmtpServer {
     pub fn received(&self) -> String {
         std::fs::read_to_string(&self.mailbox).unwrap_or_default()
+    }
+
+    /// The credentials of every AUTH this server was sent (a test secret
+    /// must be checked against this, never printed from it).
+    pub fn auth_attempts(&self) -> String {
+        std::fs::read_to_string(&self.auth_log).unwrap_or_default()
     }
 }
 
@@ -122,6 +130,7 @@ impl SmtpServer {
         let ca = test_ca();
         let port = free_port();
         let mailbox = std::env::temp_dir().join(format!("mailkeys-mailbox-{}", ulid::Ulid::new()));
+        let auth_log = std::env::temp_dir().join(format!("mailkeys-auth-{}", ulid::Ulid::new()));
         let python = workspace_root().join(".local/venv/bin/python");
         let script = workspace_root().join("tests/servers/smtp_server.py");
         let mode = match mode {
@@ -147,10 +156,12 @@ impl SmtpServer {
             MAIL_TOKEN.into(),
             "--mailbox".into(),
             mailbox.display().to_string(),
+            "--auth-log".into(),
+            auth_log.display().to_string(),
         ];
         let process = TiedProcess::spawn(&python.display().to_string(), &args);
         wait_for_port(port, &process);
-        SmtpServer { port, mailbox, _process: process }
+        SmtpServer { port, mailbox, auth_log, _process: process }
     }
 }
 

@@ -2,6 +2,7 @@
 //! makes, against the emulator over HTTP.
 
 use mailkeys::domain::permission::Permission;
+use mailkeys::domain::secret::ExposeSecret;
 use mailkeys_tests::{item_contains, LocalServer, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -188,7 +189,10 @@ async fn a_made_up_key_is_refused_without_a_dynamodb_call() {
     // A well-formed key that was never issued costs exactly one GetItem.
     let unissued = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Test);
     let before = app.ddb_calls.get();
-    assert_eq!(app.call(Method::GET, KEYS, Some(&unissued.plaintext), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call(Method::GET, KEYS, Some(unissued.plaintext.expose_secret()), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.ddb_calls.get(), before + 1);
 }
 

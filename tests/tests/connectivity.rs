@@ -377,3 +377,68 @@ async fn scaleway_providers_are_checked_against_the_tem_api() {
     assert_eq!(sent[0]["to"][0]["email"], "ops@example.com");
     assert_eq!(sent[0]["project_id"], "proj-1");
 }
+
+/// A key that may edit a credential's metadata but never read its secret
+/// tries to send the stored password to a server of its own: every route to
+/// that is closed, and the owner's own test still reaches the owner's server.
+#[tokio::test]
+async fn a_stored_secret_never_goes_to_a_server_the_caller_chose() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use mailkeys::domain::permission::Permission;
+
+    let app = TestApp::start().await;
+    let owner = SmtpServer::start(SmtpMode::StartTls);
+    let attacker = SmtpServer::start(SmtpMode::StartTls);
+    let editor = app.key_with(&[Permission::ProviderCredentialsWrite, Permission::EmailProvidersWrite]).await;
+    let reached = |server: &SmtpServer| server.auth_attempts().contains(MAIL_PASSWORD);
+
+    // Control: the owner's test logs in at the owner's server.
+    let outcome = test_of(&app, credential("smtp", "localhost", owner.port, "starttls", MAIL_PASSWORD)).await;
+    assert_outcome(&outcome, "ok", Value::Null);
+    assert!(reached(&owner), "the owner's own test reaches the owner's server");
+    let list = app.admin(Method::GET, &format!("/api/accounts/{}/provider-credentials", app.account_id), None).await;
+    let id = list.json()["items"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/provider-credentials/{id}");
+
+    // Provider credential: moving it without the password is refused...
+    for moved in [json!({"port": attacker.port}), json!({"host": "127.0.0.1", "port": attacker.port})] {
+        let res = app.call(Method::PATCH, &path, Some(&editor), Some(&moved)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert!(res.error_message().starts_with("password is required when host, port or security_mode changes"));
+    }
+    let res = app.call(Method::POST, &format!("{path}/test"), Some(&editor), None).await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    // ...and a destination edited in the table by hand does not open the blob.
+    app.ddb()
+        .update_item()
+        .table_name(&app.tables().main)
+        .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account_id)))
+        .key("sk", AttributeValue::S(format!("PROVIDER_CREDENTIAL#{id}")))
+        .update_expression("SET port = :port")
+        .expression_attribute_values(":port", AttributeValue::N(attacker.port.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let res = app.call(Method::POST, &format!("{path}/test"), Some(&editor), None).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", res.status);
+
+    // SMTP email provider: a block without the password keeps it only for
+    // the same host, port and encryption.
+    let (provider, res) = provider_test(&app, smtp_provider(owner.port, "starttls", MAIL_PASSWORD, false), None).await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+    let provider_path = format!("/api/email-providers/{provider}");
+    let moved = json!({"smtp_credentials": {"host": "localhost", "port": attacker.port, "encryption": "starttls"}});
+    let res = app.call(Method::PATCH, &provider_path, Some(&editor), Some(&moved)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res
+        .error_message()
+        .starts_with("smtp_credentials.password is required when host, port or encryption changes"));
+    let same = json!({"smtp_credentials": {"host": "localhost", "port": owner.port, "encryption": "starttls"}});
+    let res = app.call(Method::PATCH, &provider_path, Some(&editor), Some(&same)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.json()["credentials"]["password"], "***", "the kept password stays");
+    let res = app.call(Method::POST, &format!("{provider_path}/test"), Some(&editor), None).await;
+    assert_outcome(&res.json(), "ok", Value::Null);
+
+    assert!(!reached(&attacker), "the stored password reached a server the caller chose");
+}

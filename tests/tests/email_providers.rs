@@ -2,6 +2,7 @@
 
 use mailkeys::crypto::{Envelope, SecretContext};
 use mailkeys::domain::permission::Permission;
+use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::email_providers::sealed_from_attr;
 use mailkeys_tests::{item_contains, TestApp};
 use reqwest::{Method, StatusCode};
@@ -188,6 +189,7 @@ async fn a_credential_block_is_re_encrypted_under_a_fresh_data_key() {
         account_id: app.account_id.clone(),
         resource_type: "email_provider",
         resource_id: id.to_string(),
+        destination: None,
     };
     let opened: Value = envelope.open_json(&context, &after).await.expect("opens");
     assert!(opened["secret_access_key"] == SES_SECRET_2, "the blob holds the rotated secret");
@@ -370,7 +372,7 @@ async fn keys_and_permissions() {
 
     // 401: no key, another scheme, a made-up key, a well-formed key that was never issued.
     let unissued = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Test);
-    for key in [None, Some("pk_live_abc123xyz789_full_key_here"), Some(unissued.plaintext.as_str())] {
+    for key in [None, Some("pk_live_abc123xyz789_full_key_here"), Some(unissued.plaintext.expose_secret())] {
         let res = app.call(Method::GET, &path, key, None).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
         assert_eq!(

@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use mailkeys::domain::permission::Permission;
+use mailkeys::domain::secret::ExposeSecret;
 use mailkeys_tests::{item_contains, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -141,12 +142,20 @@ async fn validation_rules() {
     for (body, message) in [
         (
             json!({"password": PASSWORD_2}),
-            "password cannot be changed with PATCH; use POST /api/provider-credentials/{id}/rotate",
+            "password can be sent with PATCH only when host, port or security_mode changes; \
+             use POST /api/provider-credentials/{id}/rotate",
         ),
         (
             json!({"access_token": TOKEN}),
-            "access_token cannot be changed with PATCH; use POST /api/provider-credentials/{id}/rotate",
+            "access_token can be sent with PATCH only when host, port or security_mode changes; \
+             use POST /api/provider-credentials/{id}/rotate",
         ),
+        (
+            json!({"host": "elsewhere.example.net"}),
+            "password is required when host, port or security_mode changes: \
+             a stored secret only goes to the server it was given for",
+        ),
+        (json!({"port": 143, "access_token": TOKEN}), "access_token is only for auth_kind oauth2"),
         (
             json!({"username": "x@example.com"}),
             "username cannot be changed with PATCH; use POST /api/provider-credentials/{id}/rotate",
@@ -170,21 +179,28 @@ async fn update_rotate_delete_and_their_audit() {
     let path = format!("/api/provider-credentials/{id}");
     let blob = stored_secret(&app, &id).await;
 
-    let res = app
-        .admin(
-            Method::PATCH,
-            &path,
-            Some(&json!({"port": 143, "security_mode": "starttls", "host": "IMAP2.example.com"})),
-        )
-        .await;
+    // A change that is not a destination leaves the blob byte-identical.
+    let res = app.admin(Method::PATCH, &path, Some(&json!({"provider_kind": "smtp"}))).await;
     assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(stored_secret(&app, &id).await, blob, "PATCH leaves the blob byte-identical");
+    app.admin(Method::PATCH, &path, Some(&json!({"provider_kind": "imap"}))).await;
+
+    // A new destination comes with the secret, sealed again for it.
+    let moved = json!({"port": 143, "security_mode": "starttls", "host": "IMAP2.example.com", "password": PASSWORD});
+    let res = app.admin(Method::PATCH, &path, Some(&moved)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let body = res.json();
     assert_eq!(
         (body["port"].clone(), body["security_mode"].clone(), body["host"].clone()),
         (json!(143), json!("starttls"), json!("imap2.example.com"))
     );
-    assert_eq!(stored_secret(&app, &id).await, blob, "PATCH leaves the blob byte-identical");
+    let resealed = stored_secret(&app, &id).await;
+    assert_ne!(resealed, blob, "a destination change seals the secret again");
+    let record = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
+    let opened = app.state.provider_credentials.open_secret(&record).await.unwrap();
+    assert!(opened.username.expose_secret() == USERNAME && opened.secret.expose_secret() == PASSWORD);
     assert_eq!(app.admin(Method::PATCH, &path, Some(&json!({"port": 143}))).await.status, StatusCode::OK, "no-op");
+    assert_eq!(stored_secret(&app, &id).await, resealed, "a no-op writes nothing");
 
     let res = app.admin(Method::POST, &format!("{path}/rotate"), Some(&json!({"password": PASSWORD_2}))).await;
     assert_eq!(res.status, StatusCode::OK);
@@ -194,7 +210,7 @@ async fn update_rotate_delete_and_their_audit() {
     let record = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
     let opened = app.state.provider_credentials.open_secret(&record).await.unwrap();
     assert!(
-        opened.secret == PASSWORD_2 && opened.username == USERNAME,
+        opened.secret.expose_secret() == PASSWORD_2 && opened.username.expose_secret() == USERNAME,
         "the blob holds the new secret and the kept username"
     );
 
@@ -235,7 +251,9 @@ async fn update_rotate_delete_and_their_audit() {
             ("PROVIDER_CREDENTIAL_DELETED".into(), json!([])),
             ("PROVIDER_CREDENTIAL_ROTATED".into(), json!(["secret", "username", "auth_kind"])),
             ("PROVIDER_CREDENTIAL_ROTATED".into(), json!(["secret"])),
-            ("PROVIDER_CREDENTIAL_UPDATED".into(), json!(["host", "port", "security_mode"])),
+            ("PROVIDER_CREDENTIAL_UPDATED".into(), json!(["host", "port", "security_mode", "secret"])),
+            ("PROVIDER_CREDENTIAL_UPDATED".into(), json!(["provider_kind"])),
+            ("PROVIDER_CREDENTIAL_UPDATED".into(), json!(["provider_kind"])),
             (
                 "PROVIDER_CREDENTIAL_CREATED".into(),
                 json!(["provider_kind", "host", "port", "security_mode", "auth_kind", "username", "secret"])

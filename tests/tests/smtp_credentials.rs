@@ -1,6 +1,7 @@
 //! SMTP credentials (`/api/smtp-credentials`) and the mail servers' key check.
 
 use mailkeys::domain::permission::Permission;
+use mailkeys::domain::secret::ExposeSecret;
 use mailkeys_tests::{item_contains, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -269,7 +270,7 @@ async fn repeated_failures_from_one_source_are_slowed_down() {
     let wrong = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Smtp);
     let body = |key: &str, ip: &str| json!({"apiKey": key, "protocol": "imap", "sourceIp": ip});
     for _ in 0..5 {
-        let res = app.admin(Method::POST, VERIFY, Some(&body(&wrong.plaintext, "203.0.113.9"))).await;
+        let res = app.admin(Method::POST, VERIFY, Some(&body(wrong.plaintext.expose_secret(), "203.0.113.9"))).await;
         assert_eq!(res.json()["valid"], false);
     }
     let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.9"))).await;

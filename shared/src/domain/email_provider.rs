@@ -1,14 +1,13 @@
 //! Email providers: the request shapes, their validation into types that are
 //! valid by construction, and the masked display form.
 
+use super::host::{Host, HostError};
+use super::masking::{mask_identifier, mask_username, HIDDEN};
+use super::secret::{expose, expose_option, ExposeSecret, SecretString};
+use super::Invalid;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use zeroize::{Zeroize, ZeroizeOnDrop};
-
-use super::host::{Host, HostError};
-use super::masking::{mask_identifier, mask_username, HIDDEN};
-use super::Invalid;
 
 const MAX_NAME_CHARS: usize = 255;
 const MAX_REGION_CHARS: usize = 64;
@@ -63,9 +62,7 @@ impl ProviderName {
         if name.is_empty() {
             return Err(Invalid::new("Provider name cannot be empty"));
         }
-        if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(Invalid::new("Provider name must be at most 255 characters, without control characters"));
-        }
+        super::check_display_text("Provider name", name, MAX_NAME_CHARS)?;
         Ok(ProviderName(name.to_string()))
     }
 
@@ -99,33 +96,59 @@ impl Region {
 
 // ---- credential blocks as stored (inside the encrypted blob) ----
 
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SesCredentials {
     pub access_key_id: String,
-    pub secret_access_key: String,
+    #[serde(serialize_with = "expose")]
+    pub secret_access_key: SecretString,
 }
 
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct ScalewayCredentials {
-    pub api_key: String,
+    #[serde(serialize_with = "expose")]
+    pub api_key: SecretString,
     pub project_id: String,
 }
 
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct SmtpCredentials {
-    #[zeroize(skip)]
     pub host: Host,
     pub port: u16,
     pub username: Option<String>,
-    pub password: Option<String>,
-    #[zeroize(skip)]
+    #[serde(serialize_with = "expose_option")]
+    pub password: Option<SecretString>,
     pub encryption: SmtpEncryption,
     pub accept_invalid_certs: bool,
 }
 
+impl std::fmt::Debug for SmtpCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpCredentials({}:{}, <redacted>)", self.host.as_str(), self.port)
+    }
+}
+
+impl SmtpCredentials {
+    /// Where the password is delivered: a change of any of these needs the
+    /// password again.
+    fn destination(&self) -> (&Host, u16, SmtpEncryption) {
+        (&self.host, self.port, self.encryption)
+    }
+
+    /// A password never crosses an unencrypted connection.
+    fn check(self) -> Result<SmtpCredentials, Invalid> {
+        if self.encryption == SmtpEncryption::None && self.password.is_some() {
+            return Err(Invalid::new(
+                "smtp_credentials.password cannot be sent over encryption none; use starttls or tls, \
+                 or remove the password for a relay without authentication",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// Exactly one validated credential block. Serialized, it is the plaintext of
 /// the encrypted blob; it is never shown.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "provider_type", rename_all = "lowercase")]
 pub enum ProviderCredentials {
     Ses(SesCredentials),
@@ -174,29 +197,35 @@ impl ProviderCredentials {
 
 // ---- credential blocks as submitted ----
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SesCredentialsInput {
     #[serde(default)]
     #[schema(required)]
     access_key_id: String,
-    #[serde(default)]
-    #[schema(required, write_only)]
-    secret_access_key: String,
+    #[schema(required, write_only, value_type = String)]
+    secret_access_key: Option<SecretString>,
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalewayCredentialsInput {
-    #[serde(default)]
-    #[schema(required, write_only)]
-    api_key: String,
+    #[schema(required, write_only, value_type = String)]
+    api_key: Option<SecretString>,
     #[serde(default)]
     #[schema(required)]
     project_id: String,
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The SMTP block. On update, `username` and `password` left out (or sent
+/// empty) keep the stored values, and `null` removes them; on create, left
+/// out means none.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpCredentialsInput {
     #[serde(default)]
@@ -204,10 +233,12 @@ pub struct SmtpCredentialsInput {
     host: String,
     #[schema(required, minimum = 1, maximum = 65535)]
     port: Option<i64>,
-    username: Option<String>,
-    #[schema(write_only)]
-    password: Option<String>,
-    #[zeroize(skip)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(write_only, value_type = Option<String>)]
+    password: Option<Option<SecretString>>,
     #[serde(default)]
     encryption: SmtpEncryption,
     #[serde(default)]
@@ -224,11 +255,74 @@ fn required_secret(block: &str, field: &str, value: &str) -> Result<String, Inva
     Ok(value.to_string())
 }
 
-/// An optional secret: an empty string counts as none.
-fn optional_secret(block: &str, field: &str, value: &Option<String>) -> Result<Option<String>, Invalid> {
-    match value.as_deref() {
-        None | Some("") => Ok(None),
-        Some(v) => required_secret(block, field, v).map(Some),
+fn required_secret_value(block: &str, field: &str, value: Option<&SecretString>) -> Result<SecretString, Invalid> {
+    let value = value.map(|v| v.expose_secret()).unwrap_or_default();
+    required_secret(block, field, value)?;
+    Ok(SecretString::from(value))
+}
+
+/// What an update does to a stored optional field.
+#[derive(Clone, Debug)]
+pub enum Change<T> {
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Change::Keep => current,
+            Change::Clear => None,
+            Change::Set(value) => Some(value),
+        }
+    }
+}
+
+/// A validated SMTP block of an update: everything but the username and
+/// password is replaced; those two may be kept.
+#[derive(Clone)]
+pub struct SmtpUpdate {
+    base: SmtpCredentials,
+    username: Change<String>,
+    password: Change<SecretString>,
+}
+
+impl SmtpUpdate {
+    /// Whether the stored blob must be opened to apply this update.
+    pub fn keeps_stored_values(&self) -> bool {
+        matches!(self.username, Change::Keep) || matches!(self.password, Change::Keep)
+    }
+
+    /// The block after this update. A kept password follows only an
+    /// unchanged destination (host, port, encryption): anyone who may edit a
+    /// provider could otherwise send its stored password to a server of
+    /// their own.
+    pub fn apply(self, current: Option<SmtpCredentials>) -> Result<SmtpCredentials, Invalid> {
+        let (username, password) = match &current {
+            Some(c) => (c.username.clone(), c.password.clone()),
+            None => (None, None),
+        };
+        let keeps_password = matches!(self.password, Change::Keep) && password.is_some();
+        let moved = current.as_ref().is_none_or(|c| c.destination() != self.base.destination());
+        if keeps_password && moved {
+            return Err(Invalid::new(
+                "smtp_credentials.password is required when host, port or encryption changes: \
+                 a stored password only goes to the server it was given for",
+            ));
+        }
+        SmtpCredentials {
+            username: self.username.apply(username),
+            password: self.password.apply(password),
+            ..self.base
+        }
+        .check()
+    }
+}
+
+impl std::fmt::Debug for SmtpUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpUpdate(<redacted>)")
     }
 }
 
@@ -237,7 +331,7 @@ impl SesCredentialsInput {
         let block = ProviderType::Ses.block_name();
         Ok(ProviderCredentials::Ses(SesCredentials {
             access_key_id: required_secret(block, "access_key_id", self.access_key_id.trim())?,
-            secret_access_key: required_secret(block, "secret_access_key", &self.secret_access_key)?,
+            secret_access_key: required_secret_value(block, "secret_access_key", self.secret_access_key.as_ref())?,
         }))
     }
 }
@@ -246,14 +340,15 @@ impl ScalewayCredentialsInput {
     fn validate(&self) -> Result<ProviderCredentials, Invalid> {
         let block = ProviderType::Scaleway.block_name();
         Ok(ProviderCredentials::Scaleway(ScalewayCredentials {
-            api_key: required_secret(block, "api_key", &self.api_key)?,
+            api_key: required_secret_value(block, "api_key", self.api_key.as_ref())?,
             project_id: required_secret(block, "project_id", self.project_id.trim())?,
         }))
     }
 }
 
 impl SmtpCredentialsInput {
-    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+    /// The block as an update: left out or empty keeps, `null` clears.
+    fn validate_update(&self) -> Result<SmtpUpdate, Invalid> {
         let block = ProviderType::Smtp.block_name();
         let host = Host::parse(&self.host).map_err(|e| match e {
             HostError::Empty => Invalid(format!("{block}.host is required")),
@@ -266,14 +361,32 @@ impl SmtpCredentialsInput {
             Some(p) if p <= 0 => return Err(Invalid(format!("{block}.port must be greater than 0"))),
             Some(p) => u16::try_from(p).map_err(|_| Invalid(format!("{block}.port must be at most 65535")))?,
         };
-        Ok(ProviderCredentials::Smtp(SmtpCredentials {
+        let username = match &self.username {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(u)) if u.is_empty() => Change::Keep,
+            Some(Some(u)) => Change::Set(required_secret(block, "username", u)?),
+        };
+        let password = match &self.password {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(p)) if p.expose_secret().is_empty() => Change::Keep,
+            Some(Some(p)) => Change::Set(required_secret_value(block, "password", Some(p))?),
+        };
+        let base = SmtpCredentials {
             host,
             port,
-            username: optional_secret(block, "username", &self.username)?,
-            password: optional_secret(block, "password", &self.password)?,
+            username: None,
+            password: None,
             encryption: self.encryption,
             accept_invalid_certs: self.accept_invalid_certs,
-        }))
+        };
+        Ok(SmtpUpdate { base, username, password })
+    }
+
+    /// The block as created: nothing stored to keep.
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        self.validate_update()?.apply(None).map(ProviderCredentials::Smtp)
     }
 }
 
@@ -307,6 +420,22 @@ impl CredentialBlocks<'_> {
             .or_else(|| self.scaleway.map(ScalewayCredentialsInput::validate))
             .or_else(|| self.smtp.map(SmtpCredentialsInput::validate))
     }
+
+    fn validate_update(&self) -> Option<Result<CredentialsUpdate, Invalid>> {
+        match self.smtp {
+            Some(smtp) => Some(smtp.validate_update().map(CredentialsUpdate::Smtp)),
+            None => self.validate().map(|r| r.map(CredentialsUpdate::Replace)),
+        }
+    }
+}
+
+/// A credential block of an update.
+#[derive(Debug)]
+pub enum CredentialsUpdate {
+    /// SES and Scaleway blocks are whole: they replace what is stored.
+    Replace(ProviderCredentials),
+    /// An SMTP block may keep the stored username and password.
+    Smtp(SmtpUpdate),
 }
 
 // ---- create ----
@@ -403,7 +532,7 @@ pub struct EmailProviderPatch {
     pub name: Option<ProviderName>,
     pub region: Option<Region>,
     pub is_active: Option<bool>,
-    pub credentials: Option<ProviderCredentials>,
+    pub credentials: Option<CredentialsUpdate>,
 }
 
 impl UpdateEmailProviderRequest {
@@ -444,7 +573,7 @@ impl UpdateEmailProviderRequest {
             name: self.name.as_deref().map(ProviderName::parse).transpose()?,
             region: self.region.as_deref().map(Region::parse).transpose()?,
             is_active: self.is_active,
-            credentials: blocks.validate().transpose()?,
+            credentials: blocks.validate_update().transpose()?,
         })
     }
 }
@@ -530,5 +659,70 @@ mod tests {
             "scaleway_credentials": {"api_key": "scw-secret-value", "project_id": "proj"}}))
         .unwrap();
         assert!(!format!("{p:?}").contains("scw-secret-value"));
+    }
+
+    fn smtp_update(block: Value) -> SmtpUpdate {
+        match update(json!({"smtp_credentials": block}), ProviderType::Smtp).unwrap().credentials {
+            Some(CredentialsUpdate::Smtp(u)) => u,
+            other => panic!("not an SMTP update: {other:?}"),
+        }
+    }
+
+    fn stored() -> SmtpCredentials {
+        SmtpCredentials {
+            host: Host::parse("smtp.example.com").unwrap(),
+            port: 587,
+            username: Some("mailer@example.com".into()),
+            password: Some(SecretString::from("stored-password")),
+            encryption: SmtpEncryption::Starttls,
+            accept_invalid_certs: false,
+        }
+    }
+
+    #[test]
+    fn a_kept_password_follows_only_its_destination() {
+        let same = smtp_update(json!({"host": "smtp.example.com", "port": 587, "accept_invalid_certs": true}));
+        assert!(same.keeps_stored_values());
+        let kept = same.apply(Some(stored())).unwrap();
+        assert_eq!(kept.password.as_ref().map(|p| p.expose_secret().to_string()), Some("stored-password".into()));
+        assert_eq!(kept.username.as_deref(), Some("mailer@example.com"));
+        assert!(kept.accept_invalid_certs);
+        for moved in [
+            json!({"host": "attacker.example.net", "port": 587}),
+            json!({"host": "smtp.example.com", "port": 2525}),
+            json!({"host": "smtp.example.com", "port": 587, "encryption": "tls"}),
+            json!({"host": "smtp.example.com", "port": 587, "password": ""}),
+        ] {
+            let result = smtp_update(moved.clone()).apply(Some(stored()));
+            if moved["password"] == "" {
+                assert!(result.is_ok(), "same destination, blank password keeps it");
+                continue;
+            }
+            assert!(result
+                .unwrap_err()
+                .0
+                .starts_with("smtp_credentials.password is required when host, port or encryption changes"));
+        }
+        // With the password again, or with the password removed, it may move.
+        let with_password =
+            smtp_update(json!({"host": "other.example.net", "port": 465, "encryption": "tls", "password": "new"}));
+        assert_eq!(with_password.apply(Some(stored())).unwrap().password.unwrap().expose_secret(), "new");
+        let without = smtp_update(
+            json!({"host": "relay.example.net", "port": 25, "encryption": "none", "username": null, "password": null}),
+        );
+        let relay = without.apply(Some(stored())).unwrap();
+        assert!(relay.password.is_none() && relay.username.is_none());
+    }
+
+    #[test]
+    fn no_password_over_an_unencrypted_connection() {
+        let err = create(json!({"name": "Relay", "provider_type": "smtp", "region": "local",
+            "smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "none", "username": "u", "password": "pw"}}))
+        .unwrap_err();
+        assert!(err.0.starts_with("smtp_credentials.password cannot be sent over encryption none"), "{}", err.0);
+        // Downgrading a stored provider keeps its password, so it is refused too.
+        let down =
+            smtp_update(json!({"host": "smtp.example.com", "port": 587, "encryption": "none", "password": "pw"}));
+        assert!(down.apply(Some(stored())).is_err());
     }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::permission::{Permission, PermissionSet};
+use super::secret::SecretString;
 use super::Invalid;
 
 const MAX_NAME_CHARS: usize = 255;
@@ -84,9 +85,7 @@ pub fn key_name(raw: &str) -> Result<String, Invalid> {
     if name.is_empty() {
         return Err(Invalid::new("name is required"));
     }
-    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(Invalid::new("name must be at most 255 characters, without control characters"));
-    }
+    super::check_display_text("name", name, MAX_NAME_CHARS)?;
     Ok(name.to_string())
 }
 
@@ -219,9 +218,7 @@ impl CreateMobileKeyRequest {
         if device_id.is_empty() {
             return Err(Invalid::new("deviceId is required"));
         }
-        if device_id.chars().count() > MAX_DEVICE_ID_CHARS || device_id.chars().any(char::is_control) {
-            return Err(Invalid::new("deviceId must be at most 255 characters, without control characters"));
-        }
+        super::check_display_text("deviceId", device_id, MAX_DEVICE_ID_CHARS)?;
         Ok(NewKey {
             name,
             permissions: [Permission::App].into_iter().collect(),
@@ -258,7 +255,7 @@ pub struct VerifyKeyRequest {
     /// Required: a check without a key is a malformed request, not a failed
     /// key.
     #[schema(write_only, value_type = String)]
-    pub api_key: zeroize::Zeroizing<String>,
+    pub api_key: SecretString,
     pub protocol: MailProtocol,
     /// The mail client's address, as the mail server saw it; failures are
     /// throttled per source.

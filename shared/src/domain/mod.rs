@@ -9,6 +9,7 @@ pub mod key;
 pub mod masking;
 pub mod permission;
 pub mod provider_credential;
+pub mod secret;
 
 use std::fmt;
 
@@ -30,3 +31,44 @@ impl fmt::Display for Invalid {
 }
 
 impl std::error::Error for Invalid {}
+
+/// Checks text that people will read back (names, device ids): at most
+/// `max_chars` characters, no control characters, and none of the invisible
+/// or direction-changing ones (Unicode format characters such as U+202E,
+/// U+2066, U+200B or U+FEFF, and line or paragraph separators) that can make
+/// a name show as something it is not. `field` starts the message.
+pub fn check_display_text(field: &str, text: &str, max_chars: usize) -> Result<(), Invalid> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    if text.chars().count() > max_chars || text.chars().any(char::is_control) {
+        return Err(Invalid(format!("{field} must be at most {max_chars} characters, without control characters")));
+    }
+    let hidden = |c: char| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::Format | GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
+        )
+    };
+    if text.chars().any(hidden) {
+        return Err(Invalid(format!("{field} must not contain invisible or direction-changing characters")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_display_text;
+
+    #[test]
+    fn display_text_refuses_hidden_characters() {
+        assert!(check_display_text("name", "Ada's phone 📱 – Zürich", 255).is_ok());
+        for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{2028}', '\u{00AD}'] {
+            let err = check_display_text("name", &format!("invoice{c}fdp.exe"), 255).unwrap_err();
+            assert_eq!(err.0, "name must not contain invisible or direction-changing characters", "{c:?}");
+        }
+        assert_eq!(
+            check_display_text("name", "a\u{7}b", 255).unwrap_err().0,
+            "name must be at most 255 characters, without control characters"
+        );
+        assert!(check_display_text("name", &"é".repeat(256), 255).is_err());
+    }
+}

@@ -2,13 +2,12 @@
 //! Username and secret live only in the encrypted blob; the masked username
 //! is computed once, at write time.
 
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop};
-
 use super::host::{Host, HostError};
 use super::masking::mask_username;
+use super::secret::{expose, ExposeSecret, SecretString};
 use super::Invalid;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 const MAX_SECRET_CHARS: usize = 8192;
 
@@ -52,22 +51,18 @@ wire_names!(SecurityMode { SslTls => "ssl_tls", Starttls => "starttls", None => 
 wire_names!(AuthKind { Password => "password", Oauth2 => "oauth2" });
 
 /// What the blob holds.
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CredentialSecret {
-    pub username: String,
+    #[serde(serialize_with = "expose")]
+    pub username: SecretString,
     /// The password, or the OAuth2 access token.
-    pub secret: String,
-}
-
-impl std::fmt::Debug for CredentialSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CredentialSecret(<redacted>)")
-    }
+    #[serde(serialize_with = "expose")]
+    pub secret: SecretString,
 }
 
 impl CredentialSecret {
     pub fn username_masked(&self) -> String {
-        mask_username(&self.username)
+        mask_username(self.username.expose_secret())
     }
 }
 
@@ -89,6 +84,20 @@ impl Endpoint {
         }
         Ok(self)
     }
+
+    /// Whether `other` delivers the secret somewhere else: another host,
+    /// port or security mode.
+    pub fn moves_from(&self, other: &Endpoint) -> bool {
+        (&self.host, self.port, self.security_mode) != (&other.host, other.port, other.security_mode)
+    }
+
+    /// The name of the secret field for this endpoint's auth kind.
+    pub fn secret_field(&self) -> &'static str {
+        match self.auth_kind {
+            AuthKind::Password => "password",
+            AuthKind::Oauth2 => "access_token",
+        }
+    }
 }
 
 fn host(raw: &str) -> Result<Host, Invalid> {
@@ -104,23 +113,25 @@ fn port(raw: i64) -> Result<u16, Invalid> {
     u16::try_from(raw).ok().filter(|p| *p > 0).ok_or_else(|| Invalid::new("port must be between 1 and 65535"))
 }
 
-fn required(field: &str, value: &str) -> Result<String, Invalid> {
+fn required(field: &str, value: &str) -> Result<SecretString, Invalid> {
     if value.trim().is_empty() {
         return Err(Invalid(format!("{field} is required")));
     }
     if value.chars().count() > MAX_SECRET_CHARS {
         return Err(Invalid(format!("{field} must be at most {MAX_SECRET_CHARS} characters")));
     }
-    Ok(value.to_string())
+    Ok(SecretString::from(value))
 }
 
 /// The secret for `auth_kind`: `password` for password, `access_token` for
 /// oauth2, and never the other one.
 fn secret_for(
     auth_kind: AuthKind,
-    password: &Option<String>,
-    access_token: &Option<String>,
-) -> Result<String, Invalid> {
+    password: &Option<SecretString>,
+    access_token: &Option<SecretString>,
+) -> Result<SecretString, Invalid> {
+    let (password, access_token) =
+        (password.as_ref().map(|p| p.expose_secret()), access_token.as_ref().map(|t| t.expose_secret()));
     match (auth_kind, password, access_token) {
         (AuthKind::Password, Some(p), None) => required("password", p),
         (AuthKind::Oauth2, None, Some(t)) => required("access_token", t),
@@ -131,7 +142,7 @@ fn secret_for(
     }
 }
 
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "provider_kind": "imap",
@@ -143,26 +154,23 @@ fn secret_for(
     "password": "correct horse battery staple"
 }))]
 pub struct CreateProviderCredentialRequest {
-    #[zeroize(skip)]
     pub provider_kind: ProviderKind,
     #[serde(default)]
     #[schema(required)]
     pub host: String,
     #[schema(minimum = 1, maximum = 65535)]
     pub port: i64,
-    #[zeroize(skip)]
     pub security_mode: SecurityMode,
-    #[zeroize(skip)]
     pub auth_kind: AuthKind,
     #[serde(default)]
     #[schema(required)]
     pub username: String,
     /// Required when `auth_kind` is `password`.
-    #[schema(write_only)]
-    pub password: Option<String>,
+    #[schema(write_only, value_type = Option<String>)]
+    pub password: Option<SecretString>,
     /// Required when `auth_kind` is `oauth2`.
-    #[schema(write_only)]
-    pub access_token: Option<String>,
+    #[schema(write_only, value_type = Option<String>)]
+    pub access_token: Option<SecretString>,
 }
 
 impl CreateProviderCredentialRequest {
@@ -181,63 +189,91 @@ impl CreateProviderCredentialRequest {
     }
 }
 
-/// `PATCH`: non-secret fields only. The secret fields are accepted by the
-/// parser only to be refused with a message that points to rotate.
+/// `PATCH`: the endpoint. The secret (`password` or `access_token`, by the
+/// credential's auth kind) is accepted only with a change of host, port or
+/// security mode, which needs it: a stored secret only goes where its owner
+/// sent it. Username and auth kind are accepted by the parser only to be
+/// refused with a message that points to rotate.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"host": "mail.example.com", "port": 993}))]
+#[schema(example = json!({"host": "mail.example.com", "port": 993, "password": "the password again"}))]
 pub struct UpdateProviderCredentialRequest {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,
     #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<i64>,
     pub security_mode: Option<SecurityMode>,
+    /// Required when host, port or security_mode changes (auth_kind password).
+    #[schema(write_only, value_type = Option<String>)]
+    pub password: Option<SecretString>,
+    /// Required when host, port or security_mode changes (auth_kind oauth2).
+    #[schema(write_only, value_type = Option<String>)]
+    pub access_token: Option<SecretString>,
     #[schema(ignore)]
     auth_kind: Option<IgnoredAny>,
     #[schema(ignore)]
     username: Option<IgnoredAny>,
-    #[schema(ignore)]
-    password: Option<IgnoredAny>,
-    #[schema(ignore)]
-    access_token: Option<IgnoredAny>,
+}
+
+/// A validated PATCH: the endpoint after it, and the secret that goes with
+/// a new destination.
+#[derive(Debug)]
+pub struct EndpointUpdate {
+    pub endpoint: Endpoint,
+    pub secret: Option<SecretString>,
 }
 
 impl UpdateProviderCredentialRequest {
-    /// The endpoint after this update, checked as a whole.
-    pub fn apply(&self, current: &Endpoint) -> Result<Endpoint, Invalid> {
+    /// The endpoint after this update, checked as a whole, and the secret it
+    /// carries when it moves the credential.
+    pub fn apply(&self, current: &Endpoint) -> Result<EndpointUpdate, Invalid> {
         let rotate = "use POST /api/provider-credentials/{id}/rotate";
-        for (field, sent) in [
-            ("username", self.username.is_some()),
-            ("password", self.password.is_some()),
-            ("access_token", self.access_token.is_some()),
-            ("auth_kind", self.auth_kind.is_some()),
-        ] {
+        for (field, sent) in [("username", self.username.is_some()), ("auth_kind", self.auth_kind.is_some())] {
             if sent {
                 return Err(Invalid(format!("{field} cannot be changed with PATCH; {rotate}")));
             }
         }
-        Endpoint {
+        let endpoint = Endpoint {
             provider_kind: self.provider_kind.unwrap_or(current.provider_kind),
             host: self.host.as_deref().map(host).transpose()?.unwrap_or_else(|| current.host.clone()),
             port: self.port.map(port).transpose()?.unwrap_or(current.port),
             security_mode: self.security_mode.unwrap_or(current.security_mode),
             auth_kind: current.auth_kind,
         }
-        .check()
+        .check()?;
+        let field = current.secret_field();
+        if !endpoint.moves_from(current) {
+            if let Some(sent) = [("password", self.password.is_some()), ("access_token", self.access_token.is_some())]
+                .into_iter()
+                .find_map(|(name, sent)| sent.then_some(name))
+            {
+                return Err(Invalid(format!(
+                    "{sent} can be sent with PATCH only when host, port or security_mode changes; {rotate}"
+                )));
+            }
+            return Ok(EndpointUpdate { endpoint, secret: None });
+        }
+        if self.password.is_none() && self.access_token.is_none() {
+            return Err(Invalid(format!(
+                "{field} is required when host, port or security_mode changes: \
+                 a stored secret only goes to the server it was given for"
+            )));
+        }
+        let secret = secret_for(current.auth_kind, &self.password, &self.access_token)?;
+        Ok(EndpointUpdate { endpoint, secret: Some(secret) })
     }
 }
 
 /// `POST .../rotate`: the new secret, optionally a new username and auth kind.
-#[derive(Deserialize, Zeroize, ZeroizeOnDrop, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "a new long passphrase"}))]
 pub struct RotateProviderCredentialRequest {
-    #[schema(write_only)]
-    pub password: Option<String>,
-    #[schema(write_only)]
-    pub access_token: Option<String>,
+    #[schema(write_only, value_type = Option<String>)]
+    pub password: Option<SecretString>,
+    #[schema(write_only, value_type = Option<String>)]
+    pub access_token: Option<SecretString>,
     pub username: Option<String>,
-    #[zeroize(skip)]
     pub auth_kind: Option<AuthKind>,
 }
 
@@ -247,13 +283,13 @@ impl RotateProviderCredentialRequest {
     pub fn validate(
         &self,
         current_auth: AuthKind,
-        current_username: &str,
+        current_username: &SecretString,
     ) -> Result<(AuthKind, CredentialSecret), Invalid> {
         let auth_kind = self.auth_kind.unwrap_or(current_auth);
         let secret = secret_for(auth_kind, &self.password, &self.access_token)?;
         let username = match &self.username {
             Some(u) => required("username", u.trim())?,
-            None => current_username.to_string(),
+            None => current_username.clone(),
         };
         Ok((auth_kind, CredentialSecret { username, secret }))
     }
@@ -328,14 +364,21 @@ mod tests {
     }
 
     #[test]
-    fn patch_refuses_secrets_and_checks_the_whole() {
+    fn patch_moves_a_secret_only_with_the_secret() {
         let (current, _) = create(base()).unwrap();
         let patch = |b| serde_json::from_value::<UpdateProviderCredentialRequest>(b).unwrap().apply(&current);
-        assert!(patch(json!({"password": "x"}))
-            .unwrap_err()
-            .0
-            .starts_with("password cannot be changed with PATCH; use POST"));
-        assert!(patch(json!({"security_mode": "none"})).is_err());
-        assert_eq!(patch(json!({"port": 143, "security_mode": "starttls"})).unwrap().port, 143);
+        let err = |b| patch(b).unwrap_err().0;
+        assert!(err(json!({"password": "x"})).starts_with("password can be sent with PATCH only when host, port"));
+        assert!(err(json!({"username": "x"})).starts_with("username cannot be changed with PATCH; use POST"));
+        assert!(err(json!({"security_mode": "none", "password": "x"})).starts_with("security_mode none"));
+        for moved in [json!({"host": "evil.example.net"}), json!({"port": 143}), json!({"security_mode": "starttls"})] {
+            assert!(err(moved).starts_with("password is required when host, port or security_mode changes"));
+        }
+        assert_eq!(err(json!({"port": 143, "access_token": "t"})), "access_token is only for auth_kind oauth2");
+        let moved = patch(json!({"port": 143, "security_mode": "starttls", "password": "again"})).unwrap();
+        assert_eq!((moved.endpoint.port, moved.secret.unwrap().expose_secret()), (143, "again"));
+        // Not a destination: the kind may change without the secret.
+        let kind = patch(json!({"provider_kind": "smtp"})).unwrap();
+        assert!(kind.secret.is_none() && kind.endpoint.provider_kind == ProviderKind::Smtp);
     }
 }

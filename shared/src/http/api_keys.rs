@@ -12,6 +12,7 @@ use super::rate_limit::{CreateLimit, Limited, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
+use crate::domain::secret::{expose, SecretString};
 use crate::store::keys::KeyRecord;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,7 +66,9 @@ pub struct CreatedApiKey {
     pub id: String,
     pub name: String,
     /// Shown once, here.
-    pub key: String,
+    #[serde(serialize_with = "expose")]
+    #[schema(value_type = String)]
+    pub key: SecretString,
     pub prefix: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
@@ -124,7 +127,7 @@ pub async fn create(
     let data = CreatedApiKey {
         id: record.key_id,
         name: record.name,
-        key: created.key.plaintext.to_string(),
+        key: created.key.plaintext,
         prefix: record.prefix,
         permissions: record.permissions.names(),
         created_at: record.created_at,

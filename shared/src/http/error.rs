@@ -6,8 +6,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::crypto::CryptoError;
 use crate::domain::Invalid;
 use crate::service::ServiceError;
+use crate::store::StoreError;
 
 pub const UNAUTHORIZED_MESSAGE: &str = "Invalid or missing API key";
 
@@ -16,7 +18,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    /// Sent as `Retry-After` (429 only).
+    /// Sent as `Retry-After` (429 and 503).
     pub retry_after: Option<u64>,
 }
 
@@ -53,9 +55,31 @@ impl ApiError {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed on this path")
     }
 
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send the request body as JSON with Content-Type: application/json",
+        )
+    }
+
     /// The body of every 5xx: the details go to the log, not to the caller.
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error")
+    }
+
+    /// A dependency (DynamoDB, KMS) stalled, throttled or failed on its
+    /// side: nothing was changed, and the caller may retry shortly.
+    pub fn unavailable() -> Self {
+        let seconds = crate::aws::RETRY_AFTER_SECONDS;
+        ApiError {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                format!("The service is briefly unavailable; retry in {seconds} seconds"),
+            )
+        }
     }
 }
 
@@ -70,7 +94,9 @@ pub struct ErrorBody<'a> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail<'a> {
     /// `BAD_REQUEST`, `UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`, `CONFLICT`,
-    /// `PAYLOAD_TOO_LARGE`, `RATE_LIMITED` or `INTERNAL_ERROR`.
+    /// `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `URI_TOO_LONG`,
+    /// `HEADERS_TOO_LARGE`, `RATE_LIMITED`, `INTERNAL_ERROR` or
+    /// `SERVICE_UNAVAILABLE`.
     #[schema(value_type = String)]
     code: &'a str,
     #[schema(value_type = String)]
@@ -94,8 +120,8 @@ impl From<Invalid> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
         ServiceError::from(err).into()
     }
 }
@@ -107,8 +133,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(message) => ApiError::not_found(message),
             ServiceError::Forbidden(message) => ApiError::forbidden(message),
             ServiceError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", message),
+            // Neither error type carries secret material.
+            ServiceError::Store(StoreError::Unavailable(_)) | ServiceError::Crypto(CryptoError::KmsUnavailable(_)) => {
+                tracing::warn!(error = %err, "dependency unavailable");
+                ApiError::unavailable()
+            }
             ServiceError::Store(_) | ServiceError::Crypto(_) => {
-                // Neither error type carries secret material.
                 tracing::error!(error = %err, "request failed");
                 ApiError::internal()
             }

@@ -13,6 +13,7 @@ use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
 use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
+use crate::domain::secret::{expose, SecretString};
 use crate::service::keys::CreatedKey;
 use crate::store::keys::KeyRecord;
 
@@ -58,12 +59,14 @@ pub struct CreatedSmtpKey {
     #[serde(flatten)]
     pub view: SmtpKeyView,
     /// Shown once, here.
-    pub api_key: String,
+    #[serde(serialize_with = "expose")]
+    #[schema(value_type = String)]
+    pub api_key: SecretString,
 }
 
 impl From<CreatedKey> for CreatedSmtpKey {
     fn from(created: CreatedKey) -> Self {
-        CreatedSmtpKey { api_key: created.key.plaintext.to_string(), view: created.record.into() }
+        CreatedSmtpKey { api_key: created.key.plaintext, view: created.record.into() }
     }
 }
 

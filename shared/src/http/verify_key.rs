@@ -12,6 +12,7 @@ use super::extract::{Authorized, InternalOnly, JsonBody, SourceIp};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::VerifyKeyRequest;
+use crate::domain::secret::ExposeSecret;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -57,7 +58,7 @@ pub async fn verify(
         let message = format!("Too many failed key checks from this source; retry in {seconds} seconds");
         return Err(ApiError::rate_limited(message, seconds));
     }
-    match app.keys.verify(&request.api_key, request.protocol).await? {
+    match app.keys.verify(request.api_key.expose_secret(), request.protocol).await? {
         Some(caller) => Ok(Json(VerifyKeyResponse {
             valid: true,
             account_id: Some(caller.account_id),

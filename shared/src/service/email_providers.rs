@@ -5,10 +5,11 @@ use crate::connectivity::{Connectivity, Login, Probe, Protocol, ScalewayCheck, S
 use crate::crypto::{Envelope, SealedSecret, SecretContext};
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{
-    CreateEmailProviderRequest, EmailProviderPatch, ProviderCredentials, SmtpCredentials, SmtpEncryption,
-    UpdateEmailProviderRequest,
+    CreateEmailProviderRequest, CredentialsUpdate, EmailProviderPatch, ProviderCredentials, SmtpCredentials,
+    SmtpEncryption, UpdateEmailProviderRequest,
 };
 use crate::domain::ids::now_rfc3339;
+use crate::domain::secret::ExposeSecret;
 use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
 use crate::store::{Store, StoreError};
 
@@ -32,8 +33,15 @@ pub struct EmailProviders {
     aws: aws_config::SdkConfig,
 }
 
+/// An SMTP provider's destination (host, port, encryption) is inside its
+/// sealed block, so the context names no destination of its own.
 fn secret_context(account_id: &str, id: u64) -> SecretContext {
-    SecretContext { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE, resource_id: id.to_string() }
+    SecretContext {
+        account_id: account_id.to_string(),
+        resource_type: RESOURCE_TYPE,
+        resource_id: id.to_string(),
+        destination: None,
+    }
 }
 
 fn not_found(err: StoreError) -> ServiceError {
@@ -101,8 +109,7 @@ impl EmailProviders {
     /// (outcome only).
     pub async fn test(&self, actor: &Actor, id: u64, to: Option<lettre::Address>) -> Result<TestOutcome, ServiceError> {
         let record = self.get(&actor.account_id, id).await?;
-        let credentials: ProviderCredentials =
-            self.envelope.open_json(&secret_context(&actor.account_id, id), &record.secret).await?;
+        let credentials = self.open(&record).await?;
         // SES and Scaleway send from an address they accept: the recipient's.
         let self_addressed = |to: Option<lettre::Address>| to.map(|to| TestMessage { from: to.clone(), to });
         let outcome = match &credentials {
@@ -111,7 +118,7 @@ impl EmailProviders {
                 let check = SesCheck {
                     region: &record.region,
                     access_key_id: &ses.access_key_id,
-                    secret_access_key: &ses.secret_access_key,
+                    secret_access_key: ses.secret_access_key.expose_secret(),
                     message: self_addressed(to),
                 };
                 self.connectivity.run_ses(&self.aws, check).await
@@ -119,7 +126,7 @@ impl EmailProviders {
             ProviderCredentials::Scaleway(scw) => {
                 let check = ScalewayCheck {
                     region: &record.region,
-                    api_key: &scw.api_key,
+                    api_key: scw.api_key.expose_secret(),
                     project_id: &scw.project_id,
                     message: self_addressed(to),
                 };
@@ -178,7 +185,7 @@ impl EmailProviders {
 
     async fn test_smtp(&self, smtp: &SmtpCredentials, to: Option<lettre::Address>) -> TestOutcome {
         let login = match (&smtp.username, &smtp.password) {
-            (Some(username), Some(password)) => Login::Password { username, password },
+            (Some(username), Some(password)) => Login::Password { username, password: password.expose_secret() },
             _ => Login::None,
         };
         // The test message comes from the SMTP username when it is an
@@ -223,11 +230,21 @@ impl EmailProviders {
         request.check_shape()?;
         let mut current = self.get(&actor.account_id, id).await?;
         let patch = request.validate(current.provider_type)?;
-        let sealed = match &patch.credentials {
-            Some(credentials) => Some((credentials.masked(), self.seal(&actor.account_id, id, credentials).await?)),
-            None => None,
-        };
+        // An SMTP block that keeps the stored username or password is merged
+        // with what is stored, so it is merged (and sealed) again whenever
+        // a concurrent change makes this update start over.
+        let merges_stored = matches!(&patch.credentials, Some(CredentialsUpdate::Smtp(u)) if u.keeps_stored_values());
+        let mut sealed = None;
         for _ in 0..UPDATE_ATTEMPTS {
+            if sealed.is_none() || merges_stored {
+                sealed = match &patch.credentials {
+                    None => None,
+                    Some(update) => {
+                        let credentials = self.updated_credentials(&current, update).await?;
+                        Some((credentials.masked(), self.seal(&actor.account_id, id, &credentials).await?))
+                    }
+                };
+            }
             let (changes, fields) = diff(&current, &patch, sealed.as_ref());
             if fields.is_empty() {
                 return Ok(current);
@@ -243,6 +260,32 @@ impl EmailProviders {
             }
         }
         Err(ServiceError::Conflict(CONFLICT))
+    }
+
+    /// The credentials an update's block leaves stored.
+    async fn updated_credentials(
+        &self,
+        current: &EmailProviderRecord,
+        update: &CredentialsUpdate,
+    ) -> Result<ProviderCredentials, ServiceError> {
+        Ok(match update {
+            CredentialsUpdate::Replace(credentials) => credentials.clone(),
+            CredentialsUpdate::Smtp(smtp) => {
+                let stored = match smtp.keeps_stored_values() {
+                    true => match self.open(current).await? {
+                        ProviderCredentials::Smtp(stored) => Some(stored),
+                        _ => None,
+                    },
+                    false => None,
+                };
+                ProviderCredentials::Smtp(smtp.clone().apply(stored)?)
+            }
+        })
+    }
+
+    /// The stored credentials, decrypted in memory.
+    async fn open(&self, record: &EmailProviderRecord) -> Result<ProviderCredentials, ServiceError> {
+        Ok(self.envelope.open_json(&secret_context(&record.account_id, record.id), &record.secret).await?)
     }
 
     pub async fn delete(&self, actor: &Actor, id: u64) -> Result<(), ServiceError> {

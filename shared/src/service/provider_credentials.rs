@@ -3,14 +3,15 @@
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security};
-use crate::crypto::{Envelope, SealedSecret, SecretContext};
+use crate::crypto::{Destination, Envelope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::ids::now_rfc3339;
 use crate::domain::provider_credential::{
-    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, ProviderKind,
+    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, EndpointUpdate, ProviderKind,
     RotateProviderCredentialRequest, SearchProviderCredentialsRequest, SecurityMode, TestStatusFilter,
     UpdateProviderCredentialRequest,
 };
+use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::Invalid;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::{Store, StoreError};
@@ -38,8 +39,19 @@ pub struct CredentialPage {
     pub next_cursor: Option<String>,
 }
 
-fn context(account_id: &str, id: &str) -> SecretContext {
-    SecretContext { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE, resource_id: id.to_string() }
+/// The blob is bound to its row and to where its secret is delivered: a
+/// host, port or security mode edited in the table makes it unreadable.
+fn context(account_id: &str, id: &str, endpoint: &Endpoint) -> SecretContext {
+    SecretContext {
+        account_id: account_id.to_string(),
+        resource_type: RESOURCE_TYPE,
+        resource_id: id.to_string(),
+        destination: Some(Destination {
+            host: endpoint.host.as_str().to_string(),
+            port: endpoint.port,
+            security: endpoint.security_mode.as_str(),
+        }),
+    }
 }
 
 fn not_found(err: StoreError) -> ServiceError {
@@ -113,8 +125,12 @@ impl ProviderCredentials {
         let secret = self.open_secret(&record).await?;
         let endpoint = &record.endpoint;
         let login = match endpoint.auth_kind {
-            AuthKind::Password => Login::Password { username: &secret.username, password: &secret.secret },
-            AuthKind::Oauth2 => Login::OAuth2 { username: &secret.username, access_token: &secret.secret },
+            AuthKind::Password => {
+                Login::Password { username: secret.username.expose_secret(), password: secret.secret.expose_secret() }
+            }
+            AuthKind::Oauth2 => {
+                Login::OAuth2 { username: secret.username.expose_secret(), access_token: secret.secret.expose_secret() }
+            }
         };
         let probe = Probe {
             protocol: match endpoint.provider_kind {
@@ -137,14 +153,21 @@ impl ProviderCredentials {
         Ok(outcome)
     }
 
-    async fn seal(&self, account_id: &str, id: &str, secret: &CredentialSecret) -> Result<SealedSecret, ServiceError> {
-        Ok(self.envelope.seal_json(&context(account_id, id), secret).await?)
+    async fn seal(
+        &self,
+        account_id: &str,
+        id: &str,
+        endpoint: &Endpoint,
+        secret: &CredentialSecret,
+    ) -> Result<SealedSecret, ServiceError> {
+        Ok(self.envelope.seal_json(&context(account_id, id, endpoint), secret).await?)
     }
 
-    /// The stored username and secret, decrypted in memory (for tests of the
-    /// connection only).
+    /// The stored username and secret, decrypted in memory, for the
+    /// destination stored beside them.
     pub async fn open_secret(&self, record: &ProviderCredentialRecord) -> Result<CredentialSecret, ServiceError> {
-        Ok(self.envelope.open_json(&context(&record.account_id, &record.id), &record.secret).await?)
+        let context = context(&record.account_id, &record.id, &record.endpoint);
+        Ok(self.envelope.open_json(&context, &record.secret).await?)
     }
 
     pub async fn create(
@@ -154,7 +177,7 @@ impl ProviderCredentials {
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let (endpoint, secret) = request.validate()?;
         let id = format!("pc_{}", ulid::Ulid::new().to_string().to_lowercase());
-        let sealed = self.seal(&actor.account_id, &id, &secret).await?;
+        let sealed = self.seal(&actor.account_id, &id, &endpoint, &secret).await?;
         let now = now_rfc3339();
         let record = ProviderCredentialRecord {
             id: id.clone(),
@@ -217,7 +240,10 @@ impl ProviderCredentials {
         Ok(paginate(matching, limit, after.as_deref()))
     }
 
-    /// Changes non-secret fields; the blob stays as it is.
+    /// Changes the endpoint. The blob stays as it is, unless the secret
+    /// moves to another host, port or security mode: then the request
+    /// carries the secret, which is sealed under a fresh data key for the
+    /// new destination (a secret write, audited as `secret`).
     pub async fn update(
         &self,
         actor: &Actor,
@@ -225,13 +251,23 @@ impl ProviderCredentials {
         request: &UpdateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let current = self.get(&actor.account_id, id).await?;
-        let endpoint = request.apply(&current.endpoint)?;
-        let fields = endpoint_changes(&current.endpoint, &endpoint);
+        let EndpointUpdate { endpoint, secret } = request.apply(&current.endpoint)?;
+        let mut fields = endpoint_changes(&current.endpoint, &endpoint);
         if fields.is_empty() {
             return Ok(current);
         }
+        let sealed = match secret {
+            None => current.secret.clone(),
+            Some(secret) => {
+                // The username is only in the blob: opened here, in memory.
+                let username = self.open_secret(&current).await?.username;
+                fields.push("secret".to_string());
+                self.seal(&actor.account_id, id, &endpoint, &CredentialSecret { username, secret }).await?
+            }
+        };
         let updated = ProviderCredentialRecord {
             endpoint,
+            secret: sealed,
             updated_at: now_rfc3339(),
             version: current.version + 1,
             ..current.clone()
@@ -252,10 +288,10 @@ impl ProviderCredentials {
         let current = self.get(&actor.account_id, id).await?;
         // The current username is kept unless a new one is given; it is only
         // in the blob, so it is opened here, in memory.
-        let current_username = zeroize::Zeroizing::new(match request.username {
-            Some(_) => String::new(),
-            None => self.open_secret(&current).await?.username.clone(),
-        });
+        let current_username = match request.username {
+            Some(_) => SecretString::from(""),
+            None => self.open_secret(&current).await?.username,
+        };
         let (auth_kind, secret) = request.validate(current.endpoint.auth_kind, &current_username)?;
         let endpoint = Endpoint { auth_kind, ..current.endpoint.clone() };
         let mut fields = vec!["secret".to_string()];
@@ -263,10 +299,11 @@ impl ProviderCredentials {
             fields.push("username".to_string());
         }
         fields.extend(endpoint_changes(&current.endpoint, &endpoint));
+        let sealed = self.seal(&actor.account_id, id, &endpoint, &secret).await?;
         let updated = ProviderCredentialRecord {
             endpoint,
             username_masked: secret.username_masked(),
-            secret: self.seal(&actor.account_id, id, &secret).await?,
+            secret: sealed,
             updated_at: now_rfc3339(),
             version: current.version + 1,
             ..current.clone()

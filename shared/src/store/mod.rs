@@ -12,7 +12,8 @@ pub mod schema;
 
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
@@ -42,24 +43,25 @@ pub enum StoreError {
     ConditionFailed { index: usize },
     #[error("stored item is malformed: {0}")]
     Corrupt(String),
+    /// DynamoDB timed out, throttled, or a transaction met another one in
+    /// flight: worth a retry shortly.
+    #[error("DynamoDB is unavailable: {0}")]
+    Unavailable(String),
     #[error("DynamoDB call failed: {0}")]
     Aws(String),
 }
 
 impl StoreError {
     /// The error's code and message only: the raw response stays out of logs.
-    pub(crate) fn aws<E, R>(err: SdkError<E, R>) -> Self
+    pub(crate) fn aws<E>(err: SdkError<E, HttpResponse>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
-        R: std::fmt::Debug,
     {
-        match err.as_service_error() {
-            Some(service) => StoreError::Aws(format!(
-                "{}: {}",
-                service.code().unwrap_or("unknown error"),
-                service.message().unwrap_or_default()
-            )),
-            None => StoreError::Aws(DisplayErrorContext(err).to_string()),
+        let described = crate::aws::describe(&err);
+        if crate::aws::is_transient(&err) {
+            StoreError::Unavailable(described)
+        } else {
+            StoreError::Aws(described)
         }
     }
 }
@@ -139,13 +141,24 @@ impl Store {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(ctx)) => match ctx.err() {
                 TransactWriteItemsError::TransactionCanceledException(canceled) => {
-                    let failed =
-                        canceled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed {
+                    let reasons = canceled.cancellation_reasons();
+                    match reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
                         Some(index) => Err(StoreError::ConditionFailed { index }),
-                        // Cancelled for another reason, such as a conflicting
-                        // transaction in flight on the same item.
-                        None => Err(StoreError::ConditionFailed { index: usize::MAX }),
+                        // Another transaction in flight on the same item, or
+                        // throttling: nothing was written, a retry may pass.
+                        None if reasons.iter().any(|r| {
+                            matches!(
+                                r.code(),
+                                Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
+                            )
+                        }) =>
+                        {
+                            Err(StoreError::Unavailable("transaction cancelled by a conflict or throttling".into()))
+                        }
+                        None => Err(StoreError::Aws(format!(
+                            "transaction cancelled: {}",
+                            canceled.message().unwrap_or_default()
+                        ))),
                     }
                 }
                 _ => Err(StoreError::aws(SdkError::ServiceError(ctx))),

@@ -5,6 +5,7 @@ use aws_config::BehaviorVersion;
 use clap::{Parser, Subcommand};
 use mailkeys::config::Settings;
 use mailkeys::domain::permission::PermissionSet;
+use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::Store;
 use mailkeys::AppState;
 use serde_json::json;
@@ -59,7 +60,7 @@ async fn run(cli: Cli) -> Result<String, String> {
         Command::CreateAccount { name } => {
             let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
             let (account, created) = app.accounts.create_account(&name).await.map_err(|e| e.to_string())?;
-            json!({"account_id": account.account_id, "api_key": created.key.plaintext.as_str()})
+            json!({"account_id": account.account_id, "api_key": created.key.plaintext.expose_secret()})
         }
         Command::CreateKey { account, permissions, name } => {
             let permissions = PermissionSet::parse_names(permissions.iter().map(String::as_str))
@@ -67,7 +68,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
             let created =
                 app.accounts.create_key(&account, permissions, name.as_deref()).await.map_err(|e| e.to_string())?;
-            json!({"id": created.record.key_id, "api_key": created.key.plaintext.as_str()})
+            json!({"id": created.record.key_id, "api_key": created.key.plaintext.expose_secret()})
         }
         // Pretty, as committed in infra/openapi.json.
         Command::Openapi => return Ok(mailkeys::http::openapi::document_json()),
