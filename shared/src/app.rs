@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 use crate::config::{ConfigError, Settings};
 use crate::crypto::Envelope;
@@ -56,11 +56,11 @@ impl AppState {
         }
     }
 
-    /// Settings and AWS configuration from the environment; the endpoint
-    /// comes from `AWS_ENDPOINT_URL` when it is set (a local emulator).
+    /// Settings and AWS configuration from the environment, every AWS call
+    /// bounded ([`crate::aws`]); the endpoint comes from `AWS_ENDPOINT_URL*`
+    /// when set (a local emulator).
     pub async fn from_env() -> Result<AppState, ConfigError> {
         let settings = Settings::from_env()?;
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Ok(AppState::new(settings, &sdk))
+        Ok(AppState::new(settings, &crate::aws::sdk_config().await))
     }
 }

@@ -27,22 +27,25 @@ pub enum KeyPrefix {
     Test,
     /// Keys for the mail protocols (SMTP credentials).
     Smtp,
+    /// Platform service keys, minted by the operator for `/api/internal/*`.
+    Service,
 }
 
 impl KeyPrefix {
-    pub const ALL: [KeyPrefix; 3] = [KeyPrefix::Live, KeyPrefix::Test, KeyPrefix::Smtp];
+    pub const ALL: [KeyPrefix; 4] = [KeyPrefix::Live, KeyPrefix::Test, KeyPrefix::Smtp, KeyPrefix::Service];
 
     pub fn as_str(self) -> &'static str {
         match self {
             KeyPrefix::Live => "pk_live_",
             KeyPrefix::Test => "pk_test_",
             KeyPrefix::Smtp => "rm_",
+            KeyPrefix::Service => "pk_svc_",
         }
     }
 
     /// The email API key prefix of a deployment stage.
     pub fn for_stage(stage: &str) -> KeyPrefix {
-        if matches!(stage, "live" | "prod" | "production") {
+        if is_production(stage) {
             KeyPrefix::Live
         } else {
             KeyPrefix::Test
@@ -113,6 +116,46 @@ pub fn recognise(presented: &str) -> Option<(KeyPrefix, KeyHash)> {
     }
     let expected = crc32fast::hash(&body[..SECRET_BYTES]).to_be_bytes();
     (body[SECRET_BYTES..] == expected).then(|| (prefix, KeyHash::of(presented)))
+}
+
+/// Whether a deployment stage is production (its keys are `pk_live_`).
+pub fn is_production(stage: &str) -> bool {
+    matches!(stage, "live" | "prod" | "production")
+}
+
+/// Who a valid key stands for.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    /// A key of one account.
+    Tenant(Caller),
+    /// A platform service key: the internal routes, for every account.
+    Service { key_id: String },
+}
+
+/// Whose resources a caller of an internal route may act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InternalScope {
+    /// A platform service key: every account.
+    AllAccounts { service_key_id: String },
+    /// A tenant's own `internal` key: its account only.
+    Account { account_id: String, key_id: String },
+}
+
+impl InternalScope {
+    pub fn covers(&self, account_id: &str) -> bool {
+        match self {
+            InternalScope::AllAccounts { .. } => true,
+            InternalScope::Account { account_id: own, .. } => own == account_id,
+        }
+    }
+
+    /// Names the caller in counters that must not be shared between callers.
+    pub fn counter_name(&self) -> String {
+        match self {
+            InternalScope::AllAccounts { service_key_id } => format!("service:{service_key_id}"),
+            InternalScope::Account { account_id, .. } => format!("account:{account_id}"),
+        }
+    }
 }
 
 /// The authenticated caller of a request.

@@ -122,6 +122,11 @@ fn var_or(name: &str, default: &str) -> String {
     optional_var(name).unwrap_or_else(|| default.to_string())
 }
 
+/// `MAILKEYS_STAGE`, when set.
+pub fn stage_from_env() -> Option<String> {
+    optional_var("MAILKEYS_STAGE")
+}
+
 /// `MAILKEYS_AUDIT_EVENT_BUS`: the EventBridge bus (name or ARN) the audit
 /// stream consumer also puts records on; none when unset.
 pub fn audit_event_bus() -> Option<String> {
@@ -131,14 +136,21 @@ pub fn audit_event_bus() -> Option<String> {
 impl Settings {
     /// `MAILKEYS_TABLE` (default `mailkeys`), `MAILKEYS_AUDIT_TABLE`
     /// (`mailkeys-audit`), `MAILKEYS_KMS_KEY_ID` (required) and
-    /// `MAILKEYS_STAGE` (`test`).
+    /// `MAILKEYS_STAGE` (required: a deployment never guesses whether it is
+    /// production).
     pub fn from_env() -> Result<Settings, ConfigError> {
+        let stage = stage_from_env().ok_or_else(|| ConfigError("MAILKEYS_STAGE is not set (live or test)".into()))?;
+        Self::from_env_for_stage(stage)
+    }
+
+    /// [`Settings::from_env`] for a stage found elsewhere.
+    pub fn from_env_for_stage(stage: String) -> Result<Settings, ConfigError> {
         let kms_key_id =
             optional_var("MAILKEYS_KMS_KEY_ID").ok_or_else(|| ConfigError("MAILKEYS_KMS_KEY_ID is not set".into()))?;
         Ok(Settings {
             tables: Self::tables_from_env(),
             kms_key_id,
-            stage: var_or("MAILKEYS_STAGE", "test"),
+            stage,
             connection_info: ConnectionInfo::from_env()?,
             connectivity: connectivity_from_env()?,
         })

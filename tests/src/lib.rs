@@ -330,6 +330,14 @@ pub fn item_contains(item: &Item, needle: &str) -> bool {
     item.iter().any(|(k, v)| k.contains(needle) || value_contains(v, needle))
 }
 
+/// A binary of the tools crate (built by `make test` before the tests run).
+pub fn tool_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join(name);
+    assert!(binary.exists(), "{} is missing: run `make test`", binary.display());
+    binary
+}
+
 /// A separate `mailkeys-local` process on a test's tables (built by
 /// `make test` before the tests run), its output kept in a file.
 pub struct LocalServer {
@@ -340,9 +348,7 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub async fn spawn(app: &TestApp) -> LocalServer {
-        let exe = std::env::current_exe().expect("test exe");
-        let binary = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("mailkeys-local");
-        assert!(binary.exists(), "{} is missing: run `make test`", binary.display());
+        let binary = tool_binary("mailkeys-local");
         let port = free_port();
         let log_path = std::env::temp_dir().join(format!("mailkeys-local-{}.log", ulid::Ulid::new()));
         let log = std::fs::File::create(&log_path).expect("log file");

@@ -195,3 +195,35 @@ async fn the_stream_consumer_forwards_audit_records_to_an_event_bus() {
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].item_identifier.as_deref(), Some("100"));
 }
+
+/// Each function's timeout in the SAM template outlasts the deadline the
+/// code keeps for its requests (`mailkeys::aws`), with the largest
+/// connectivity-test timeout the template allows: a stalled dependency is
+/// answered with the service's own 503, never cut off by Lambda.
+#[test]
+fn function_timeouts_outlast_request_deadlines() {
+    use mailkeys::aws::REQUEST_DEADLINE;
+    let template =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
+    let number_after = |text: &str, key: &str| -> Option<u64> {
+        let rest = &text[text.find(key)? + key.len()..];
+        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    let globals = &template[template.find("Globals:").unwrap()..];
+    let default_timeout = number_after(globals, "Timeout:").expect("a global function timeout");
+    let parameter = &template[template.find("TestTimeoutSeconds:").unwrap()..];
+    let max_test_seconds = number_after(parameter, "MaxValue:").expect("a bound on TestTimeoutSeconds");
+    for function in Function::ALL {
+        let start = template.find(&format!("Binary: {} ", function.name())).expect("declared");
+        let declaration = &template[start..];
+        let end = declaration.find("Type: HttpApi").expect("its event");
+        let timeout = number_after(&declaration[..end], "Timeout:").unwrap_or(default_timeout);
+        let extra = if function.tests_connectivity() { max_test_seconds } else { 0 };
+        let deadline = REQUEST_DEADLINE.as_secs() + extra;
+        assert!(
+            timeout > deadline,
+            "{}: Timeout {timeout} s must exceed its deadline of {deadline} s",
+            function.name()
+        );
+    }
+}

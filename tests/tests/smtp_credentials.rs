@@ -124,10 +124,13 @@ async fn validation_escalation_and_foreign_keys() {
     assert_eq!(app.admin(Method::GET, BASE, None).await.json()["keys"].as_array().unwrap().len(), 4);
 }
 
+/// The check as the platform's mail servers make it, with a service key
+/// (which no account's list shows).
 async fn verify_imap(app: &TestApp, key: &str) -> Value {
-    app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": "imap", "sourceIp": "192.0.2.1"})))
-        .await
-        .json()
+    let (_, service) = app.state.accounts.create_service_key("mail servers").await.unwrap();
+    let internal = service.plaintext.expose_secret().to_string();
+    let body = json!({"apiKey": key, "protocol": "imap", "sourceIp": "192.0.2.1"});
+    app.call(Method::POST, VERIFY, Some(&internal), Some(&body)).await.json()
 }
 
 #[tokio::test]
@@ -216,8 +219,10 @@ async fn mobile_keys() {
     }
     // A mobile key's `app` scope lets it check mail over every protocol.
     let key = body["apiKey"].as_str().unwrap();
+    let internal = app.key_with(&[Permission::Internal]).await;
     for protocol in ["smtp", "pop3", "imap"] {
-        let res = app.admin(Method::POST, VERIFY, Some(&json!({"apiKey": key, "protocol": protocol}))).await;
+        let check = json!({"apiKey": key, "protocol": protocol});
+        let res = app.call(Method::POST, VERIFY, Some(&internal), Some(&check)).await;
         assert_eq!(res.json()["valid"], true, "{protocol}");
     }
 }
@@ -261,29 +266,108 @@ async fn verify_key_for_each_protocol() {
 }
 
 #[tokio::test]
-async fn repeated_failures_from_one_source_are_slowed_down() {
+async fn repeated_failures_are_slowed_down_per_caller_and_never_refuse_a_valid_key() {
     let app = TestApp::start().await;
+    let internal = app.key_with(&[Permission::Internal]).await;
     let good = create(&app, &app.admin_key, json!({"name": "ok", "scopes": ["imap"]})).await["apiKey"]
         .as_str()
         .unwrap()
         .to_string();
     let wrong = mailkeys::auth::IssuedKey::generate(mailkeys::auth::KeyPrefix::Smtp);
+    let wrong = wrong.plaintext.expose_secret();
     let body = |key: &str, ip: &str| json!({"apiKey": key, "protocol": "imap", "sourceIp": ip});
+    let check = |caller: &str, key: &str, ip: &str| {
+        let (caller, body) = (caller.to_string(), body(key, ip));
+        let app = &app;
+        async move { app.call(Method::POST, VERIFY, Some(&caller), Some(&body)).await }
+    };
     for _ in 0..5 {
-        let res = app.admin(Method::POST, VERIFY, Some(&body(wrong.plaintext.expose_secret(), "203.0.113.9"))).await;
-        assert_eq!(res.json()["valid"], false);
+        assert_eq!(check(&internal, wrong, "203.0.113.9").await.json()["valid"], false);
     }
-    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.9"))).await;
+    let res = check(&internal, wrong, "203.0.113.9").await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(res.json()["error"]["code"], "RATE_LIMITED");
     let retry: u64 = res.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=300).contains(&retry));
-    // Another source is unaffected.
-    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "203.0.113.10"))).await;
-    assert_eq!(res.json()["valid"], true);
-    let res = app.admin(Method::POST, VERIFY, Some(&body(&good, "not-an-ip"))).await;
+    // A valid key is never refused by the throttle, nor is another source.
+    assert_eq!(check(&internal, &good, "203.0.113.9").await.json()["valid"], true);
+    assert_eq!(check(&internal, wrong, "203.0.113.10").await.json()["valid"], false);
+
+    // Another account's internal key, and a platform service key, checking
+    // for the same client address: their failures are their own.
+    let (other_account, other_admin) = app.other_account().await;
+    let other_internal = create(&app, &other_admin, json!({"name": "mail servers", "scopes": ["internal"]})).await
+        ["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_good = create(&app, &other_admin, json!({"name": "ok", "scopes": ["imap"]})).await["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = check(&other_internal, &other_good, "203.0.113.9").await;
+    assert_eq!((res.json()["valid"].clone(), res.json()["accountId"].clone()), (json!(true), json!(other_account)));
+    assert_eq!(check(&other_internal, wrong, "203.0.113.9").await.json()["valid"], false);
+    let (_, service) = app.state.accounts.create_service_key("mail servers").await.unwrap();
+    let service = service.plaintext.expose_secret().to_string();
+    assert_eq!(check(&service, wrong, "203.0.113.9").await.json()["valid"], false);
+    assert_eq!(check(&service, &other_good, "203.0.113.9").await.json()["valid"], true);
+
+    let res = check(&internal, &good, "not-an-ip").await;
     assert_eq!(
         (res.status, res.error_message()),
         (StatusCode::BAD_REQUEST, "sourceIp must be an IP address".to_string())
     );
+}
+
+/// Platform service keys reach the internal routes for every account and
+/// nothing else; a tenant's `internal` key reaches them for its own account
+/// only; a tenant `admin` key is no internal caller.
+#[tokio::test]
+async fn service_keys_and_tenant_keys_on_the_internal_routes() {
+    use mailkeys::http::Function;
+    let app = TestApp::start().await;
+    let (record, service) = app.state.accounts.create_service_key("mail servers").await.unwrap();
+    let service = service.plaintext.expose_secret().to_string();
+    assert!(service.starts_with("pk_svc_"));
+    let internal = app.key_with(&[Permission::Internal]).await;
+    let mine = create(&app, &app.admin_key, json!({"name": "mine", "scopes": ["smtp"]})).await["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, other_admin) = app.other_account().await;
+    let theirs = create(&app, &other_admin, json!({"name": "theirs", "scopes": ["smtp"]})).await["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let verify = |caller: &str, key: &str| {
+        let (caller, body) = (caller.to_string(), json!({"apiKey": key, "protocol": "smtp"}));
+        let app = &app;
+        async move { app.call(Method::POST, VERIFY, Some(&caller), Some(&body)).await }
+    };
+    for internal_route in Function::ALL.iter().filter(|f| f.path().starts_with("/api/internal/")) {
+        assert_eq!(*internal_route, Function::VerifyKey, "a new internal route needs its cases here");
+        assert_eq!(verify(&service, &mine).await.json()["valid"], true);
+        assert_eq!(verify(&service, &theirs).await.json()["valid"], true, "service keys act across accounts");
+        assert_eq!(verify(&internal, &mine).await.json()["valid"], true);
+        assert_eq!(verify(&internal, &theirs).await.json()["valid"], false, "a tenant's internal key: own account");
+        let res = verify(&app.admin_key, &mine).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "admin does not imply internal");
+    }
+    // A service key is refused on every other route, before anything else.
+    for function in Function::ALL.iter().filter(|f| !f.path().starts_with("/api/internal/")) {
+        let path =
+            function.path().replace("{id}", "1").replace("{keyId}", "key_01").replace("{account_id}", &app.account_id);
+        let body = json!({});
+        let res = app.call(function.method(), &path, Some(&service), Some(&body)).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{} {path}", function.method());
+        assert_eq!(res.error_message(), "Platform service keys may call only the /api/internal/* routes");
+    }
+    // No tenant sees it; revoked, it stops at once.
+    let listed =
+        app.admin(Method::GET, BASE, None).await.text + &app.admin(Method::GET, "/api/email/api-keys", None).await.text;
+    assert!(!listed.contains(&record.key_id));
+    assert_eq!(app.state.accounts.list_service_keys().await.unwrap()[0].key_id, record.key_id);
+    app.state.accounts.revoke_service_key(&record.key_id).await.unwrap();
+    assert_eq!(verify(&service, &mine).await.status, StatusCode::UNAUTHORIZED);
 }

@@ -78,13 +78,14 @@ impl Permission {
         Permission::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
-    /// Whether holding `self` grants `other`. `admin` grants everything; a
-    /// `...Write` grants its `...Read`; `app` grants the mail protocols and the
-    /// REST scopes (never `internal` or `admin`).
+    /// Whether holding `self` lets a key use `other`. `admin` is everything
+    /// in its account but the internal routes; a `...Write` grants its
+    /// `...Read`; `app` grants the mail protocols and the REST scopes (never
+    /// `internal` or `admin`).
     pub fn implies(self, other: Permission) -> bool {
         use Permission::*;
         self == other
-            || self == Admin
+            || (self == Admin && other != Internal)
             || matches!(
                 (self, other),
                 (EmailProvidersWrite, EmailProvidersRead)
@@ -110,10 +111,13 @@ impl PermissionSet {
         self.0.iter().any(|held| held.implies(wanted))
     }
 
-    /// True when every permission of `other` is granted by this set: the rule
-    /// that a caller cannot mint a key stronger than itself.
+    /// True when this set may give every permission of `other` to a key:
+    /// the rule that a caller cannot mint a key stronger than itself. An
+    /// `admin` key may mint its account's `internal` key (the mail servers'
+    /// check), which it cannot use itself.
     pub fn covers(&self, other: &PermissionSet) -> bool {
-        other.0.iter().all(|p| self.allows(*p))
+        let manages_keys = self.0.contains(&Permission::Admin);
+        other.0.iter().all(|p| self.allows(*p) || (manages_keys && *p == Permission::Internal))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {
@@ -157,7 +161,8 @@ mod tests {
 
     #[test]
     fn implication_rules() {
-        assert!(Admin.implies(Internal));
+        assert!(!Admin.implies(Internal), "a tenant admin key is no internal caller");
+        assert!(Admin.implies(ProviderCredentialsWrite));
         assert!(EmailProvidersWrite.implies(EmailProvidersRead));
         assert!(!EmailProvidersRead.implies(EmailProvidersWrite));
         assert!(App.implies(Imap) && App.implies(ApiWrite));

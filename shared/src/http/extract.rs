@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::observe::{request_id, RequestFacts};
 use crate::app::AppState;
 use crate::audit::Actor;
-use crate::auth::Caller;
+use crate::auth::{Caller, InternalScope, Principal};
 use crate::domain::permission::Permission;
 
 /// What a route requires of its caller, and what a caller without it is told.
@@ -68,12 +68,6 @@ impl Requirement for ManageSmtpCredentials {
     }
 }
 
-/// Service-to-service routes, such as the mail servers' key check.
-pub struct InternalOnly;
-impl Requirement for InternalOnly {
-    const PERMISSION: Permission = Permission::Internal;
-}
-
 pub const MANAGE_KEYS_FORBIDDEN: &str = "Insufficient permissions to manage API keys";
 
 /// A caller holding `R`'s permission: 401 without a valid key, 403 without
@@ -98,10 +92,52 @@ impl<R: Requirement> Authorized<R> {
     }
 }
 
+/// The bearer token of the one `Authorization` header. Two headers are no
+/// credential at all (API Gateway would join them into one bad value).
 fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?.to_str().ok()?;
+    if values.next().is_some() {
+        return None;
+    }
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+const SERVICE_KEY_FORBIDDEN: &str = "Platform service keys may call only the /api/internal/* routes";
+const INTERNAL_FORBIDDEN: &str = "Requires a platform service key, or a valid key with internal";
+
+/// Who the request's key stands for: 401 without a valid key.
+async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
+    let principal = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
+    if let Principal::Tenant(caller) = &principal {
+        RequestFacts::record_account(parts, &caller.account_id);
+    }
+    Ok(principal)
+}
+
+/// A caller of the internal routes (`/api/internal/*`): a platform service
+/// key, for every account, or a tenant key holding `internal`, for its own
+/// account.
+pub struct InternalCaller {
+    pub scope: InternalScope,
+    pub request_id: String,
+}
+
+impl FromRequestParts<AppState> for InternalCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let scope = match principal(parts, state).await? {
+            Principal::Service { key_id } => InternalScope::AllAccounts { service_key_id: key_id },
+            Principal::Tenant(caller) if caller.holds(Permission::Internal) => {
+                InternalScope::Account { account_id: caller.account_id, key_id: caller.key_id }
+            }
+            Principal::Tenant(_) => return Err(ApiError::forbidden(INTERNAL_FORBIDDEN)),
+        };
+        Ok(InternalCaller { scope, request_id: request_id(parts) })
+    }
 }
 
 /// The client address API Gateway saw (inside Lambda only).
@@ -122,9 +158,10 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-        let caller = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
-        RequestFacts::record_account(parts, &caller.account_id);
+        let caller = match principal(parts, state).await? {
+            Principal::Tenant(caller) => caller,
+            Principal::Service { .. } => return Err(ApiError::forbidden(SERVICE_KEY_FORBIDDEN)),
+        };
         if !caller.holds(R::PERMISSION) {
             return Err(ApiError::forbidden(R::forbidden_message()));
         }

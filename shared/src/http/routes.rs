@@ -1,8 +1,12 @@
 //! Every route, once: its function (binary) name, method, path and handler.
 //! A Lambda binary serves one of them; the local server serves them all.
 
-use axum::extract::DefaultBodyLimit;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::{middleware, Json, Router};
 
@@ -10,6 +14,8 @@ use super::error::ApiError;
 use super::observe::observe;
 use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
 use crate::app::AppState;
+use crate::aws::REQUEST_DEADLINE;
+use crate::config::Settings;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -65,7 +71,24 @@ pub trait Route {
 
 /// The one-route app of `R`.
 pub fn route_app<R: Route>(state: AppState) -> Router {
-    finish(Router::new().route(R::FUNCTION.path(), R::handler()), state)
+    let handler = bounded(R::FUNCTION, R::handler(), &state);
+    finish(Router::new().route(R::FUNCTION.path(), handler), state)
+}
+
+/// `handler` ending within its function's deadline: a request whose
+/// dependencies keep stalling answers 503 in time, never the function's
+/// own timeout (API Gateway's bare 503).
+fn bounded(function: Function, handler: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
+    let deadline = function.deadline(&state.settings);
+    handler.layer(middleware::from_fn(move |request: Request, next: Next| async move {
+        match tokio::time::timeout(deadline, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::warn!(deadline_ms = deadline.as_millis() as u64, "request deadline passed");
+                ApiError::unavailable().into_response()
+            }
+        }
+    }))
 }
 
 functions! {
@@ -99,7 +122,22 @@ functions! {
 impl Function {
     /// The one-route app a Lambda binary runs.
     pub fn router(self, state: AppState) -> Router {
-        finish(Router::new().route(self.path(), self.handler()), state)
+        let handler = bounded(self, self.handler(), &state);
+        finish(Router::new().route(self.path(), handler), state)
+    }
+
+    /// Whether the route runs a connectivity test (and so talks to a mail
+    /// server or provider API, bounded by its own test timeout).
+    pub fn tests_connectivity(self) -> bool {
+        matches!(self, Function::EmailProvidersTest | Function::ProviderCredentialsTest)
+    }
+
+    /// How long a request of this route may take in all.
+    pub fn deadline(self, settings: &Settings) -> Duration {
+        match self.tests_connectivity() {
+            true => REQUEST_DEADLINE + settings.connectivity.timeout,
+            false => REQUEST_DEADLINE,
+        }
     }
 }
 
@@ -108,7 +146,7 @@ impl Function {
 pub fn api_router(state: AppState) -> Router {
     let routes = Function::ALL
         .iter()
-        .fold(Router::new(), |router, f| router.route(f.path(), f.handler()))
+        .fold(Router::new(), |router, f| router.route(f.path(), bounded(*f, f.handler(), &state)))
         .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .route("/openapi.json", get(openapi_json));
     finish(routes, state)

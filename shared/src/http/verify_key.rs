@@ -8,7 +8,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Authorized, InternalOnly, JsonBody, SourceIp};
+use super::extract::{InternalCaller, JsonBody, SourceIp};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::VerifyKeyRequest;
@@ -49,25 +49,29 @@ fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError
 )]
 pub async fn verify(
     State(app): State<AppState>,
-    _auth: Authorized<InternalOnly>,
+    internal: InternalCaller,
     seen: SourceIp,
     JsonBody(request): JsonBody<VerifyKeyRequest>,
 ) -> Result<Json<VerifyKeyResponse>, ApiError> {
     let source = source(&request, seen)?;
-    if let Some(seconds) = app.rate_limiter.verify_blocked(&source).await? {
-        let message = format!("Too many failed key checks from this source; retry in {seconds} seconds");
-        return Err(ApiError::rate_limited(message, seconds));
-    }
-    match app.keys.verify(request.api_key.expose_secret(), request.protocol).await? {
+    // A valid key is never refused here: keys are 256 random bits, so a
+    // throttle protects none by refusing it, and it must not let one caller
+    // lock others out. Failures are counted per caller and source; past the
+    // allowance the answer becomes 429, so the mail server can drop a client
+    // that keeps guessing.
+    match app.keys.verify(&internal.scope, request.api_key.expose_secret(), request.protocol).await? {
         Some(caller) => Ok(Json(VerifyKeyResponse {
             valid: true,
             account_id: Some(caller.account_id),
             key_id: Some(caller.key_id),
             scopes: caller.permissions.names(),
         })),
-        None => {
-            app.rate_limiter.record_verify_failure(&source).await?;
-            Ok(Json(VerifyKeyResponse { valid: false, account_id: None, key_id: None, scopes: Vec::new() }))
-        }
+        None => match app.rate_limiter.record_verify_failure(&internal.scope.counter_name(), &source).await? {
+            Some(seconds) => Err(ApiError::rate_limited(
+                format!("Too many failed key checks from this source; retry in {seconds} seconds"),
+                seconds,
+            )),
+            None => Ok(Json(VerifyKeyResponse { valid: false, account_id: None, key_id: None, scopes: Vec::new() })),
+        },
     }
 }

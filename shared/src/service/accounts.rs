@@ -2,11 +2,12 @@
 //! an account comes to exist, in the cloud as locally.
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
-use crate::domain::ids::{new_account_id, now_rfc3339};
+use crate::auth::{IssuedKey, KeyPrefix};
+use crate::domain::ids::{new_account_id, new_key_id, now_rfc3339};
 use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::Invalid;
-use crate::store::keys::AccountRecord;
+use crate::store::keys::{AccountRecord, ServiceKeyRecord};
 use crate::store::{Store, StoreError};
 
 use super::keys::{CreatedKey, Keys};
@@ -14,6 +15,10 @@ use super::ServiceError;
 
 /// The actor recorded for changes made with the admin command.
 pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
+/// Where the operator's changes to platform service keys are audited (no
+/// account id has this shape, so no tenant can list them).
+const PLATFORM: &str = "platform";
+const SERVICE_KEY_RESOURCE: &str = "service_key";
 
 #[derive(Clone, Debug)]
 pub struct Accounts {
@@ -56,6 +61,55 @@ impl Accounts {
         let key_event = Keys::created_event(&actor, &created);
         self.store.insert_account(&account, &created.record, [&account_event, &key_event]).await?;
         Ok((account, created))
+    }
+
+    /// A new platform service key: the internal routes, for every account.
+    pub async fn create_service_key(&self, name: &str) -> Result<(ServiceKeyRecord, IssuedKey), ServiceError> {
+        let name = key_name(name)?;
+        let key = IssuedKey::generate(KeyPrefix::Service);
+        let record = ServiceKeyRecord {
+            key_id: new_key_id(),
+            key_hash: key.hash.as_str().to_string(),
+            name,
+            created_at: now_rfc3339(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let event = AuditEvent::new(
+            &tool_actor(PLATFORM),
+            AuditEventType::ApiKeyCreated,
+            SERVICE_KEY_RESOURCE,
+            &record.key_id,
+            vec!["name".into()],
+        );
+        self.store.insert_service_key(&record, &event).await?;
+        Ok((record, key))
+    }
+
+    pub async fn list_service_keys(&self) -> Result<Vec<ServiceKeyRecord>, ServiceError> {
+        Ok(self.store.list_service_keys().await?)
+    }
+
+    pub async fn revoke_service_key(&self, key_id: &str) -> Result<(), ServiceError> {
+        let event = AuditEvent::new(
+            &tool_actor(PLATFORM),
+            AuditEventType::ApiKeyRevoked,
+            SERVICE_KEY_RESOURCE,
+            key_id,
+            vec!["revoked_at".into()],
+        );
+        match self.store.revoke_service_key(key_id, &now_rfc3339(), &event).await {
+            Err(StoreError::NotFound | StoreError::ConditionFailed { .. }) => {
+                Err(ServiceError::NotFound("No active service key with this id"))
+            }
+            other => other.map_err(Into::into),
+        }
+    }
+
+    /// Revokes any key of an account: the operator's way out when an account
+    /// has lost control of its keys. No rule of the API stands in the way.
+    pub async fn revoke_key(&self, account_id: &str, key_id: &str) -> Result<(), ServiceError> {
+        self.keys.revoke_as_operator(&tool_actor(account_id), key_id).await
     }
 
     /// A new key in an existing account, with any permissions: this is the

@@ -3,10 +3,10 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
-use crate::auth::{recognise, Caller, IssuedKey, KeyPrefix};
+use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyPrefix, Principal};
 use crate::domain::ids::{format_rfc3339, new_key_id, now_rfc3339};
 use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
-use crate::domain::permission::PermissionSet;
+use crate::domain::permission::{Permission, PermissionSet};
 use crate::store::keys::KeyRecord;
 use crate::store::{Store, StoreError};
 
@@ -18,6 +18,8 @@ const ESCALATION: &str = "A key cannot be given permissions that the calling key
 const CONFLICT: &str = "The key was changed by another request at the same time";
 const REVOKE_STRONGER: &str = "A key cannot revoke a key holding permissions that it does not hold";
 const ALREADY_ROTATED: &str = "The key has already been rotated";
+const LAST_ADMIN: &str = "This is the account's last active key holding admin: \
+     create another admin key first, or the account could no longer manage its keys";
 
 /// `lastUsedAt` is written at most this often per key.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
@@ -41,6 +43,10 @@ fn conflict_or(err: StoreError) -> ServiceError {
         StoreError::NotFound => ServiceError::NotFound(NOT_FOUND),
         other => other.into(),
     }
+}
+
+fn holds_admin(key: &KeyRecord) -> bool {
+    key.permissions.iter().any(|p| p == Permission::Admin)
 }
 
 fn key_event(actor: &Actor, event_type: AuditEventType, key: &KeyRecord, fields: Vec<String>) -> AuditEvent {
@@ -94,10 +100,10 @@ impl Keys {
         key_event(actor, AuditEventType::ApiKeyCreated, &created.record, fields)
     }
 
-    /// The caller a presented key stands for: `None` for a key that is not
-    /// ours (refused without a DynamoDB call), unknown, revoked or expired.
+    /// Who a presented key stands for: `None` for a key that is not ours
+    /// (refused without a DynamoDB call), unknown, revoked or expired.
     /// Records the use at most once a minute.
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<Caller>, ServiceError> {
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Principal>, ServiceError> {
         let Some((_, hash)) = recognise(presented) else { return Ok(None) };
         let Some(found) = self.store.auth_record(&hash).await? else { return Ok(None) };
         let now = OffsetDateTime::now_utc();
@@ -109,11 +115,11 @@ impl Keys {
         let cutoff = format_rfc3339(now - TOUCH_INTERVAL);
         if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
             // Bookkeeping only: a failure here must not fail the request.
-            if let Err(err) = self.store.touch_key(&hash, &found.caller, &now_text, &cutoff).await {
-                tracing::warn!(error = %err, key_id = %found.caller.key_id, "could not record key use");
+            if let Err(err) = self.store.touch_key(&hash, &found.principal, &now_text, &cutoff).await {
+                tracing::warn!(error = %err, "could not record key use");
             }
         }
-        Ok(Some(found.caller))
+        Ok(Some(found.principal))
     }
 
     /// Creates a key of `face` for the actor's account. The caller can never
@@ -185,11 +191,45 @@ impl Keys {
         if fields.is_empty() {
             return Ok(current);
         }
+        let keep_alive = match holds_admin(&current) && !holds_admin(&updated) {
+            true => Some(self.other_admin(&current).await?),
+            false => None,
+        };
         updated.updated_at = now_rfc3339();
         updated.version += 1;
         let event = key_event(actor, AuditEventType::ApiKeyUpdated, &current, fields);
-        self.store.update_key(&current, &updated, &event).await.map_err(conflict_or)?;
+        self.store.update_key(&current, &updated, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
         Ok(updated)
+    }
+
+    /// Another active admin key of the account than `key`, which must stay
+    /// so while `key` loses admin (the one that expires last). Without one,
+    /// the change would lock the account out of its own keys.
+    async fn other_admin(&self, key: &KeyRecord) -> Result<KeyRecord, ServiceError> {
+        let now = now_rfc3339();
+        let others = self.store.list_keys(&key.account_id).await?;
+        others
+            .into_iter()
+            .filter(|k| k.key_id != key.key_id && k.is_active(&now) && holds_admin(k))
+            .max_by(|a, b| match (&a.expires_at, &b.expires_at) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (Some(x), Some(y)) => x.cmp(y),
+            })
+            .ok_or(ServiceError::Conflict(LAST_ADMIN))
+    }
+
+    /// Revokes any active key of the actor's account, whatever it holds:
+    /// the operator's tool, outside the API's rules.
+    pub async fn revoke_as_operator(&self, actor: &Actor, key_id: &str) -> Result<(), ServiceError> {
+        let key = match self.store.get_key(&actor.account_id, key_id).await {
+            Ok(key) if key.is_active(&now_rfc3339()) => key,
+            Ok(_) | Err(StoreError::NotFound) => return Err(ServiceError::NotFound(NOT_FOUND)),
+            Err(other) => return Err(other.into()),
+        };
+        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
+        self.store.revoke_key(&key, &now_rfc3339(), &event, None).await.map_err(conflict_or)
     }
 
     /// Revokes a key. Like minting, revoking is limited to keys no stronger
@@ -206,9 +246,13 @@ impl Keys {
         if !granter.covers(&key.permissions) {
             return Err(ServiceError::Forbidden(REVOKE_STRONGER));
         }
+        let keep_alive = match holds_admin(&key) {
+            true => Some(self.other_admin(&key).await?),
+            false => None,
+        };
         let now = now_rfc3339();
         let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
-        self.store.revoke_key(&key, &now, &event).await.map_err(conflict_or)?;
+        self.store.revoke_key(&key, &now, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
         key.revoked_at = Some(now);
         Ok(key)
     }
@@ -249,9 +293,21 @@ impl Keys {
         Ok(created)
     }
 
-    /// The key check of the mail servers: the caller of an active key that
-    /// holds `protocol`'s scope, or `None`.
-    pub async fn verify(&self, presented: &str, protocol: MailProtocol) -> Result<Option<Caller>, ServiceError> {
-        Ok(self.authenticate(presented).await?.filter(|caller| caller.holds(protocol.permission())))
+    /// The key check of the mail servers: the caller of an active tenant key
+    /// that holds `protocol`'s scope and that `scope` may see, or `None`.
+    pub async fn verify(
+        &self,
+        scope: &InternalScope,
+        presented: &str,
+        protocol: MailProtocol,
+    ) -> Result<Option<Caller>, ServiceError> {
+        Ok(match self.authenticate(presented).await? {
+            Some(Principal::Tenant(caller))
+                if caller.holds(protocol.permission()) && scope.covers(&caller.account_id) =>
+            {
+                Some(caller)
+            }
+            _ => None,
+        })
     }
 }

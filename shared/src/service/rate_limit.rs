@@ -1,22 +1,26 @@
-//! Per-account request limits, counted in DynamoDB so that they hold across
-//! every Lambda instance: one counter item per account, class and minute,
-//! removed by TTL afterwards.
+//! Request limits, counted in DynamoDB so that they hold across every Lambda
+//! instance. Each limit is a sliding window: at most N admissions in any
+//! span of its window, kept as the times of the last N admissions in one
+//! item and taken with one conditional write (see [`Store::take_slot`]).
 
 use time::OffsetDateTime;
 
+use crate::store::keys::Slots;
 use crate::store::{Store, StoreError};
 
 /// Which limit a route counts against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LimitClass {
-    /// Creating keys: 10 a minute.
+    /// Creating keys: 10 in any 60 seconds.
     Create,
-    /// Listing, updating, revoking, rotating: 60 a minute.
+    /// Listing, updating, revoking, rotating: 60 in any 60 seconds.
     Manage,
 }
 
+const WINDOW_MS: i64 = 60_000;
+
 impl LimitClass {
-    pub fn per_minute(self) -> u64 {
+    pub fn per_minute(self) -> usize {
         match self {
             LimitClass::Create => 10,
             LimitClass::Manage => 60,
@@ -37,10 +41,25 @@ impl LimitClass {
 pub struct RateLimitStatus {
     pub limit: u64,
     pub remaining: u64,
-    /// Epoch seconds at which the window ends.
+    /// Epoch seconds at which the next place in the window frees up.
     pub reset_epoch: i64,
     /// Seconds to wait, when over the limit.
     pub retry_after: Option<u64>,
+}
+
+impl RateLimitStatus {
+    /// The status that a window's admission times give at `now_ms`.
+    pub fn of(slots: &Slots, window_ms: i64, now_ms: i64) -> RateLimitStatus {
+        let in_window: Vec<i64> = slots.times.iter().copied().filter(|t| *t > now_ms - window_ms).collect();
+        let next_free_ms = in_window.iter().min().map_or(now_ms, |oldest| oldest + window_ms);
+        let wait_seconds = ((next_free_ms - now_ms).max(0) as u64).div_ceil(1000).max(1);
+        RateLimitStatus {
+            limit: slots.times.len() as u64,
+            remaining: (slots.times.len() - in_window.len()) as u64,
+            reset_epoch: next_free_ms.div_euclid(1000) + i64::from(next_free_ms % 1000 != 0),
+            retry_after: (!slots.admitted).then_some(wait_seconds),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -48,11 +67,14 @@ pub struct RateLimiter {
     store: Store,
 }
 
-/// The fixed window that `now` falls in: (index, end in epoch seconds).
-pub fn window(now: OffsetDateTime, seconds: i64) -> (i64, i64) {
-    let index = now.unix_timestamp().div_euclid(seconds);
-    (index, (index + 1) * seconds)
+fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
+
+/// Failed key checks allowed per caller and source in any window; past them,
+/// further failures from that source are answered 429.
+pub const VERIFY_FAILURES_ALLOWED: usize = 5;
+const VERIFY_WINDOW_MS: i64 = 300_000;
 
 impl RateLimiter {
     pub fn new(store: Store) -> Self {
@@ -61,36 +83,42 @@ impl RateLimiter {
 
     /// Counts one request of `account_id` against `class`.
     pub async fn hit(&self, account_id: &str, class: LimitClass) -> Result<RateLimitStatus, StoreError> {
-        let now = OffsetDateTime::now_utc();
-        let (index, reset_epoch) = window(now, 60);
-        let counter = format!("rate#{account_id}#{}#{index}", class.name());
-        let count = self.store.increment_counter(&counter, reset_epoch + 60).await?;
-        let limit = class.per_minute();
-        let retry_after = (count > limit).then(|| (reset_epoch - now.unix_timestamp()).max(1) as u64);
-        Ok(RateLimitStatus { limit, remaining: limit.saturating_sub(count), reset_epoch, retry_after })
+        let now = now_ms();
+        let limit = format!("rate#{account_id}#{}", class.name());
+        let slots = self.store.take_slot(&limit, class.per_minute(), WINDOW_MS, now).await?;
+        Ok(RateLimitStatus::of(&slots, WINDOW_MS, now))
+    }
+
+    /// Counts a failed key check that `caller_scope` (one account, or one
+    /// platform service key) made for the client at `source`. Returns the
+    /// seconds to wait when that caller has seen too many failures from that
+    /// source: one caller's failures never count against another's.
+    pub async fn record_verify_failure(&self, caller_scope: &str, source: &str) -> Result<Option<u64>, StoreError> {
+        let now = now_ms();
+        let limit = format!("verify-failures#{caller_scope}#{source}");
+        let slots = self.store.take_slot(&limit, VERIFY_FAILURES_ALLOWED, VERIFY_WINDOW_MS, now).await?;
+        Ok(RateLimitStatus::of(&slots, VERIFY_WINDOW_MS, now).retry_after)
     }
 }
 
-/// Failed key checks allowed per source and window before further checks
-/// from that source are refused until the window ends.
-pub const VERIFY_FAILURES_ALLOWED: u64 = 5;
-pub const VERIFY_WINDOW_SECONDS: i64 = 300;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl RateLimiter {
-    fn verify_counter(source: &str, index: i64) -> String {
-        format!("verify-failures#{source}#{index}")
-    }
-
-    /// Seconds to wait when `source` has used up its failed checks.
-    pub async fn verify_blocked(&self, source: &str) -> Result<Option<u64>, StoreError> {
-        let now = OffsetDateTime::now_utc();
-        let (index, end) = window(now, VERIFY_WINDOW_SECONDS);
-        let failures = self.store.read_counter(&Self::verify_counter(source, index)).await?;
-        Ok((failures >= VERIFY_FAILURES_ALLOWED).then(|| (end - now.unix_timestamp()).max(1) as u64))
-    }
-
-    pub async fn record_verify_failure(&self, source: &str) -> Result<(), StoreError> {
-        let (index, end) = window(OffsetDateTime::now_utc(), VERIFY_WINDOW_SECONDS);
-        self.store.increment_counter(&Self::verify_counter(source, index), end + 60).await.map(|_| ())
+    #[test]
+    fn status_of_a_sliding_window() {
+        let now = 1_000_000_000;
+        // Three of ten places taken in the last minute; one long free.
+        let mut times = vec![0; 6];
+        times.extend([now - 61_000, now - 59_500, now - 1_000, now]);
+        let status = RateLimitStatus::of(&Slots { admitted: true, times: times.clone() }, WINDOW_MS, now);
+        assert_eq!((status.limit, status.remaining, status.retry_after), (10, 7, None));
+        assert_eq!(status.reset_epoch, 1_000_001, "rounded up to the second");
+        // Full: the wait is until the oldest admission leaves the window.
+        let full: Vec<i64> = (0..10).map(|i| now - 59_000 + i * 100).collect();
+        let status = RateLimitStatus::of(&Slots { admitted: false, times: full }, WINDOW_MS, now);
+        assert_eq!((status.remaining, status.retry_after), (0, Some(1)));
+        let status = RateLimitStatus::of(&Slots { admitted: false, times: vec![now - 10_500; 10] }, WINDOW_MS, now);
+        assert_eq!(status.retry_after, Some(50));
     }
 }

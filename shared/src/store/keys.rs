@@ -4,12 +4,13 @@
 //!   one strongly consistent `GetItem`;
 //! - the account's `API_KEY#<id>` item: the metadata that lists show.
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 
 use super::attrs::{n, s, string_list, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
-use crate::auth::{Caller, KeyHash};
+use crate::auth::{Caller, KeyHash, Principal};
 use crate::domain::key::{KeyFace, MobileDevice, Platform};
 use crate::domain::permission::{Permission, PermissionSet};
 
@@ -23,6 +24,26 @@ fn hash_pk(hash: &str) -> String {
 
 fn meta_sk(key_id: &str) -> String {
     format!("API_KEY#{key_id}")
+}
+
+/// Platform service keys: their metadata under one partition of their own,
+/// which no account's list reads; their auth items say `kind = service`.
+const SERVICE_KEYS_PK: &str = "SERVICE_KEYS";
+const SERVICE_KIND: &str = "service";
+
+fn service_sk(key_id: &str) -> String {
+    format!("SERVICE_KEY#{key_id}")
+}
+
+/// A platform service key's metadata. Never the key itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceKeyRecord {
+    pub key_id: String,
+    pub key_hash: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
 /// A key's metadata. Never the key itself.
@@ -60,7 +81,7 @@ impl KeyRecord {
 /// What the auth item holds: enough to check a request.
 #[derive(Clone, Debug)]
 pub struct AuthRecord {
-    pub caller: Caller,
+    pub principal: Principal,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -238,12 +259,16 @@ impl Store {
         let key = item(vec![("pk", s(hash_pk(hash.as_str()))), ("sk", s("KEY"))]);
         let Some(found) = self.get_main(key).await? else { return Ok(None) };
         let r = Reader(&found);
-        Ok(Some(AuthRecord {
-            caller: Caller {
+        let principal = match r.opt_s("kind")?.as_deref() {
+            Some(SERVICE_KIND) => Principal::Service { key_id: r.s("key_id")? },
+            _ => Principal::Tenant(Caller {
                 account_id: r.s("account_id")?,
                 key_id: r.s("key_id")?,
                 permissions: permissions_from(r.string_list("permissions")?),
-            },
+            }),
+        };
+        Ok(Some(AuthRecord {
+            principal,
             expires_at: r.opt_s("expires_at")?,
             revoked_at: r.opt_s("revoked_at")?,
             last_used_at: r.opt_s("last_used_at")?,
@@ -256,10 +281,14 @@ impl Store {
     pub async fn touch_key(
         &self,
         hash: &KeyHash,
-        caller: &Caller,
+        principal: &Principal,
         now: &str,
         cutoff: &str,
     ) -> Result<bool, StoreError> {
+        let (meta_pk, meta_sk) = match principal {
+            Principal::Tenant(caller) => (account_pk(&caller.account_id), meta_sk(&caller.key_id)),
+            Principal::Service { key_id } => (SERVICE_KEYS_PK.to_string(), service_sk(key_id)),
+        };
         let table = &self.tables().main;
         let auth = Update::builder()
             .table_name(table)
@@ -275,8 +304,8 @@ impl Store {
             .expect("table, key, expression set");
         let meta = Update::builder()
             .table_name(table)
-            .key("pk", s(account_pk(&caller.account_id)))
-            .key("sk", s(meta_sk(&caller.key_id)))
+            .key("pk", s(meta_pk))
+            .key("sk", s(meta_sk))
             .update_expression("SET last_used_at = :now")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":now", s(now))
@@ -304,7 +333,15 @@ impl Store {
 
     /// Sets a key's name and permissions, on both items, if the key is still
     /// at `key.version` and not revoked.
-    pub async fn update_key(&self, key: &KeyRecord, updated: &KeyRecord, event: &AuditEvent) -> Result<(), StoreError> {
+    /// `keep_alive`, when given, is a key that must still be active and
+    /// unchanged for this update to apply.
+    pub async fn update_key(
+        &self,
+        key: &KeyRecord,
+        updated: &KeyRecord,
+        event: &AuditEvent,
+        keep_alive: Option<&KeyRecord>,
+    ) -> Result<(), StoreError> {
         let table = &self.tables().main;
         let permissions = string_list(updated.permissions.names());
         let meta = Update::builder()
@@ -332,20 +369,41 @@ impl Store {
             .expression_attribute_values(":permissions", permissions)
             .build()
             .expect("table, key, expression set");
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(meta).build(),
             TransactWriteItem::builder().update(auth).build(),
             self.audit_put(event),
         ];
+        items.extend(keep_alive.map(|k| self.still_active(k)));
         self.transact(items).await
     }
 
     /// Revokes a key on both items; `ConditionFailed` when it changed or was
-    /// revoked meanwhile.
-    pub async fn revoke_key(&self, key: &KeyRecord, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
+    /// revoked meanwhile, or when `keep_alive` is no longer active.
+    pub async fn revoke_key(
+        &self,
+        key: &KeyRecord,
+        now: &str,
+        event: &AuditEvent,
+        keep_alive: Option<&KeyRecord>,
+    ) -> Result<(), StoreError> {
         let mut items = self.revoke_items(key, now, None).to_vec();
         items.push(self.audit_put(event));
+        items.extend(keep_alive.map(|k| self.still_active(k)));
         self.transact(items).await
+    }
+
+    /// A transaction's check that `key` is still as read and not revoked.
+    fn still_active(&self, key: &KeyRecord) -> TransactWriteItem {
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables().main)
+            .key("pk", s(account_pk(&key.account_id)))
+            .key("sk", s(meta_sk(&key.key_id)))
+            .condition_expression("version = :version AND attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":version", n(key.version))
+            .build()
+            .expect("table, key, condition set");
+        TransactWriteItem::builder().condition_check(check).build()
     }
 
     /// Revokes `old` and creates `new` in one transaction: of two concurrent
@@ -363,34 +421,140 @@ impl Store {
         self.transact(items).await
     }
 
-    /// Adds one to a counter item that expires by itself at `expires_epoch`
-    /// (DynamoDB TTL; readers compare times too, since TTL deletion is
-    /// late). Returns the new count.
-    pub async fn increment_counter(&self, counter: &str, expires_epoch: i64) -> Result<u64, StoreError> {
-        let out = self
+    /// Stores a new platform service key (auth item and metadata).
+    pub async fn insert_service_key(&self, key: &ServiceKeyRecord, event: &AuditEvent) -> Result<(), StoreError> {
+        let table = &self.tables().main;
+        let auth = item(vec![
+            ("pk", s(hash_pk(&key.key_hash))),
+            ("sk", s("KEY")),
+            ("entity", s("key_hash")),
+            ("kind", s(SERVICE_KIND)),
+            ("key_id", s(&key.key_id)),
+            ("permissions", string_list([Permission::Internal.as_str()])),
+        ]);
+        let meta = item(vec![
+            ("pk", s(SERVICE_KEYS_PK)),
+            ("sk", s(service_sk(&key.key_id))),
+            ("entity", s("service_key")),
+            ("key_id", s(&key.key_id)),
+            ("key_hash", s(&key.key_hash)),
+            ("name", s(&key.name)),
+            ("created_at", s(&key.created_at)),
+        ]);
+        let items = vec![
+            put(table, auth, "attribute_not_exists(pk)"),
+            put(table, meta, "attribute_not_exists(pk)"),
+            self.audit_put(event),
+        ];
+        self.transact(items).await
+    }
+
+    /// Every platform service key, revoked ones included, by id.
+    pub async fn list_service_keys(&self) -> Result<Vec<ServiceKeyRecord>, StoreError> {
+        let items = self.query_main(SERVICE_KEYS_PK.to_string(), "SERVICE_KEY#").await?;
+        items
+            .iter()
+            .map(|found| {
+                let r = Reader(found);
+                Ok(ServiceKeyRecord {
+                    key_id: r.s("key_id")?,
+                    key_hash: r.s("key_hash")?,
+                    name: r.s("name")?,
+                    created_at: r.s("created_at")?,
+                    last_used_at: r.opt_s("last_used_at")?,
+                    revoked_at: r.opt_s("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a platform service key on both items; `NotFound` when there
+    /// is no such key, `ConditionFailed` when it is revoked already.
+    pub async fn revoke_service_key(&self, key_id: &str, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
+        let table = &self.tables().main;
+        let meta_key = item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))]);
+        let found = self.get_main(meta_key.clone()).await?.ok_or(StoreError::NotFound)?;
+        let hash = Reader(&found).s("key_hash")?;
+        let meta = Update::builder()
+            .table_name(table)
+            .set_key(Some(meta_key))
+            .update_expression("SET revoked_at = :now")
+            .condition_expression("attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .expect("table, key, expression set");
+        let auth = Update::builder()
+            .table_name(table)
+            .key("pk", s(hash_pk(&hash)))
+            .key("sk", s("KEY"))
+            .update_expression("SET revoked_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .expect("table, key, expression set");
+        let items = vec![
+            TransactWriteItem::builder().update(meta).build(),
+            TransactWriteItem::builder().update(auth).build(),
+            self.audit_put(event),
+        ];
+        self.transact(items).await
+    }
+
+    /// Takes one of `slots` places in a sliding window of `window_ms`
+    /// milliseconds, with one conditional write. The item keeps the times of
+    /// the last `slots` admissions, oldest first (`s0`); a new one is
+    /// admitted when the oldest is at least a window old, and then every
+    /// time moves down one place and `now` takes the last. DynamoDB reads
+    /// every operand of an update from the item as it was, so the shift is
+    /// exact; a missing place counts as free (time 0).
+    pub async fn take_slot(&self, limit: &str, slots: usize, window_ms: i64, now_ms: i64) -> Result<Slots, StoreError> {
+        let mut sets: Vec<String> =
+            (0..slots - 1).map(|i| format!("s{i} = if_not_exists(s{}, :free)", i + 1)).collect();
+        sets.push(format!("s{} = :now", slots - 1));
+        sets.push("#ttl = :ttl".to_string());
+        let result = self
             .client()
             .update_item()
             .table_name(&self.tables().main)
-            .key("pk", s(format!("COUNTER#{counter}")))
-            .key("sk", s("COUNTER"))
-            .update_expression("ADD #count :one SET #ttl = :ttl")
-            .expression_attribute_names("#count", "count")
+            .key("pk", s(format!("LIMIT#{limit}")))
+            .key("sk", s("LIMIT"))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("attribute_not_exists(s0) OR s0 <= :cutoff")
             .expression_attribute_names("#ttl", super::schema::TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":ttl", n(expires_epoch))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .expression_attribute_values(":free", n(0))
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":cutoff", n(now_ms - window_ms))
+            .expression_attribute_values(":ttl", n((now_ms + window_ms) / 1000 + 60))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
             .send()
-            .await
-            .map_err(StoreError::aws)?;
-        Reader(&out.attributes.unwrap_or_default()).n("count")
-    }
-
-    /// The current value of a counter (0 when there is none).
-    pub async fn read_counter(&self, counter: &str) -> Result<u64, StoreError> {
-        let key = item(vec![("pk", s(format!("COUNTER#{counter}"))), ("sk", s("COUNTER"))]);
-        match self.get_main(key).await? {
-            Some(found) => Reader(&found).n("count"),
-            None => Ok(0),
+            .await;
+        let slot_times =
+            |item: &Item| -> Vec<i64> { (0..slots).map(|i| Reader(item).n(&format!("s{i}")).unwrap_or(0)).collect() };
+        match result {
+            Ok(out) => Ok(Slots { admitted: true, times: slot_times(&out.attributes.unwrap_or_default()) }),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    // Without the old item (an emulator may not send it), the
+                    // window is taken as just full.
+                    let times = match failed.item() {
+                        Some(item) => slot_times(item),
+                        None => vec![now_ms; slots],
+                    };
+                    Ok(Slots { admitted: false, times })
+                }
+                _ => Err(StoreError::aws(err)),
+            },
         }
     }
+}
+
+/// The outcome of [`Store::take_slot`]: whether the request was admitted,
+/// and the admission times the window holds (0 for a free place).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slots {
+    pub admitted: bool,
+    pub times: Vec<i64>,
 }

@@ -84,3 +84,18 @@ impl Store {
         Ok(())
     }
 }
+
+/// The tag the SAM template puts on the main table: the deployment's stage,
+/// for tools that reach the tables without the functions' environment.
+pub const STAGE_TAG: &str = "mailkeys:stage";
+
+impl Store {
+    /// The stage the main table is tagged with, if it is.
+    pub async fn stage_tag(&self) -> Result<Option<String>, StoreError> {
+        let table =
+            self.client().describe_table().table_name(&self.tables().main).send().await.map_err(StoreError::aws)?;
+        let Some(arn) = table.table().and_then(|t| t.table_arn()) else { return Ok(None) };
+        let tags = self.client().list_tags_of_resource().resource_arn(arn).send().await.map_err(StoreError::aws)?;
+        Ok(tags.tags().iter().find(|t| t.key() == STAGE_TAG).map(|t| t.value().to_string()))
+    }
+}

@@ -1,17 +1,20 @@
-//! `mailkeys-admin`: how the first key of an account comes to exist. Reads
-//! the same environment as the functions (`.local/env` locally).
+//! `mailkeys-admin`: the operator's tool for what the API cannot do: how the
+//! first key of an account comes to exist, platform service keys, and
+//! revoking any key. Talks to AWS directly and reads the same environment as
+//! the functions (`.local/env` locally).
 
-use aws_config::BehaviorVersion;
 use clap::{Parser, Subcommand};
-use mailkeys::config::Settings;
+use mailkeys::auth::is_production;
+use mailkeys::config::{stage_from_env, Settings};
 use mailkeys::domain::permission::PermissionSet;
 use mailkeys::domain::secret::ExposeSecret;
+use mailkeys::store::schema::STAGE_TAG;
 use mailkeys::store::Store;
 use mailkeys::AppState;
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "mailkeys-admin", about = "Create accounts and keys; set up a local emulator")]
+#[command(name = "mailkeys-admin", about = "Accounts, first keys and platform service keys; set up a local emulator")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,35 +43,111 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Revoke any key of an account, even its last admin key. Prints {"id", "revoked": true}.
+    RevokeKey {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        id: String,
+    },
+    /// Create a platform service key: the /api/internal/* routes, for every account.
+    /// Prints {"id", "api_key"}.
+    CreateServiceKey {
+        #[arg(long)]
+        name: String,
+    },
+    /// List platform service keys, one JSON object a line (never the keys themselves).
+    ListServiceKeys,
+    /// Revoke a platform service key. Prints {"id", "revoked": true}.
+    RevokeServiceKey {
+        #[arg(long)]
+        id: String,
+    },
     /// Print the OpenAPI document (no AWS needed); `make openapi` writes it to infra/openapi.json.
     Openapi,
 }
 
+/// The deployment's stage, from `MAILKEYS_STAGE` (`.local/env` locally) or
+/// the stage tag the SAM template puts on the main table. A key is never
+/// minted on a guess: a test key against production would not work there,
+/// and a production key must never look like a test one.
+async fn deployment_stage(store: &Store) -> Result<String, String> {
+    if let Some(stage) = stage_from_env() {
+        return Ok(stage);
+    }
+    match store.stage_tag().await {
+        Ok(Some(stage)) => Ok(stage),
+        Ok(None) => Err(format!(
+            "cannot tell whether this deployment is production, so no key was made: \
+             the table {} has no {STAGE_TAG} tag; set MAILKEYS_STAGE to live or test \
+             (locally: source .local/env)",
+            store.tables().main
+        )),
+        Err(err) => Err(format!(
+            "cannot tell whether this deployment is production, so no key was made ({err}); \
+             set MAILKEYS_STAGE to live or test (locally: source .local/env)"
+        )),
+    }
+}
+
+/// The application over the environment's AWS, for the deployment's stage.
+async fn app() -> Result<AppState, String> {
+    let sdk = mailkeys::aws::sdk_config().await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), Settings::tables_from_env());
+    let stage = deployment_stage(&store).await?;
+    if !is_production(&stage) && stage != "test" {
+        return Err(format!("unknown stage {stage:?}: use live or test"));
+    }
+    let settings = Settings::from_env_for_stage(stage).map_err(|e| e.to_string())?;
+    Ok(AppState::new(settings, &sdk))
+}
+
 /// What the command prints, or why it failed.
 async fn run(cli: Cli) -> Result<String, String> {
-    let sdk = || aws_config::load_defaults(BehaviorVersion::latest());
     let out = match cli.command {
         Command::Init { kms_alias } => {
-            let sdk = sdk().await;
-            let tables = Settings::tables_from_env();
-            let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables);
+            let sdk = mailkeys::aws::sdk_config().await;
+            let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), Settings::tables_from_env());
             let key_id = mailkeys::bootstrap::bootstrap(&store, &aws_sdk_kms::Client::new(&sdk), &kms_alias)
                 .await
                 .map_err(|e| e.to_string())?;
             json!({"kms_key_id": key_id})
         }
         Command::CreateAccount { name } => {
-            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
-            let (account, created) = app.accounts.create_account(&name).await.map_err(|e| e.to_string())?;
+            let (account, created) = app().await?.accounts.create_account(&name).await.map_err(|e| e.to_string())?;
             json!({"account_id": account.account_id, "api_key": created.key.plaintext.expose_secret()})
         }
         Command::CreateKey { account, permissions, name } => {
             let permissions = PermissionSet::parse_names(permissions.iter().map(String::as_str))
                 .map_err(|unknown| format!("unknown permission: {unknown}"))?;
-            let app = AppState::new(Settings::from_env().map_err(|e| e.to_string())?, &sdk().await);
+            let app = app().await?;
             let created =
                 app.accounts.create_key(&account, permissions, name.as_deref()).await.map_err(|e| e.to_string())?;
             json!({"id": created.record.key_id, "api_key": created.key.plaintext.expose_secret()})
+        }
+        Command::RevokeKey { account, id } => {
+            app().await?.accounts.revoke_key(&account, &id).await.map_err(|e| e.to_string())?;
+            json!({"id": id, "revoked": true})
+        }
+        Command::CreateServiceKey { name } => {
+            let (record, key) = app().await?.accounts.create_service_key(&name).await.map_err(|e| e.to_string())?;
+            json!({"id": record.key_id, "api_key": key.plaintext.expose_secret()})
+        }
+        Command::ListServiceKeys => {
+            let keys = app().await?.accounts.list_service_keys().await.map_err(|e| e.to_string())?;
+            let lines: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    json!({"id": k.key_id, "name": k.name, "created_at": k.created_at,
+                           "last_used_at": k.last_used_at, "revoked_at": k.revoked_at})
+                    .to_string()
+                })
+                .collect();
+            return Ok(lines.iter().map(|l| format!("{l}\n")).collect());
+        }
+        Command::RevokeServiceKey { id } => {
+            app().await?.accounts.revoke_service_key(&id).await.map_err(|e| e.to_string())?;
+            json!({"id": id, "revoked": true})
         }
         // Pretty, as committed in infra/openapi.json.
         Command::Openapi => return Ok(mailkeys::http::openapi::document_json()),
