@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -24,10 +24,25 @@ use mailkeys::domain::secret::ExposeSecret;
 
 pub mod servers;
 
-struct Emulator {
-    endpoint: String,
-    // Never dropped: the emulator stops when the test process ends.
-    _process: Mutex<servers::TiedProcess>,
+/// A local AWS emulator process.
+pub struct Emulator {
+    pub endpoint: String,
+    pub process: servers::TiedProcess,
+}
+
+impl Emulator {
+    /// A new emulator on a free port, stopped when it is dropped or the
+    /// test process ends.
+    pub fn start() -> Emulator {
+        let python = workspace_root().join(".local/venv/bin/python");
+        assert!(python.exists(), "no emulator venv at {}: run `make test` (it installs one)", python.display());
+        let script = workspace_root().join("scripts/emulator.py");
+        let port = free_port();
+        let args = [script.display().to_string(), "-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()];
+        let process = servers::TiedProcess::spawn(&python.display().to_string(), &args);
+        servers::wait_for_port(port, &process);
+        Emulator { endpoint: format!("http://127.0.0.1:{port}"), process }
+    }
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -38,26 +53,28 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
+/// The emulator the tests of one test binary share.
 fn emulator() -> &'static Emulator {
+    // Never dropped: the emulator stops when the test process ends.
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(|| {
-        let python = workspace_root().join(".local/venv/bin/python");
-        assert!(python.exists(), "no emulator venv at {}: run `make test` (it installs one)", python.display());
-        let script = workspace_root().join("scripts/emulator.py");
-        let port = free_port();
-        let args = [script.display().to_string(), "-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()];
-        let process = servers::TiedProcess::spawn(&python.display().to_string(), &args);
-        servers::wait_for_port(port, &process);
-        Emulator { endpoint: format!("http://127.0.0.1:{port}"), _process: Mutex::new(process) }
-    })
+    EMULATOR.get_or_init(Emulator::start)
 }
 
-/// SDK configuration for the emulator: dummy credentials, fixed region.
+/// SDK configuration for the shared emulator.
 pub async fn emulator_sdk_config() -> SdkConfig {
+    sdk_config_for(&emulator().endpoint).await
+}
+
+/// SDK configuration for an emulator: dummy credentials, fixed region, and
+/// the service's own bounds on every call, so a broken emulator fails a
+/// test instead of hanging it.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(&emulator().endpoint)
+        .endpoint_url(endpoint)
+        .timeout_config(mailkeys::aws::timeout_config())
+        .retry_config(mailkeys::aws::retry_config())
         .load()
         .await
 }
@@ -111,6 +128,8 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
 /// port, and an account with an admin key.
 pub struct TestApp {
     pub base_url: String,
+    /// The emulator's endpoint.
+    pub endpoint: String,
     pub state: AppState,
     pub sdk: SdkConfig,
     pub account_id: String,
@@ -127,9 +146,15 @@ impl TestApp {
 
     /// A test app whose settings `configure` adjusts first.
     pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start_at(&emulator().endpoint, configure).await
+    }
+
+    /// A test app on the emulator at `endpoint` (one of the test's own, to
+    /// freeze or break).
+    pub async fn start_at(endpoint: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
         // Server-side errors show in a failing test's output.
         mailkeys::logging::init();
-        let sdk = emulator_sdk_config().await;
+        let sdk = sdk_config_for(endpoint).await;
         let unique = ulid::Ulid::new().to_string().to_lowercase();
         let tables = Tables { main: format!("t-{unique}"), audit: format!("t-{unique}-audit") };
         let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables.clone());
@@ -149,6 +174,7 @@ impl TestApp {
         let (account, created) = state.accounts.create_account("test account").await.expect("account");
         TestApp {
             base_url,
+            endpoint: endpoint.to_string(),
             sdk,
             account_id: account.account_id,
             admin_key: created.key.plaintext.expose_secret().to_string(),
@@ -221,7 +247,7 @@ impl TestApp {
     /// tables.
     pub fn server_env(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("AWS_ENDPOINT_URL", emulator().endpoint.clone()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
             ("AWS_REGION", "us-east-1".into()),
             ("AWS_ACCESS_KEY_ID", "test".into()),
             ("AWS_SECRET_ACCESS_KEY", "test".into()),

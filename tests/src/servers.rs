@@ -64,7 +64,7 @@ impl TiedProcess {
         let log_path = std::env::temp_dir().join(format!("mailkeys-server-{}.log", ulid::Ulid::new()));
         let mut wrapper = Command::new("sh")
             .arg("-c")
-            .arg(r#"log=$1; shift; "$@" >"$log" 2>&1 </dev/null & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; wait"#)
+            .arg(r#"log=$1; shift; "$@" >"$log" 2>&1 </dev/null & pid=$!; echo $pid >"$log.pid"; cat >/dev/null; kill -CONT $pid 2>/dev/null; kill $pid 2>/dev/null; wait"#)
             .arg("sh")
             .arg(&log_path)
             .arg(program)
@@ -74,6 +74,41 @@ impl TiedProcess {
             .expect("start a test server");
         let lifeline = wrapper.stdin.take().expect("piped stdin");
         TiedProcess { lifeline: Some(lifeline), wrapper, log_path }
+    }
+
+    /// The server's process id (written by the wrapper once it started it).
+    pub fn pid(&self) -> u32 {
+        let path = PathBuf::from(format!("{}.pid", self.log_path.display()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(pid) = std::fs::read_to_string(&path).ok().and_then(|p| p.trim().parse().ok()) {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "the wrapper wrote no pid");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Freezes the server (SIGSTOP) until the guard is dropped (SIGCONT):
+    /// a dependency that accepts connections and never answers.
+    pub fn freeze(&self) -> Frozen {
+        let pid = self.pid();
+        signal(pid, "-STOP");
+        Frozen(pid)
+    }
+}
+
+fn signal(pid: u32, which: &str) {
+    let status = Command::new("kill").arg(which).arg(pid.to_string()).status().expect("kill runs");
+    assert!(status.success(), "kill {which} {pid}");
+}
+
+/// A frozen server; dropping this lets it run again.
+pub struct Frozen(u32);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal(self.0, "-CONT");
     }
 }
 

@@ -1,13 +1,13 @@
 //! `/api/email/api-keys[/{id}]`: the email API keys, in the
 //! `{success, data, message}` envelope.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{JsonBody, ManageApiKeys};
+use super::extract::{IdPath, JsonBody, KeyId, ManageApiKeys};
 use super::rate_limit::{CreateLimit, Limited, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
@@ -147,7 +147,7 @@ pub async fn create(
 pub async fn revoke(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, ManageLimit>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<KeyId>,
 ) -> Result<Json<Envelope<RevokedApiKey>>, ApiError> {
     let revoked = app.keys.revoke(&limited.auth.actor(), &limited.auth.caller.permissions, KeyFace::Email, &id).await?;
     Ok(ok(RevokedApiKey { id: revoked.key_id, revoked_at: revoked.revoked_at }, "API key revoked successfully"))
@@ -165,7 +165,7 @@ pub async fn revoke(
 pub async fn update(
     State(app): State<AppState>,
     limited: Limited<ManageApiKeys, ManageLimit>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<KeyId>,
     JsonBody(request): JsonBody<UpdateApiKeyRequest>,
 ) -> Result<Json<Envelope<UpdatedApiKey>>, ApiError> {
     let auth = &limited.auth;

@@ -69,6 +69,9 @@ pub async fn list(
     let limit = parse_limit(query.limit.as_deref())?;
     let cursor = parse_cursor(query.cursor.as_deref())?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
+    if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
+        return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
+    }
     let page = app.store.audit_events(auth.account_id(), resource_id, limit, cursor.as_deref()).await?;
     Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
 }

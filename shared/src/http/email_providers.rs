@@ -1,17 +1,18 @@
 //! `/api/email-providers[/{id}]`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Authorized, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders};
+use super::extract::{
+    Authorized, EmailProviderId, IdPath, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders,
+};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
-use crate::service::email_providers::NOT_FOUND;
 use crate::store::email_providers::EmailProviderRecord;
 
 /// The masked `EmailProviderResponse`.
@@ -45,11 +46,6 @@ impl From<EmailProviderRecord> for EmailProviderResponse {
             last_test: r.last_test,
         }
     }
-}
-
-/// Ids are positive integers; anything else names no provider.
-fn provider_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
 #[utoipa::path(
@@ -95,9 +91,9 @@ pub async fn list(
 pub async fn get(
     State(app): State<AppState>,
     auth: Authorized<ReadEmailProviders>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EmailProviderId>,
 ) -> Result<Json<EmailProviderResponse>, ApiError> {
-    let record = app.email_providers.get(auth.account_id(), provider_id(&id)?).await?;
+    let record = app.email_providers.get(auth.account_id(), id).await?;
     Ok(Json(record.into()))
 }
 
@@ -117,10 +113,10 @@ pub async fn get(
 pub async fn update(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EmailProviderId>,
     JsonBody(request): JsonBody<UpdateEmailProviderRequest>,
 ) -> Result<Json<EmailProviderResponse>, ApiError> {
-    let record = app.email_providers.update(&auth.actor(), provider_id(&id)?, &request).await?;
+    let record = app.email_providers.update(&auth.actor(), id, &request).await?;
     Ok(Json(record.into()))
 }
 
@@ -135,9 +131,9 @@ pub async fn update(
 pub async fn delete(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EmailProviderId>,
 ) -> Result<StatusCode, ApiError> {
-    app.email_providers.delete(&auth.actor(), provider_id(&id)?).await?;
+    app.email_providers.delete(&auth.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,10 +159,10 @@ pub struct TestRequest {
 pub async fn test(
     State(app): State<AppState>,
     auth: Authorized<WriteEmailProviders>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<EmailProviderId>,
     OptionalJsonBody(request): OptionalJsonBody<TestRequest>,
 ) -> Result<Json<TestOutcome>, ApiError> {
-    let id = provider_id(&id)?;
+    let id = id;
     let to = match request.and_then(|r| r.to) {
         Some(to) => {
             Some(to.parse::<lettre::Address>().map_err(|_| ApiError::bad_request("to must be an email address"))?)

@@ -55,6 +55,16 @@ impl ApiError {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed on this path")
     }
 
+    pub fn uri_too_long(max_bytes: usize) -> Self {
+        let message = format!("The request URI must be at most {} KiB", max_bytes / 1024);
+        Self::new(StatusCode::URI_TOO_LONG, "URI_TOO_LONG", message)
+    }
+
+    pub fn headers_too_large(max_bytes: usize) -> Self {
+        let message = format!("The request headers must be at most {} KiB in all", max_bytes / 1024);
+        Self::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE", message)
+    }
+
     pub fn unsupported_media_type() -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use lambda_http::request::RequestContext;
@@ -15,6 +15,7 @@ use super::observe::{request_id, RequestFacts};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{Caller, InternalScope, Principal};
+use crate::domain::ids;
 use crate::domain::permission::Permission;
 
 /// What a route requires of its caller, and what a caller without it is told.
@@ -169,6 +170,67 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     }
 }
 
+/// What a kind of id in a path is, and what a caller is told when an id
+/// cannot be one (`NOT_FOUND`, as for an unknown one).
+pub trait IdKind: Send + Sync + 'static {
+    type Id: Send;
+    const NOT_FOUND: &'static str;
+    fn parse(raw: &str) -> Option<Self::Id>;
+}
+
+pub struct EmailProviderId;
+impl IdKind for EmailProviderId {
+    type Id = u64;
+    const NOT_FOUND: &'static str = crate::service::email_providers::NOT_FOUND;
+    fn parse(raw: &str) -> Option<u64> {
+        ids::parse_email_provider_id(raw)
+    }
+}
+
+pub struct ProviderCredentialId;
+impl IdKind for ProviderCredentialId {
+    type Id = String;
+    const NOT_FOUND: &'static str = crate::service::provider_credentials::NOT_FOUND;
+    fn parse(raw: &str) -> Option<String> {
+        ids::is_provider_credential_id(raw).then(|| raw.to_string())
+    }
+}
+
+pub struct KeyId;
+impl IdKind for KeyId {
+    type Id = String;
+    const NOT_FOUND: &'static str = crate::service::keys::NOT_FOUND;
+    fn parse(raw: &str) -> Option<String> {
+        ids::is_key_id(raw).then(|| raw.to_string())
+    }
+}
+
+pub struct AccountId;
+impl IdKind for AccountId {
+    type Id = String;
+    const NOT_FOUND: &'static str = crate::service::provider_credentials::ACCOUNT_NOT_FOUND;
+    fn parse(raw: &str) -> Option<String> {
+        ids::is_account_id(raw).then(|| raw.to_string())
+    }
+}
+
+/// The one id of a path, checked for shape before any store call: an id
+/// that cannot be ours (too long, another prefix, other characters) is
+/// answered 404 at once, and a path that is not UTF-8 400, both in the
+/// error body.
+pub struct IdPath<K: IdKind>(pub K::Id);
+
+impl<K: IdKind, S: Send + Sync> FromRequestParts<S> for IdPath<K> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("The request path is not valid UTF-8"))?;
+        K::parse(&raw).map(IdPath).ok_or_else(|| ApiError::not_found(K::NOT_FOUND))
+    }
+}
+
 /// A JSON body. Parse errors name the field and the expected type, never the
 /// submitted value, which may be a secret.
 pub struct JsonBody<T>(pub T);
@@ -177,8 +239,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !declares_json(&req) {
+            return Err(ApiError::unsupported_media_type());
+        }
         parse_json(&read_body(req, state).await?).map(JsonBody)
     }
+}
+
+/// Whether the request says its body is JSON: `application/json`, with or
+/// without parameters such as `charset=utf-8`.
+fn declares_json(req: &Request) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    value.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// The body, within the size limit (413 beyond it).
@@ -199,9 +271,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonBody<T>
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = declares_json(&req);
         let bytes = read_body(req, state).await?;
         if bytes.trim_ascii().is_empty() {
             return Ok(OptionalJsonBody(None));
+        }
+        if !json {
+            return Err(ApiError::unsupported_media_type());
         }
         parse_json(&bytes).map(|v| OptionalJsonBody(Some(v)))
     }

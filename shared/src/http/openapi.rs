@@ -163,11 +163,15 @@ fn add_shared_responses(operation: &mut Operation) {
     let mut shared = vec![
         ("401", UNAUTHORIZED_MESSAGE),
         ("403", "The key lacks the permission this route requires"),
+        ("414", "Request URI larger than 8 KiB"),
+        ("431", "Request headers larger than 10 KiB in all"),
         ("500", "Internal error (details are logged, never returned)"),
+        ("503", "DynamoDB or KMS stalled, throttled or failed on its side; nothing changed; see Retry-After"),
     ];
     if operation.request_body.is_some() {
         shared.push(("400", "Malformed JSON, or a field that is missing or invalid"));
         shared.push(("413", "Request body larger than 64 KiB"));
+        shared.push(("415", "The body was not sent as Content-Type: application/json"));
     }
     for (status, description) in shared {
         let response = ResponseBuilder::new()

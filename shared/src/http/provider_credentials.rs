@@ -1,13 +1,16 @@
 //! `/api/accounts/{account_id}/provider-credentials[...]` and
 //! `/api/provider-credentials/{id}[...]`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Authorized, JsonBody, ReadProviderCredentials, Requirement, WriteProviderCredentials};
+use super::extract::{
+    AccountId, Authorized, IdPath, JsonBody, ProviderCredentialId, ReadProviderCredentials, Requirement,
+    WriteProviderCredentials,
+};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
@@ -95,7 +98,7 @@ fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &str) -> Result
 pub async fn create(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
-    Path(account_id): Path<String>,
+    IdPath(account_id): IdPath<AccountId>,
     JsonBody(request): JsonBody<CreateProviderCredentialRequest>,
 ) -> Result<(StatusCode, Json<ProviderCredentialResponse>), ApiError> {
     own_account(&auth, &account_id)?;
@@ -118,7 +121,7 @@ pub async fn create(
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
-    Path(account_id): Path<String>,
+    IdPath(account_id): IdPath<AccountId>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CredentialList>, ApiError> {
     own_account(&auth, &account_id)?;
@@ -146,7 +149,7 @@ pub async fn list(
 pub async fn search(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
-    Path(account_id): Path<String>,
+    IdPath(account_id): IdPath<AccountId>,
     JsonBody(filter): JsonBody<SearchProviderCredentialsRequest>,
 ) -> Result<Json<CredentialList>, ApiError> {
     own_account(&auth, &account_id)?;
@@ -164,7 +167,7 @@ pub async fn search(
 pub async fn get(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProviderCredentialId>,
 ) -> Result<Json<ProviderCredentialResponse>, ApiError> {
     Ok(Json(app.provider_credentials.get(auth.account_id(), &id).await?.into()))
 }
@@ -181,7 +184,7 @@ pub async fn get(
 pub async fn update(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProviderCredentialId>,
     JsonBody(request): JsonBody<UpdateProviderCredentialRequest>,
 ) -> Result<Json<ProviderCredentialResponse>, ApiError> {
     Ok(Json(app.provider_credentials.update(&auth.actor(), &id, &request).await?.into()))
@@ -199,7 +202,7 @@ pub async fn update(
 pub async fn rotate(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProviderCredentialId>,
     JsonBody(request): JsonBody<RotateProviderCredentialRequest>,
 ) -> Result<Json<ProviderCredentialResponse>, ApiError> {
     Ok(Json(app.provider_credentials.rotate(&auth.actor(), &id, &request).await?.into()))
@@ -216,7 +219,7 @@ pub async fn rotate(
 pub async fn delete(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProviderCredentialId>,
 ) -> Result<StatusCode, ApiError> {
     app.provider_credentials.delete(&auth.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -233,7 +236,7 @@ pub async fn delete(
 pub async fn test(
     State(app): State<AppState>,
     auth: Authorized<WriteProviderCredentials>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ProviderCredentialId>,
 ) -> Result<Json<TestOutcome>, ApiError> {
     Ok(Json(app.provider_credentials.test(&auth.actor(), &id).await?))
 }

@@ -19,6 +19,10 @@ use crate::config::Settings;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// URIs longer than this are refused with 414, and headers larger than this
+/// in all with 431 (API Gateway's own limits are of this size).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+pub const MAX_HEADER_BYTES: usize = 10 * 1024;
 
 macro_rules! functions {
     ($($variant:ident => $name:literal, $method:ident, $path:literal, $router:ident($handler:path);)*) => {
@@ -158,12 +162,27 @@ async fn openapi_json() -> impl axum::response::IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], body)
 }
 
-/// What every app shares: the body limit, request ids, rate-limit headers,
-/// the access log, and JSON answers for unknown paths and methods.
+/// Refuses, in the error body, a URI or header block larger than the
+/// limits above.
+async fn limit_head(request: Request, next: Next) -> axum::response::Response {
+    if request.uri().to_string().len() > MAX_URI_BYTES {
+        return ApiError::uri_too_long(MAX_URI_BYTES).into_response();
+    }
+    let header_bytes: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return ApiError::headers_too_large(MAX_HEADER_BYTES).into_response();
+    }
+    next.run(request).await
+}
+
+/// What every app shares: the head and body limits, request ids,
+/// rate-limit headers, the access log, and JSON answers for unknown paths
+/// and methods.
 fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::not_found("No route for this path") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(middleware::from_fn(limit_head))
         .layer(middleware::from_fn(observe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -1,13 +1,13 @@
 //! `/api/smtp-credentials[...]`: keys for the mail protocols, and where the
 //! mail servers are.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{JsonBody, ManageSmtpCredentials};
+use super::extract::{IdPath, JsonBody, KeyId, ManageSmtpCredentials};
 use super::rate_limit::{CreateLimit, Limited, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
@@ -148,7 +148,7 @@ pub async fn create_mobile(
 pub async fn revoke(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, ManageLimit>,
-    Path(key_id): Path<String>,
+    IdPath(key_id): IdPath<KeyId>,
 ) -> Result<StatusCode, ApiError> {
     app.keys.revoke(&limited.auth.actor(), &limited.auth.caller.permissions, KeyFace::Smtp, &key_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -170,7 +170,7 @@ pub async fn revoke(
 pub async fn rotate(
     State(app): State<AppState>,
     limited: Limited<ManageSmtpCredentials, ManageLimit>,
-    Path(key_id): Path<String>,
+    IdPath(key_id): IdPath<KeyId>,
 ) -> Result<Json<CreatedSmtpKey>, ApiError> {
     let auth = &limited.auth;
     let created = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Smtp, &key_id).await?;

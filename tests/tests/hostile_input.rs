@@ -1,0 +1,170 @@
+//! Hostile and malformed requests: each is refused with a clear 4xx in the
+//! documented error body, before anything is stored; a stalled dependency is
+//! answered 503 within the request deadline.
+
+use std::time::{Duration, Instant};
+
+use mailkeys::aws::REQUEST_DEADLINE;
+use mailkeys_tests::{Emulator, LocalServer, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn ses_provider(name: &str) -> Value {
+    json!({"name": name, "provider_type": "ses", "region": "eu-west-1",
+           "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "hostile-secret-Qz1"}})
+}
+
+fn assert_error(res: &mailkeys_tests::Response, status: StatusCode, code: &str) {
+    assert_eq!(res.status, status, "{}", res.text);
+    assert_eq!(res.json()["error"]["code"], code, "{}", res.text);
+    assert!(!res.error_message().is_empty());
+}
+
+#[tokio::test]
+async fn ids_that_cannot_be_ours_are_not_found_before_any_store_call() {
+    let app = TestApp::start().await;
+    let long = format!("pc_{}", "a".repeat(2100));
+    // The key's first use this minute is recorded now, not in the loop.
+    app.admin(Method::GET, "/api/email-providers", None).await;
+    // DynamoDB is asked only for the key check (and, on key routes, the
+    // rate-limit counter), never for the id.
+    for (method, path, calls) in [
+        (Method::GET, format!("/api/provider-credentials/{long}"), 1),
+        (Method::DELETE, format!("/api/provider-credentials/{long}"), 1),
+        (Method::POST, format!("/api/provider-credentials/{long}/test"), 1),
+        (Method::GET, "/api/provider-credentials/pc_not-a-ulid".to_string(), 1),
+        (Method::GET, "/api/email-providers/99999999999999999999999".to_string(), 1),
+        (Method::GET, format!("/api/accounts/acc_{}/provider-credentials", "x".repeat(2100)), 1),
+        (Method::DELETE, format!("/api/email/api-keys/key_{}", "z".repeat(300)), 2),
+        (Method::DELETE, "/api/smtp-credentials/..%2F..%2Fetc".to_string(), 2),
+    ] {
+        let before = app.ddb_calls.get();
+        let res = app.admin(method.clone(), &path, None).await;
+        assert!(res.status == StatusCode::NOT_FOUND, "{method} {:.60}: {}", path, res.text);
+        assert_eq!(res.json()["error"]["code"], "NOT_FOUND");
+        assert_eq!(app.ddb_calls.get() - before, calls, "{method} {path:.60}");
+    }
+    let res = app.admin(Method::GET, &format!("/api/audit-events?resource_id={long}"), None).await;
+    assert_error(&res, StatusCode::BAD_REQUEST, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_error_body() {
+    let app = TestApp::start().await;
+    // A path that is not UTF-8.
+    let res = app.admin(Method::GET, "/api/email-providers/%FF", None).await;
+    assert_error(&res, StatusCode::BAD_REQUEST, "BAD_REQUEST");
+    assert_eq!(res.error_message(), "The request path is not valid UTF-8");
+
+    // Two Authorization headers are no credential.
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/api/email-providers", app.base_url))
+        .header("authorization", format!("Bearer {}", app.admin_key))
+        .header("authorization", format!("Bearer {}", app.admin_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+
+    // A body must be sent as JSON; nothing is stored otherwise.
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+        let mut req = client
+            .post(format!("{}/api/email-providers", app.base_url))
+            .bearer_auth(&app.admin_key)
+            .body(ses_provider("Form").to_string());
+        if let Some(content_type) = content_type {
+            req = req.header("content-type", content_type);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    }
+    assert_eq!(app.admin(Method::GET, "/api/email-providers", None).await.json(), json!([]));
+    let res = client
+        .post(format!("{}/api/email-providers", app.base_url))
+        .bearer_auth(&app.admin_key)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(ses_provider("Charset").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn names_refuse_invisible_and_direction_changing_characters() {
+    let app = TestApp::start().await;
+    for trick in ["\u{202E}", "\u{2066}", "\u{200B}", "\u{FEFF}"] {
+        let name = format!("Billing{trick}gpj.exe");
+        let res = app.admin(Method::POST, "/api/email-providers", Some(&ses_provider(&name))).await;
+        assert_error(&res, StatusCode::BAD_REQUEST, "BAD_REQUEST");
+        assert_eq!(res.error_message(), "Provider name must not contain invisible or direction-changing characters");
+        let res = app.admin(Method::POST, "/api/email/api-keys", Some(&json!({"name": name}))).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert_eq!(res.error_message(), "name must not contain invisible or direction-changing characters");
+    }
+    assert_eq!(app.admin(Method::GET, "/api/email-providers", None).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn mailkeys_local_refuses_a_huge_head_in_the_error_body() {
+    let app = TestApp::start().await;
+    let server = LocalServer::spawn(&app).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/api/email-providers?x={}", server.base_url, "a".repeat(20_000)))
+        .bearer_auth(&app.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::URI_TOO_LONG);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "URI_TOO_LONG");
+    let res = client
+        .get(format!("{}/api/email-providers", server.base_url))
+        .bearer_auth(&app.admin_key)
+        .header("x-padding", "b".repeat(100_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "HEADERS_TOO_LARGE");
+}
+
+/// The test's own emulator is frozen (SIGSTOP): it accepts connections and
+/// never answers. Requests end within the deadline with 503 and
+/// `Retry-After`, in the in-process server and in `mailkeys-local` alike,
+/// and all is well once it runs again.
+#[tokio::test]
+async fn a_stalled_dependency_is_answered_503_within_the_deadline() {
+    let emulator = Emulator::start();
+    let app = TestApp::start_at(&emulator.endpoint, |_| {}).await;
+    let local = LocalServer::spawn(&app).await;
+    let created = app.admin(Method::POST, "/api/email-providers", Some(&ses_provider("Before"))).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let bound = REQUEST_DEADLINE + Duration::from_secs(2);
+    {
+        let _frozen = emulator.process.freeze();
+        for base in [&app.base_url, &local.base_url] {
+            for (method, path, body) in [
+                (Method::GET, "/api/email-providers", None),
+                (Method::POST, "/api/email-providers", Some(ses_provider("During"))),
+                (Method::PATCH, "/api/email-providers/1", Some(json!({"name": "Renamed"}))),
+            ] {
+                let started = Instant::now();
+                let res = app.call_at(base, method.clone(), path, Some(&app.admin_key), body.as_ref()).await;
+                let took = started.elapsed();
+                assert_error(&res, StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE");
+                assert!(res.headers.contains_key("retry-after"), "{method} {path}");
+                assert!(took < bound, "{method} {path} took {took:?}, more than {bound:?}");
+            }
+        }
+    }
+    let listed = app.admin(Method::GET, "/api/email-providers", None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let names: Vec<Value> = listed.json().as_array().unwrap().iter().map(|p| p["name"].clone()).collect();
+    assert_eq!(names, vec![json!("Before")], "nothing half-written");
+}
