@@ -24,6 +24,7 @@ KEY_PLACEHOLDER = "pk_test_REPLACE_WITH_YOUR_KEY"
 MAIL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_A_MAIL_KEY"
 ACCOUNT_PLACEHOLDER = "acc_01jdx7m3k9q2w8e4r5t6y7u8i9"
 KEY_ID_PLACEHOLDER = "key_01jdx7m3k9q2w8e4r5t6y7u8i9"
+INTERNAL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_AN_INTERNAL_KEY"
 CREDENTIAL_ID_PLACEHOLDER = "pc_01jdx8a2b3c4d5e6f7g8h9j0k1"
 
 PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test"}
@@ -53,6 +54,8 @@ def fixtures():
     email_key = api("POST", "/api/email/api-keys", {"name": "invoke: email key", "permissions": ["read"]})["data"]["id"]
     smtp = lambda name: api("POST", "/api/smtp-credentials", {"name": name, "scopes": ["imap"]})
     to_rotate, to_revoke, to_verify = smtp("invoke: rotate"), smtp("invoke: revoke"), smtp("invoke: verify")
+    # The account's mail servers check keys with an `internal` key.
+    internal = api("POST", "/api/smtp-credentials", {"name": "invoke: mail servers", "scopes": ["internal"]})
     credential = api(
         "POST",
         f"/api/accounts/{ACCOUNT}/provider-credentials",
@@ -64,7 +67,7 @@ def fixtures():
         "api-keys-revoke": email_key,
         "smtp-credentials-rotate": to_rotate["id"],
         "smtp-credentials-revoke": to_revoke["id"],
-    }, to_verify["apiKey"], credential
+    }, to_verify["apiKey"], internal["apiKey"], credential
 
 
 def keys_of(value):
@@ -124,7 +127,7 @@ def describe(body):
 
 
 def main():
-    key_ids, mail_key, credential = fixtures()
+    key_ids, mail_key, internal_key, credential = fixtures()
     functions_dir = sorted(name[:-3] for name in os.listdir("functions/src/bin") if name.endswith(".rs"))
     covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer"]
     if sorted(covered) != functions_dir:
@@ -135,6 +138,7 @@ def main():
     for function, status, check in EXPECTED:
         text = open(f"events/{function}.json").read()
         text = (text.replace(KEY_PLACEHOLDER, ADMIN_KEY).replace(MAIL_KEY_PLACEHOLDER, mail_key)
+                .replace(INTERNAL_KEY_PLACEHOLDER, internal_key)
                 .replace(ACCOUNT_PLACEHOLDER, ACCOUNT).replace(CREDENTIAL_ID_PLACEHOLDER, credential))
         if function in key_ids:
             text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
