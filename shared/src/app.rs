@@ -8,6 +8,7 @@ use aws_config::SdkConfig;
 use crate::config::{ConfigError, Settings};
 use crate::crypto::Envelope;
 use crate::service::accounts::Accounts;
+use crate::service::audit::AuditLog;
 use crate::service::email_providers::EmailProviders;
 use crate::service::keys::Keys;
 use crate::service::provider_credentials::ProviderCredentials;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub email_providers: EmailProviders,
     pub provider_credentials: ProviderCredentials,
     pub accounts: Accounts,
+    pub audit: AuditLog,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
 }
@@ -50,6 +52,7 @@ impl AppState {
             provider_credentials: ProviderCredentials::new(store.clone(), envelope, settings.connectivity.clone()),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
+            audit: AuditLog::new(store.clone()),
             keys,
             store,
             settings: Arc::new(settings),

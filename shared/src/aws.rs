@@ -86,3 +86,30 @@ pub fn describe<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::f
         None => aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_kms::error::ErrorMetadata;
+    use aws_sdk_kms::operation::generate_data_key::GenerateDataKeyError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    fn service_error(code: &str, status: u16) -> SdkError<GenerateDataKeyError, HttpResponse> {
+        let err = GenerateDataKeyError::generic(ErrorMetadata::builder().code(code).build());
+        let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(err, raw)
+    }
+
+    #[test]
+    fn transient_failures_are_told_from_refusals() {
+        assert!(is_transient(&service_error("ThrottlingException", 400)));
+        assert!(is_transient(&service_error("KMSInternalException", 500)));
+        assert!(is_transient(&service_error("SomethingNew", 503)));
+        assert!(is_transient(&SdkError::<GenerateDataKeyError, HttpResponse>::timeout_error("stalled")));
+        assert!(!is_transient(&service_error("AccessDeniedException", 400)));
+        assert!(!is_transient(&service_error("DisabledException", 400)));
+        assert_eq!(describe(&service_error("AccessDeniedException", 400)), "AccessDeniedException: ");
+    }
+}

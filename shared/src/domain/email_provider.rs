@@ -246,18 +246,23 @@ pub struct SmtpCredentialsInput {
 }
 
 fn required_secret(block: &str, field: &str, value: &str) -> Result<String, Invalid> {
+    check_required(block, field, value)?;
+    Ok(value.to_string())
+}
+
+fn check_required(block: &str, field: &str, value: &str) -> Result<(), Invalid> {
     if value.trim().is_empty() {
         return Err(Invalid(format!("{block}.{field} is required")));
     }
     if value.chars().count() > MAX_SECRET_CHARS {
         return Err(Invalid(format!("{block}.{field} must be at most {MAX_SECRET_CHARS} characters")));
     }
-    Ok(value.to_string())
+    Ok(())
 }
 
 fn required_secret_value(block: &str, field: &str, value: Option<&SecretString>) -> Result<SecretString, Invalid> {
     let value = value.map(|v| v.expose_secret()).unwrap_or_default();
-    required_secret(block, field, value)?;
+    check_required(block, field, value)?;
     Ok(SecretString::from(value))
 }
 

@@ -72,6 +72,6 @@ pub async fn list(
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
         return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
     }
-    let page = app.store.audit_events(auth.account_id(), resource_id, limit, cursor.as_deref()).await?;
+    let page = app.audit.list(auth.account_id(), resource_id, limit, cursor.as_deref()).await?;
     Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
 }

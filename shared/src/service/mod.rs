@@ -2,6 +2,7 @@
 //! the envelope and the store. One error type, mapped to HTTP in `http`.
 
 pub mod accounts;
+pub mod audit;
 pub mod email_providers;
 pub mod keys;
 pub mod provider_credentials;

@@ -332,9 +332,8 @@ impl Store {
     }
 
     /// Sets a key's name and permissions, on both items, if the key is still
-    /// at `key.version` and not revoked.
-    /// `keep_alive`, when given, is a key that must still be active and
-    /// unchanged for this update to apply.
+    /// at `key.version` and not revoked, and `keep_alive` (when given) is
+    /// still active and unchanged.
     pub async fn update_key(
         &self,
         key: &KeyRecord,

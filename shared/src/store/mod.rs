@@ -66,6 +66,20 @@ impl StoreError {
     }
 }
 
+/// Why a transaction was cancelled, from the codes of its items' reasons.
+fn cancelled(codes: &[Option<&str>]) -> StoreError {
+    if let Some(index) = codes.iter().position(|c| *c == Some("ConditionalCheckFailed")) {
+        return StoreError::ConditionFailed { index };
+    }
+    // Another transaction in flight on the same item, or throttling: nothing
+    // was written, and a retry shortly may pass.
+    let transient = ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"];
+    if codes.iter().flatten().any(|c| transient.contains(c)) {
+        return StoreError::Unavailable("transaction cancelled by a conflicting transaction or throttling".into());
+    }
+    StoreError::Aws(format!("transaction cancelled: {:?}", codes.iter().flatten().collect::<Vec<_>>()))
+}
+
 impl Store {
     pub fn new(ddb: aws_sdk_dynamodb::Client, tables: Tables) -> Self {
         Store { ddb, tables: Arc::new(tables) }
@@ -165,5 +179,20 @@ impl Store {
             },
             Err(other) => Err(StoreError::aws(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancellations_are_told_apart() {
+        let none = Some("None");
+        assert!(matches!(cancelled(&[none, Some("ConditionalCheckFailed")]), StoreError::ConditionFailed { index: 1 }));
+        for transient in ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"] {
+            assert!(matches!(cancelled(&[Some(transient), none]), StoreError::Unavailable(_)), "{transient}");
+        }
+        assert!(matches!(cancelled(&[Some("ValidationError")]), StoreError::Aws(_)));
     }
 }
