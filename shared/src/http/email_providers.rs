@@ -162,7 +162,6 @@ pub async fn test(
     IdPath(id): IdPath<EmailProviderId>,
     OptionalJsonBody(request): OptionalJsonBody<TestRequest>,
 ) -> Result<Json<TestOutcome>, ApiError> {
-    let id = id;
     let to = match request.and_then(|r| r.to) {
         Some(to) => {
             Some(to.parse::<lettre::Address>().map_err(|_| ApiError::bad_request("to must be an email address"))?)

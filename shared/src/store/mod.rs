@@ -155,25 +155,8 @@ impl Store {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(ctx)) => match ctx.err() {
                 TransactWriteItemsError::TransactionCanceledException(canceled) => {
-                    let reasons = canceled.cancellation_reasons();
-                    match reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
-                        Some(index) => Err(StoreError::ConditionFailed { index }),
-                        // Another transaction in flight on the same item, or
-                        // throttling: nothing was written, a retry may pass.
-                        None if reasons.iter().any(|r| {
-                            matches!(
-                                r.code(),
-                                Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
-                            )
-                        }) =>
-                        {
-                            Err(StoreError::Unavailable("transaction cancelled by a conflict or throttling".into()))
-                        }
-                        None => Err(StoreError::Aws(format!(
-                            "transaction cancelled: {}",
-                            canceled.message().unwrap_or_default()
-                        ))),
-                    }
+                    let codes: Vec<Option<&str>> = canceled.cancellation_reasons().iter().map(|r| r.code()).collect();
+                    Err(cancelled(&codes))
                 }
                 _ => Err(StoreError::aws(SdkError::ServiceError(ctx))),
             },
