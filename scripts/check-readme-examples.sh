@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the README's curl examples, as printed, against a fresh `make dev`, and
-# fails when one of them fails or answers an error body.
+# Runs the README's curl examples, as printed (but for the port, which is the
+# fresh `make dev`'s own), and fails when one of them fails or answers an
+# error body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0"
 
 examples=$(mktemp -d)
-python3 - "$examples" <<'PY'
+python3 - "$examples" "$MAILKEYS_URL" <<'PY'
 import re, sys, pathlib
 readme = pathlib.Path("README.md").read_text()
 blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
@@ -15,7 +16,7 @@ n = 0
 for block in blocks:
     if "curl " in block and "127.0.0.1:8080" in block:
         n += 1
-        pathlib.Path(sys.argv[1], f"{n:02}.sh").write_text(block)
+        pathlib.Path(sys.argv[1], f"{n:02}.sh").write_text(block.replace("http://127.0.0.1:8080", sys.argv[2]))
 print(f"{n} README examples", file=sys.stderr)
 PY
 

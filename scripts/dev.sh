@@ -1,53 +1,71 @@
 #!/usr/bin/env bash
-# `make dev`: the local AWS emulator, the tables and KMS key, a default account
-# with an admin key, and every route on http://127.0.0.1:${PORT:-8080}.
+# `make dev`: the local AWS (DynamoDB Local, and moto for KMS and the rest),
+# the tables and KMS key, a default account with an admin key, and every
+# route on http://127.0.0.1:${PORT:-8080}. .local/env and .local/admin-key
+# are written only once the server answers, so a failed start never
+# replaces those of a running one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${PORT:-8080}"
-MOTO_PORT="${MOTO_PORT:-}"
+step() { printf '==> %s\n' "$*" >&2; }
 
+# The port first, before anything is installed, started or written.
+if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
+  echo "PORT must be a port number from 1 to 65535 (got \"$PORT\")" >&2
+  exit 2
+fi
+if ! python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$PORT" 2>/dev/null; then
+  echo "port $PORT is already in use (another make dev?); stop it or choose one: make dev PORT=8081" >&2
+  exit 2
+fi
+
+[ -f .local/venv/.installed ] || step "installing the local AWS (first time: moto and the SMTP test server, about a minute)"
 scripts/emulator-venv.sh
-cargo build --quiet -p mailkeys-tools --bins
+scripts/dynamodb-local.sh
+[ -x target/debug/mailkeys-local ] || step "building Mailkeys (first time: a few minutes)"
+cargo build -p mailkeys-tools --bins
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-[ -n "$MOTO_PORT" ] || MOTO_PORT="$(free_port)"
-
-.local/venv/bin/python scripts/emulator.py -H 127.0.0.1 -p "$MOTO_PORT" > .local/moto.log 2>&1 &
-moto_pid=$!
+step "starting the local AWS (DynamoDB Local and moto)"
+source scripts/local-aws.sh
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  kill "$moto_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
+  stop_local_aws
 }
 trap cleanup EXIT INT TERM
+start_local_aws
 
-for _ in $(seq 1 100); do
-  if curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"; then break; fi
-  kill -0 "$moto_pid" 2>/dev/null || { cat .local/moto.log; echo "the emulator did not start" >&2; exit 1; }
-  sleep 0.1
-done
-
-export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export MAILKEYS_TABLE=mailkeys MAILKEYS_AUDIT_TABLE=mailkeys-audit MAILKEYS_STAGE=test
 # Connectivity tests may reach servers on this machine and private networks
 # locally (never by default in AWS); MAILKEYS_EXTRA_CA_FILE passes through.
 export MAILKEYS_ALLOW_PRIVATE_HOSTS=true
 
+step "creating the tables, the KMS key and a default account"
 MAILKEYS_KMS_KEY_ID="$(target/debug/mailkeys-admin init | python3 -c 'import json,sys; print(json.load(sys.stdin)["kms_key_id"])')"
 export MAILKEYS_KMS_KEY_ID
-
 account="$(target/debug/mailkeys-admin create-account --name default)"
-export MAILKEYS_ACCOUNT_ID="$(printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["account_id"])')"
-printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' > .local/admin-key
-chmod 600 .local/admin-key
+MAILKEYS_ACCOUNT_ID="$(printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["account_id"])')"
+export MAILKEYS_ACCOUNT_ID
+admin_key="$(printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')"
 
+step "starting Mailkeys on port $PORT"
+PORT="$PORT" target/debug/mailkeys-local &
+server_pid=$!
+for _ in $(seq 1 100); do
+  if curl -sf -o /dev/null "http://127.0.0.1:$PORT/health"; then break; fi
+  kill -0 "$server_pid" 2>/dev/null || { echo "mailkeys-local did not start" >&2; exit 1; }
+  sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" || { echo "mailkeys-local does not answer /health" >&2; exit 1; }
+
+umask 077
+printf '%s\n' "$admin_key" > .local/admin-key
 cat > .local/env <<ENV
+export MAILKEYS_URL=http://127.0.0.1:$PORT
 export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
+export AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB
+export AWS_ENDPOINT_URL_DYNAMODB_STREAMS=$AWS_ENDPOINT_URL_DYNAMODB_STREAMS
 export AWS_REGION=$AWS_REGION
 export AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
 export AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
@@ -60,23 +78,16 @@ export MAILKEYS_ALLOW_PRIVATE_HOSTS=$MAILKEYS_ALLOW_PRIVATE_HOSTS
 ${MAILKEYS_EXTRA_CA_FILE:+export MAILKEYS_EXTRA_CA_FILE=$MAILKEYS_EXTRA_CA_FILE}
 ENV
 
-PORT="$PORT" target/debug/mailkeys-local &
-server_pid=$!
-for _ in $(seq 1 100); do
-  if curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; then break; fi
-  kill -0 "$server_pid" 2>/dev/null || { echo "mailkeys-local did not start" >&2; exit 1; }
-  sleep 0.1
-done
-
 cat <<MSG
 
-Mailkeys is running on http://127.0.0.1:$PORT  (emulator on port $MOTO_PORT)
+Mailkeys is running on http://127.0.0.1:$PORT
+Local AWS: DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, moto (KMS, SES) at $AWS_ENDPOINT_URL
 Account:   $MAILKEYS_ACCOUNT_ID
-Admin key: $(cat .local/admin-key)   (also in .local/admin-key; environment in .local/env)
+Admin key: $admin_key   (also in .local/admin-key; environment in .local/env)
 
 Try:
   curl -s http://127.0.0.1:$PORT/api/email-providers -H "Authorization: Bearer \$(cat .local/admin-key)"
 
-Ctrl-C stops the server and the emulator.
+Ctrl-C stops the server and the local AWS.
 MSG
 wait "$server_pid"

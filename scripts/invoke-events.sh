@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
-# Every function as Lambda runs it: a fresh `make dev` (emulator, account,
-# admin key), `cargo lambda watch` with the same environment, and each
-# events/<function>.json sent with `cargo lambda invoke --data-file`.
-# scripts/invoke_events.py checks each status code and body shape.
+# Usage: scripts/invoke-events.sh [FUNCTION]
+# Functions as Lambda runs them: `cargo lambda watch` with the environment of
+# `make dev`, and events/<function>.json sent with `cargo lambda invoke`,
+# its placeholders filled with what scripts/invoke_events.py creates.
+# - without FUNCTION (CI): a fresh `make dev`, every function in order, each
+#   status code and body shape checked;
+# - with FUNCTION (`make invoke FN=...`): the running `make dev`, that one
+#   function, its answer printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0"
+function=${1:-}
+if [ -z "${MAILKEYS_URL:-}" ]; then
+  if [ -z "$function" ]; then
+    exec scripts/with-dev.sh "$0"
+  fi
+  if [ ! -f .local/env ] || ! (source .local/env && curl -sf -o /dev/null "$MAILKEYS_URL/health"); then
+    echo "no running make dev found: start \`make dev\` in another terminal first" >&2
+    exit 1
+  fi
+  source .local/env
+  MAILKEYS_ADMIN_KEY=$(cat .local/admin-key)
+  export MAILKEYS_ADMIN_KEY
+fi
 
+[ -f .local/lambda-venv/.installed ] || echo "==> installing cargo-lambda (first time)" >&2
 scripts/venv.sh lambda-venv cargo-lambda==1.9.2
 export PATH="$PWD/.local/lambda-venv/bin:$PATH"
 # Built up front so that no invocation waits for the compiler.
-cargo build --quiet -p mailkeys-functions
+cargo build -p mailkeys-functions
 
-export MAILKEYS_INVOKE_PORT=9011
+MAILKEYS_INVOKE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export MAILKEYS_INVOKE_PORT
 log=.local/lambda-watch.log
 setsid cargo lambda watch --quiet --invoke-address 127.0.0.1 --invoke-port "$MAILKEYS_INVOKE_PORT" > "$log" 2>&1 &
 watch_pid=$!
@@ -24,4 +42,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-python3 scripts/invoke_events.py || { echo "cargo lambda watch log: $log" >&2; exit 1; }
+if [ -n "$function" ]; then
+  python3 scripts/invoke_events.py --only "$function" || { echo "cargo lambda watch log: $log" >&2; exit 1; }
+else
+  python3 scripts/invoke_events.py || { echo "cargo lambda watch log: $log" >&2; exit 1; }
+fi

@@ -1,10 +1,12 @@
 """Invokes every function under `cargo lambda watch` with its sample event
-and checks the status code and the body's shape (run by invoke-events.sh).
+and checks the status code and the body's shape (run by invoke-events.sh),
+or, with `--only FUNCTION`, invokes that one and prints its answer (run by
+`make invoke FN=...`).
 
 The sample events hold placeholders for the key, the account and the ids;
 this script creates what they name through the local server first and
-substitutes the real values. It never prints a key or a secret: on a
-mismatch it prints the field names and the error message only.
+substitutes the real values. When checking, it never prints a key or a
+secret: on a mismatch it prints the field names and the error message only.
 """
 
 import json
@@ -70,6 +72,28 @@ def fixtures():
     }, to_verify["apiKey"], internal["apiKey"], credential
 
 
+def email_provider():
+    """A provider for the events that name provider 1, when it may be gone."""
+    return api("POST", "/api/email-providers", {
+        "name": "invoke: provider", "provider_type": "ses", "region": "eu-west-1",
+        "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "invoke-secret"},
+    })["id"]
+
+
+def event_for(function, key_ids, mail_key, internal_key, credential, provider_id=None):
+    """The function's sample event with the real key, account and ids."""
+    text = open(f"events/{function}.json").read()
+    text = (text.replace(KEY_PLACEHOLDER, ADMIN_KEY).replace(MAIL_KEY_PLACEHOLDER, mail_key)
+            .replace(INTERNAL_KEY_PLACEHOLDER, internal_key)
+            .replace(ACCOUNT_PLACEHOLDER, ACCOUNT).replace(CREDENTIAL_ID_PLACEHOLDER, credential))
+    if function in key_ids:
+        text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
+    if provider_id is not None and function.startswith("email-providers-"):
+        text = text.replace('"/api/email-providers/1', f'"/api/email-providers/{provider_id}')
+        text = text.replace('"id": "1"', f'"id": "{provider_id}"')
+    return text
+
+
 def keys_of(value):
     return set(value) if isinstance(value, dict) else None
 
@@ -126,7 +150,21 @@ def describe(body):
     return type(body).__name__
 
 
+def invoke_one(function):
+    """`make invoke FN=...`: the answer of one function, as Lambda gives it."""
+    if not os.path.exists(f"events/{function}.json"):
+        known = sorted(name[:-5] for name in os.listdir("events") if name.endswith(".json"))
+        print(f"no sample event for {function!r}; one of: {', '.join(known)}", file=sys.stderr)
+        return 2
+    key_ids, mail_key, internal_key, credential = fixtures()
+    text = event_for(function, key_ids, mail_key, internal_key, credential, provider_id=email_provider())
+    print(json.dumps(invoke(function, text), indent=2))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--only":
+        return invoke_one(sys.argv[2])
     key_ids, mail_key, internal_key, credential = fixtures()
     functions_dir = sorted(name[:-3] for name in os.listdir("functions/src/bin") if name.endswith(".rs"))
     covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer"]
@@ -136,13 +174,7 @@ def main():
 
     failures = 0
     for function, status, check in EXPECTED:
-        text = open(f"events/{function}.json").read()
-        text = (text.replace(KEY_PLACEHOLDER, ADMIN_KEY).replace(MAIL_KEY_PLACEHOLDER, mail_key)
-                .replace(INTERNAL_KEY_PLACEHOLDER, internal_key)
-                .replace(ACCOUNT_PLACEHOLDER, ACCOUNT).replace(CREDENTIAL_ID_PLACEHOLDER, credential))
-        if function in key_ids:
-            text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
-        response = invoke(function, text)
+        response = invoke(function, event_for(function, key_ids, mail_key, internal_key, credential))
         body = json.loads(response["body"]) if response.get("body") else None
         try:
             shaped = check(body)

@@ -10,6 +10,7 @@ use crate::crypto::Envelope;
 use crate::service::accounts::Accounts;
 use crate::service::audit::AuditLog;
 use crate::service::email_providers::EmailProviders;
+use crate::service::health::Health;
 use crate::service::keys::Keys;
 use crate::service::provider_credentials::ProviderCredentials;
 use crate::service::rate_limit::RateLimiter;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub provider_credentials: ProviderCredentials,
     pub accounts: Accounts,
     pub audit: AuditLog,
+    pub health: Health,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
 }
@@ -49,10 +51,15 @@ impl AppState {
                 settings.connectivity.clone(),
                 sdk.clone(),
             ),
-            provider_credentials: ProviderCredentials::new(store.clone(), envelope, settings.connectivity.clone()),
+            provider_credentials: ProviderCredentials::new(
+                store.clone(),
+                envelope.clone(),
+                settings.connectivity.clone(),
+            ),
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
             audit: AuditLog::new(store.clone()),
+            health: Health::new(store.clone(), envelope),
             keys,
             store,
             settings: Arc::new(settings),

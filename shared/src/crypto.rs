@@ -106,6 +106,11 @@ impl Envelope {
         Envelope { kms, key_id: key_id.into() }
     }
 
+    /// Whether KMS answers for the wrapping key (a health probe).
+    pub async fn reachable(&self) -> bool {
+        self.kms.describe_key().key_id(&self.key_id).send().await.is_ok()
+    }
+
     /// Serializes `value` into a zeroized buffer and seals it.
     pub async fn seal_json<T: Serialize>(
         &self,

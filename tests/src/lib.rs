@@ -24,27 +24,6 @@ use mailkeys::domain::secret::ExposeSecret;
 
 pub mod servers;
 
-/// A local AWS emulator process.
-pub struct Emulator {
-    pub endpoint: String,
-    pub process: servers::TiedProcess,
-}
-
-impl Emulator {
-    /// A new emulator on a free port, stopped when it is dropped or the
-    /// test process ends.
-    pub fn start() -> Emulator {
-        let python = workspace_root().join(".local/venv/bin/python");
-        assert!(python.exists(), "no emulator venv at {}: run `make test` (it installs one)", python.display());
-        let script = workspace_root().join("scripts/emulator.py");
-        let port = free_port();
-        let args = [script.display().to_string(), "-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()];
-        let process = servers::TiedProcess::spawn(&python.display().to_string(), &args);
-        servers::wait_for_port(port, &process);
-        Emulator { endpoint: format!("http://127.0.0.1:{port}"), process }
-    }
-}
-
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
@@ -53,30 +32,118 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
-/// The emulator the tests of one test binary share.
-fn emulator() -> &'static Emulator {
-    // Never dropped: the emulator stops when the test process ends.
-    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
-    EMULATOR.get_or_init(Emulator::start)
+/// A local service process (DynamoDB Local, or moto for the rest).
+pub struct LocalService {
+    pub endpoint: String,
+    pub process: servers::TiedProcess,
 }
 
-/// SDK configuration for the shared emulator.
+impl LocalService {
+    /// DynamoDB Local (`scripts/dynamodb-local.sh` installs it), in memory,
+    /// bounded heap, on a free port.
+    pub fn dynamodb_local() -> LocalService {
+        let home = workspace_root().join(".local/dynamodb-local");
+        assert!(home.join("DynamoDBLocal.jar").exists(), "no DynamoDB Local in {}: run `make test`", home.display());
+        let port = free_port();
+        let args: Vec<String> = [
+            format!("-Djava.library.path={}", home.join("DynamoDBLocal_lib").display()),
+            "-Xmx64m".into(),
+            "-XX:+UseSerialGC".into(),
+            "-XX:TieredStopAtLevel=1".into(),
+            "-jar".into(),
+            home.join("DynamoDBLocal.jar").display().to_string(),
+            "-inMemory".into(),
+            "-sharedDb".into(),
+            "-disableTelemetry".into(),
+            "-port".into(),
+            port.to_string(),
+        ]
+        .into();
+        let process = servers::TiedProcess::spawn("java", &args);
+        servers::wait_for_port(port, &process);
+        LocalService { endpoint: format!("http://127.0.0.1:{port}"), process }
+    }
+
+    /// moto's server, for what DynamoDB Local does not speak (KMS, SESv2,
+    /// EventBridge, SQS).
+    pub fn moto() -> LocalService {
+        let server = workspace_root().join(".local/venv/bin/moto_server");
+        assert!(server.exists(), "no moto in {}: run `make test` (it installs it)", server.display());
+        let port = free_port();
+        let args = ["-H".to_string(), "127.0.0.1".into(), "-p".into(), port.to_string()];
+        let process = servers::TiedProcess::spawn(&server.display().to_string(), &args);
+        servers::wait_for_port(port, &process);
+        LocalService { endpoint: format!("http://127.0.0.1:{port}"), process }
+    }
+}
+
+/// Where the tests' AWS is: the endpoints the service reads from
+/// `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB and its streams) and
+/// `AWS_ENDPOINT_URL` (everything else).
+#[derive(Clone, Debug)]
+pub struct Endpoints {
+    pub dynamodb: String,
+    pub aws: String,
+}
+
+impl Endpoints {
+    /// The environment a server process needs to reach these endpoints.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.aws.clone()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", self.dynamodb.clone()),
+            ("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", self.dynamodb.clone()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ]
+    }
+}
+
+/// The local AWS the tests of one test binary share: the one `make test`
+/// runs for the whole run (its endpoints in the environment), or, for a
+/// test binary run alone, its own.
+pub fn shared_endpoints() -> &'static Endpoints {
+    static SHARED: OnceLock<(Endpoints, Vec<LocalService>)> = OnceLock::new();
+    let (endpoints, _running) = SHARED.get_or_init(|| {
+        let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut running = Vec::new();
+        let mut start = |service: fn() -> LocalService| {
+            let started = service();
+            let endpoint = started.endpoint.clone();
+            running.push(started);
+            endpoint
+        };
+        let dynamodb = from_env("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|| start(LocalService::dynamodb_local));
+        let aws = from_env("AWS_ENDPOINT_URL").unwrap_or_else(|| start(LocalService::moto));
+        // Never dropped: what was started here stops when the test process ends.
+        (Endpoints { dynamodb, aws }, running)
+    });
+    endpoints
+}
+
+/// SDK configuration for the shared local AWS.
 pub async fn emulator_sdk_config() -> SdkConfig {
-    sdk_config_for(&emulator().endpoint).await
+    sdk_config_for(shared_endpoints()).await
 }
 
-/// SDK configuration for an emulator: dummy credentials, fixed region, and
-/// the service's own bounds on every call, so a broken emulator fails a
-/// test instead of hanging it.
-pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+/// SDK configuration for a local AWS: dummy credentials, fixed region, the
+/// non-DynamoDB endpoint, and the service's own bounds on every call, so
+/// that a broken emulator fails a test instead of hanging it.
+pub async fn sdk_config_for(endpoints: &Endpoints) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(endpoint)
+        .endpoint_url(&endpoints.aws)
         .timeout_config(mailkeys::aws::timeout_config())
         .retry_config(mailkeys::aws::retry_config())
         .load()
         .await
+}
+
+/// A DynamoDB client of `sdk` on the DynamoDB endpoint.
+pub fn dynamodb_config(sdk: &SdkConfig, endpoints: &Endpoints) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::from(sdk).endpoint_url(&endpoints.dynamodb)
 }
 
 pub struct Response {
@@ -128,8 +195,8 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
 /// port, and an account with an admin key.
 pub struct TestApp {
     pub base_url: String,
-    /// The emulator's endpoint.
-    pub endpoint: String,
+    /// Where its local AWS is.
+    pub endpoints: Endpoints,
     pub state: AppState,
     pub sdk: SdkConfig,
     pub account_id: String,
@@ -146,23 +213,24 @@ impl TestApp {
 
     /// A test app whose settings `configure` adjusts first.
     pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start_at(&emulator().endpoint, configure).await
+        Self::start_at(shared_endpoints(), configure).await
     }
 
-    /// A test app on the emulator at `endpoint` (one of the test's own, to
-    /// freeze or break).
-    pub async fn start_at(endpoint: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    /// A test app on the local AWS at `endpoints` (one of the test's own,
+    /// to freeze or break).
+    pub async fn start_at(endpoints: &Endpoints, configure: impl FnOnce(&mut Settings)) -> TestApp {
         // Server-side errors show in a failing test's output.
         mailkeys::logging::init();
-        let sdk = sdk_config_for(endpoint).await;
+        let sdk = sdk_config_for(endpoints).await;
         let unique = ulid::Ulid::new().to_string().to_lowercase();
         let tables = Tables { main: format!("t-{unique}"), audit: format!("t-{unique}-audit") };
-        let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), tables.clone());
+        let store =
+            Store::new(aws_sdk_dynamodb::Client::from_conf(dynamodb_config(&sdk, endpoints).build()), tables.clone());
         let kms = aws_sdk_kms::Client::new(&sdk);
         let kms_key_id =
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
         let ddb_calls = CallCounter::default();
-        let counted = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(ddb_calls.clone()).build();
+        let counted = dynamodb_config(&sdk, endpoints).interceptor(ddb_calls.clone()).build();
         let mut settings =
             Settings::local(tables, kms_key_id, Some(servers::test_ca().ca_pem.as_bytes())).expect("settings");
         configure(&mut settings);
@@ -174,7 +242,7 @@ impl TestApp {
         let (account, created) = state.accounts.create_account("test account").await.expect("account");
         TestApp {
             base_url,
-            endpoint: endpoint.to_string(),
+            endpoints: endpoints.clone(),
             sdk,
             account_id: account.account_id,
             admin_key: created.key.plaintext.expose_secret().to_string(),
@@ -246,20 +314,19 @@ impl TestApp {
     /// Environment for a separate `mailkeys-local` process on this test's
     /// tables.
     pub fn server_env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", "test".into()),
-            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        let mut env = self.endpoints.env();
+        env.extend([
             ("MAILKEYS_TABLE", self.tables().main.clone()),
             ("MAILKEYS_AUDIT_TABLE", self.tables().audit.clone()),
             ("MAILKEYS_KMS_KEY_ID", self.state.settings.kms_key_id.clone()),
             ("MAILKEYS_STAGE", "test".into()),
-        ]
+        ]);
+        env
     }
 
+    /// A DynamoDB client of its own (not counted).
     pub fn ddb(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(&self.sdk)
+        aws_sdk_dynamodb::Client::from_conf(dynamodb_config(&self.sdk, &self.endpoints).build())
     }
 
     pub fn tables(&self) -> &Tables {
@@ -295,7 +362,9 @@ impl TestApp {
         use aws_sdk_dynamodbstreams::types::ShardIteratorType;
         let table = self.ddb().describe_table().table_name(&self.tables().audit).send().await.expect("describe");
         let arn = table.table().and_then(|t| t.latest_stream_arn()).expect("the audit table has a stream").to_string();
-        let streams = aws_sdk_dynamodbstreams::Client::new(&self.sdk);
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+            aws_sdk_dynamodbstreams::config::Builder::from(&self.sdk).endpoint_url(&self.endpoints.dynamodb).build(),
+        );
         let description = streams.describe_stream().stream_arn(&arn).send().await.expect("describe stream");
         let mut images = Vec::new();
         for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {

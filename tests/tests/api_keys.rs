@@ -331,12 +331,13 @@ async fn an_account_cannot_lock_itself_out() {
 #[tokio::test]
 async fn mailkeys_admin_reads_the_stage_and_never_guesses() {
     use aws_sdk_dynamodb::types::Tag;
+    use mailkeys::store::{Store, Tables};
     let app = TestApp::start().await;
     let admin = |env: Vec<(&'static str, String)>| {
         std::process::Command::new(mailkeys_tests::tool_binary("mailkeys-admin"))
             .env_clear()
             .envs(env)
-            .args(["create-key", "--account", &app.account_id, "--permissions", "send"])
+            .args(["create-account", "--name", "staged"])
             .output()
             .expect("mailkeys-admin runs")
     };
@@ -347,17 +348,72 @@ async fn mailkeys_admin_reads_the_stage_and_never_guesses() {
     assert!(stderr.contains("cannot tell whether this deployment is production, so no key was made"), "{stderr}");
     assert!(out.stdout.is_empty());
 
-    // The template tags the table with its stage.
-    let arn = app.ddb().describe_table().table_name(&app.tables().main).send().await.unwrap();
-    let arn = arn.table().and_then(|t| t.table_arn()).unwrap().to_string();
-    let tag = Tag::builder().key("mailkeys:stage").value("live").build().unwrap();
-    app.ddb().tag_resource().resource_arn(arn).tags(tag).send().await.unwrap();
-    let out = admin(without_stage);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(printed["api_key"].as_str().unwrap().starts_with("pk_live_"));
-    // MAILKEYS_STAGE, as .local/env sets it, says so too.
+    // MAILKEYS_STAGE, as .local/env sets it, says which.
     let out = admin(app.server_env());
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(printed["api_key"].as_str().unwrap().starts_with("pk_test_"));
+
+    // In AWS, the template tags the main table with its stage. DynamoDB Local
+    // has no tagging, so this part runs on moto's DynamoDB.
+    let moto = app.endpoints.aws.clone();
+    let tables =
+        Tables { main: format!("{}-tagged", app.tables().main), audit: format!("{}-tagged", app.tables().audit) };
+    let ddb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&app.sdk).endpoint_url(&moto).build(),
+    );
+    Store::new(ddb.clone(), tables.clone()).create_tables_if_missing().await.unwrap();
+    let arn = ddb.describe_table().table_name(&tables.main).send().await.unwrap();
+    let arn = arn.table().and_then(|t| t.table_arn()).unwrap().to_string();
+    let tag = Tag::builder().key("mailkeys:stage").value("live").build().unwrap();
+    ddb.tag_resource().resource_arn(arn).tags(tag).send().await.unwrap();
+    let mut tagged: Vec<_> = without_stage
+        .into_iter()
+        .filter(|(k, _)| {
+            !k.starts_with("AWS_ENDPOINT_URL_DYNAMODB")
+                && !k.starts_with("MAILKEYS_TABLE")
+                && *k != "MAILKEYS_AUDIT_TABLE"
+        })
+        .collect();
+    tagged.extend([("MAILKEYS_TABLE", tables.main.clone()), ("MAILKEYS_AUDIT_TABLE", tables.audit.clone())]);
+    let out = admin(tagged);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(printed["api_key"].as_str().unwrap().starts_with("pk_live_"));
+}
+
+/// `mailkeys-admin` answers in words: its version, permissions as people
+/// type them, the valid names when one is wrong, and what to do without AWS
+/// settings.
+#[tokio::test]
+async fn mailkeys_admin_talks_to_people() {
+    let app = TestApp::start().await;
+    let admin = |env: Vec<(&'static str, String)>, args: &[&str]| {
+        let out = std::process::Command::new(mailkeys_tests::tool_binary("mailkeys-admin"))
+            .env_clear()
+            .envs(env)
+            .args(args)
+            .output()
+            .expect("mailkeys-admin runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, _) = admin(vec![], &["--version"]);
+    assert_eq!((code, out.starts_with("mailkeys-admin ")), (Some(0), true));
+    let (code, _, err) = admin(vec![], &["create-account", "--name", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("run `source .local/env` first"), "{err}");
+    let (code, out, err) =
+        admin(app.server_env(), &["create-key", "--account", &app.account_id, "--permissions", "send, read"]);
+    assert_eq!(code, Some(0), "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"].as_str().unwrap().to_string();
+    let listed = app.admin(Method::GET, KEYS, None).await.json();
+    let key = listed["data"]["keys"].as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).cloned().unwrap();
+    assert_eq!(key["permissions"], json!(["send", "read"]));
+    let (code, _, err) =
+        admin(app.server_env(), &["create-key", "--account", &app.account_id, "--permissions", "sned"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown permission \"sned\"; valid names: admin, EmailProvidersRead"), "{err}");
 }

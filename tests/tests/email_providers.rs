@@ -1,5 +1,6 @@
 //! The email-provider API against the local emulator, over HTTP.
 
+use futures_util::future::join_all;
 use mailkeys::crypto::{Envelope, SecretContext};
 use mailkeys::domain::permission::Permission;
 use mailkeys::domain::secret::ExposeSecret;
@@ -634,4 +635,60 @@ async fn a_stale_version_is_refused_by_the_store() {
     assert_eq!(app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json()["name"], "fresh");
     // The refused change left no audit record either.
     assert_eq!(events_of(&app, id).await.len(), 2);
+}
+
+/// Twenty PATCHes of one provider at once, ten rounds, on DynamoDB Local
+/// (truly concurrent, no serialising emulator): every 200 is one version
+/// step and one audit record, so no successful update was lost.
+#[tokio::test]
+async fn parallel_patches_lose_no_update() {
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let stored_version = || async {
+        let item = app.stored_provider(&app.account_id, id).await.expect("stored");
+        item["version"].as_n().unwrap().parse::<u64>().unwrap()
+    };
+    let mut total_ok = 0;
+    for round in 0..10 {
+        let before = stored_version().await;
+        let names: Vec<String> = (0..20).map(|i| format!("round {round} writer {i}")).collect();
+        let answers = join_all(names.iter().map(|name| patch(&app, id, json!({"name": name})))).await;
+        let mut ok_names = Vec::new();
+        for (name, res) in names.iter().zip(&answers) {
+            match res.status {
+                StatusCode::OK => ok_names.push(name.clone()),
+                StatusCode::CONFLICT => assert_eq!(res.json()["error"]["code"], "CONFLICT"),
+                StatusCode::SERVICE_UNAVAILABLE => assert!(res.headers.contains_key("retry-after")),
+                other => panic!("round {round}: unexpected status {other}: {}", res.text),
+            }
+        }
+        assert!(!ok_names.is_empty(), "round {round}: no writer succeeded");
+        let after = stored_version().await;
+        assert_eq!(after - before, ok_names.len() as u64, "round {round}: version steps differ from 200s");
+        let now = app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json();
+        assert!(
+            ok_names.contains(&now["name"].as_str().unwrap().to_string()),
+            "round {round}: the last write is not one that succeeded"
+        );
+        total_ok += ok_names.len();
+        let mut updates = 0;
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .admin(Method::GET, &format!("/api/audit-events?resource_id={id}&limit=100&cursor={cursor}"), None)
+                .await
+                .json();
+            updates += page["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["event_type"] == "EMAIL_PROVIDER_UPDATED")
+                .count();
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(updates, total_ok, "round {round}: audit records differ from 200s");
+    }
 }

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use mailkeys::aws::REQUEST_DEADLINE;
-use mailkeys_tests::{Emulator, LocalServer, TestApp};
+use mailkeys_tests::{Endpoints, LocalServer, LocalService, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -134,20 +134,27 @@ async fn mailkeys_local_refuses_a_huge_head_in_the_error_body() {
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "HEADERS_TOO_LARGE");
 }
 
-/// The test's own emulator is frozen (SIGSTOP): it accepts connections and
-/// never answers. Requests end within the deadline with 503 and
-/// `Retry-After`, in the in-process server and in `mailkeys-local` alike,
-/// and all is well once it runs again.
+/// The test's own DynamoDB Local, then its own KMS, is frozen (SIGSTOP): it
+/// accepts connections and never answers. Requests end within the deadline
+/// with 503 and `Retry-After`, in the in-process server and in
+/// `mailkeys-local` alike, nothing is half-written, and all is well once it
+/// runs again.
 #[tokio::test]
 async fn a_stalled_dependency_is_answered_503_within_the_deadline() {
-    let emulator = Emulator::start();
-    let app = TestApp::start_at(&emulator.endpoint, |_| {}).await;
+    let (dynamodb, kms) = (LocalService::dynamodb_local(), LocalService::moto());
+    let endpoints = Endpoints { dynamodb: dynamodb.endpoint.clone(), aws: kms.endpoint.clone() };
+    let app = TestApp::start_at(&endpoints, |_| {}).await;
     let local = LocalServer::spawn(&app).await;
     let created = app.admin(Method::POST, "/api/email-providers", Some(&ses_provider("Before"))).await;
     assert_eq!(created.status, StatusCode::CREATED);
     let bound = REQUEST_DEADLINE + Duration::from_secs(2);
     {
-        let _frozen = emulator.process.freeze();
+        let _frozen = dynamodb.process.freeze();
+        let started = Instant::now();
+        let health = app.call(Method::GET, "/health", None, None).await;
+        assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(health.json(), json!({"status": "unavailable", "failing": ["dynamodb"]}));
+        assert!(started.elapsed() < Duration::from_secs(3), "the health probe is bounded");
         for base in [&app.base_url, &local.base_url] {
             for (method, path, body) in [
                 (Method::GET, "/api/email-providers", None),
@@ -161,6 +168,19 @@ async fn a_stalled_dependency_is_answered_503_within_the_deadline() {
                 assert!(res.headers.contains_key("retry-after"), "{method} {path}");
                 assert!(took < bound, "{method} {path} took {took:?}, more than {bound:?}");
             }
+        }
+    }
+    {
+        // DynamoDB answers, KMS does not: a secret write is 503 too.
+        let _frozen = kms.process.freeze();
+        let health = app.call(Method::GET, "/health", None, None).await;
+        assert_eq!(health.json(), json!({"status": "unavailable", "failing": ["kms"]}));
+        for base in [&app.base_url, &local.base_url] {
+            let started = Instant::now();
+            let body = ses_provider("During");
+            let res = app.call_at(base, Method::POST, "/api/email-providers", Some(&app.admin_key), Some(&body)).await;
+            assert_error(&res, StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE");
+            assert!(started.elapsed() < bound, "took {:?}", started.elapsed());
         }
     }
     let listed = app.admin(Method::GET, "/api/email-providers", None).await;

@@ -311,7 +311,7 @@ fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
     }
     let message = err.to_string();
     let expected =
-        message.rsplit_once(", expected ").map(|(_, e)| e.split(" at line ").next().unwrap_or(e).to_string());
+        message.rsplit_once(", expected ").map(|(_, e)| plain_expected(e.split(" at line ").next().unwrap_or(e)));
     let field = if path == "." { None } else { Some(path) };
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
@@ -334,6 +334,22 @@ fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
         Some(expected) if field.is_some() => format!("{what}: expected {expected}"),
         _ => what,
     }
+}
+
+/// serde's name for what it expected, in words for people: no Rust type
+/// names (`i64`, `struct X`, `a sequence`) reach a caller.
+fn plain_expected(expected: &str) -> String {
+    const INTEGERS: [&str; 10] = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize", "isize"];
+    let words = match expected {
+        e if INTEGERS.contains(&e) || e.starts_with("u64") || e.starts_with("i64") => "an integer",
+        "f32" | "f64" => "a number",
+        "a sequence" => "a list",
+        "a map" => "an object",
+        e if e.starts_with("struct ") || e.starts_with("a map") => "an object",
+        e if e.starts_with("a borrowed string") || e == "a string" => "a string",
+        other => return other.to_string(),
+    };
+    words.to_string()
 }
 
 fn truncate(value: &str, max_chars: usize) -> String {
@@ -365,6 +381,14 @@ mod tests {
             "Unknown field `ses_credentials.secret`"
         );
         assert_eq!(update_err(r#"{"is_active": "yes-secret"}"#), "Invalid value for `is_active`: expected a boolean");
+        assert_eq!(
+            update_err(r#"{"smtp_credentials": {"host": "h", "port": "587"}}"#),
+            "Invalid value for `smtp_credentials.port`: expected an integer"
+        );
+        assert_eq!(
+            update_err(r#"{"smtp_credentials": 5}"#),
+            "Invalid value for `smtp_credentials`: expected an object"
+        );
         assert_eq!(update_err(r#"{"name": "x""#), "Request body is not valid JSON");
         assert_eq!(update_err(""), "Request body is not valid JSON");
         assert_eq!(update_err("[1]"), "Request body must be a JSON object");

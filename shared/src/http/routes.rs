@@ -151,9 +151,21 @@ pub fn api_router(state: AppState) -> Router {
     let routes = Function::ALL
         .iter()
         .fold(Router::new(), |router, f| router.route(f.path(), bounded(*f, f.handler(), &state)))
-        .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route("/health", get(health))
         .route("/openapi.json", get(openapi_json));
     finish(routes, state)
+}
+
+/// 200 `{"status": "ok"}`, or 503 `{"status": "unavailable", "failing":
+/// [...]}` naming the AWS dependencies this server cannot reach.
+async fn health(axum::extract::State(app): axum::extract::State<AppState>) -> axum::response::Response {
+    let failing = app.health.failing().await;
+    if failing.is_empty() {
+        Json(serde_json::json!({"status": "ok"})).into_response()
+    } else {
+        let body = Json(serde_json::json!({"status": "unavailable", "failing": failing}));
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    }
 }
 
 async fn openapi_json() -> impl axum::response::IntoResponse {

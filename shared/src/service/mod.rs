@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod email_providers;
+pub mod health;
 pub mod keys;
 pub mod provider_credentials;
 pub mod rate_limit;

@@ -23,8 +23,15 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
 impl Store {
     /// Creates both tables unless they exist already.
     pub async fn create_tables_if_missing(&self) -> Result<(), StoreError> {
-        let existing = self.client().list_tables().send().await.map_err(StoreError::aws)?;
-        let existing = existing.table_names();
+        let existing: Vec<String> = self
+            .client()
+            .list_tables()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .map_err(StoreError::aws)?;
         let tables = self.tables().clone();
         if !existing.contains(&tables.main) {
             self.client()
@@ -90,6 +97,11 @@ impl Store {
 pub const STAGE_TAG: &str = "mailkeys:stage";
 
 impl Store {
+    /// Whether DynamoDB answers for the main table (a health probe).
+    pub async fn reachable(&self) -> bool {
+        self.client().describe_table().table_name(&self.tables().main).send().await.is_ok()
+    }
+
     /// The stage the main table is tagged with, if it is.
     pub async fn stage_tag(&self) -> Result<Option<String>, StoreError> {
         let table =

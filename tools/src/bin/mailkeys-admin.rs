@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use mailkeys::auth::is_production;
 use mailkeys::config::{stage_from_env, Settings};
-use mailkeys::domain::permission::PermissionSet;
+use mailkeys::domain::permission::{Permission, PermissionSet};
 use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::schema::STAGE_TAG;
 use mailkeys::store::Store;
@@ -14,7 +14,11 @@ use mailkeys::AppState;
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "mailkeys-admin", about = "Accounts, first keys and platform service keys; set up a local emulator")]
+#[command(
+    name = "mailkeys-admin",
+    version,
+    about = "Accounts, first keys and platform service keys; set up a local emulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,9 +94,29 @@ async fn deployment_stage(store: &Store) -> Result<String, String> {
     }
 }
 
+/// The environment's AWS configuration, or what to do when there is none.
+async fn aws() -> Result<aws_config::SdkConfig, String> {
+    let sdk = mailkeys::aws::sdk_config().await;
+    if sdk.region().is_none() {
+        return Err("no AWS settings: run `source .local/env` first (locally, beside `make dev`), \
+                    or set AWS_REGION and your AWS credentials for a deployed stack"
+            .to_string());
+    }
+    Ok(sdk)
+}
+
+/// Permission names as given (`a,b` or `a, b`); an unknown one is refused
+/// with the list of valid names.
+fn parse_permissions(names: &[String]) -> Result<PermissionSet, String> {
+    PermissionSet::parse_names(names.iter().map(|n| n.trim()).filter(|n| !n.is_empty())).map_err(|unknown| {
+        let valid: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+        format!("unknown permission {unknown:?}; valid names: {}", valid.join(", "))
+    })
+}
+
 /// The application over the environment's AWS, for the deployment's stage.
 async fn app() -> Result<AppState, String> {
-    let sdk = mailkeys::aws::sdk_config().await;
+    let sdk = aws().await?;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), Settings::tables_from_env());
     let stage = deployment_stage(&store).await?;
     if !is_production(&stage) && stage != "test" {
@@ -106,7 +130,7 @@ async fn app() -> Result<AppState, String> {
 async fn run(cli: Cli) -> Result<String, String> {
     let out = match cli.command {
         Command::Init { kms_alias } => {
-            let sdk = mailkeys::aws::sdk_config().await;
+            let sdk = aws().await?;
             let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), Settings::tables_from_env());
             let key_id = mailkeys::bootstrap::bootstrap(&store, &aws_sdk_kms::Client::new(&sdk), &kms_alias)
                 .await
@@ -118,8 +142,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             json!({"account_id": account.account_id, "api_key": created.key.plaintext.expose_secret()})
         }
         Command::CreateKey { account, permissions, name } => {
-            let permissions = PermissionSet::parse_names(permissions.iter().map(String::as_str))
-                .map_err(|unknown| format!("unknown permission: {unknown}"))?;
+            let permissions = parse_permissions(&permissions)?;
             let app = app().await?;
             let created =
                 app.accounts.create_key(&account, permissions, name.as_deref()).await.map_err(|e| e.to_string())?;
