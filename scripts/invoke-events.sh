@@ -11,6 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 function=${1:-}
+if [ -n "$function" ] && [ ! -f "events/$function.json" ]; then
+  echo "no sample event for \"$function\"; one of: $(ls events | sed -n 's/\.json$//p' | tr '\n' ' ')" >&2
+  exit 2
+fi
 if [ -z "${MAILKEYS_URL:-}" ]; then
   if [ -z "$function" ]; then
     exec scripts/with-dev.sh "$0"
