@@ -115,6 +115,8 @@ EXPECTED = [
     ("smtp-credentials-create", 201, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
     ("smtp-credentials-mobile", 201, lambda b: keys_of(b) == SMTP_KEY | {"apiKey", "platform", "deviceId"}),
     ("verify-key", 200, lambda b: keys_of(b) == {"valid", "accountId", "keyId", "scopes"} and b["valid"] is True),
+    ("credentials-resolve", 200, lambda b: {"account_id", "resource_type", "resource_id", "version", "credentials", "smtp"} <= keys_of(b)
+        and keys_of(b["credentials"]) == {"username", "password"}),
     ("smtp-credentials-rotate", 200, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
     ("smtp-credentials-revoke", 204, lambda b: b is None),
     ("provider-credentials-create", 201, lambda b: keys_of(b) == CREDENTIAL),

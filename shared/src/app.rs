@@ -14,6 +14,7 @@ use crate::service::health::Health;
 use crate::service::keys::Keys;
 use crate::service::provider_credentials::ProviderCredentials;
 use crate::service::rate_limit::RateLimiter;
+use crate::service::resolve::Resolver;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -25,6 +26,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub audit: AuditLog,
     pub health: Health,
+    pub resolver: Resolver,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
 }
@@ -44,18 +46,14 @@ impl AppState {
         let store = Store::new(ddb, settings.tables.clone());
         let envelope = Envelope::new(kms, settings.kms_key_id.clone());
         let keys = Keys::new(store.clone(), settings.key_prefix());
+        let email_providers =
+            EmailProviders::new(store.clone(), envelope.clone(), settings.connectivity.clone(), sdk.clone());
+        let provider_credentials =
+            ProviderCredentials::new(store.clone(), envelope.clone(), settings.connectivity.clone());
         AppState {
-            email_providers: EmailProviders::new(
-                store.clone(),
-                envelope.clone(),
-                settings.connectivity.clone(),
-                sdk.clone(),
-            ),
-            provider_credentials: ProviderCredentials::new(
-                store.clone(),
-                envelope.clone(),
-                settings.connectivity.clone(),
-            ),
+            resolver: Resolver::new(store.clone(), email_providers.clone(), provider_credentials.clone()),
+            email_providers,
+            provider_credentials,
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
             audit: AuditLog::new(store.clone()),

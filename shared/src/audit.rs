@@ -22,6 +22,7 @@ pub enum AuditEventType {
     ProviderCredentialRotated,
     ProviderCredentialDeleted,
     ProviderCredentialTested,
+    CredentialResolved,
 }
 
 impl AuditEventType {
@@ -41,6 +42,7 @@ impl AuditEventType {
             AuditEventType::ProviderCredentialRotated => "PROVIDER_CREDENTIAL_ROTATED",
             AuditEventType::ProviderCredentialDeleted => "PROVIDER_CREDENTIAL_DELETED",
             AuditEventType::ProviderCredentialTested => "PROVIDER_CREDENTIAL_TESTED",
+            AuditEventType::CredentialResolved => "CREDENTIAL_RESOLVED",
         }
     }
 }
@@ -74,6 +76,9 @@ pub struct AuditEvent {
     /// For connectivity tests: `ok` or `failed`, nothing more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// For resolves: why the worker asked, as it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
     pub actor_key_id: String,
     pub request_id: String,
     pub created_at: String,
@@ -97,6 +102,7 @@ impl AuditEvent {
             key_prefix: None,
             related_resource_id: None,
             outcome: None,
+            purpose: None,
             actor_key_id: actor.key_id.clone(),
             request_id: actor.request_id.clone(),
             created_at: now_rfc3339(),
@@ -110,6 +116,11 @@ impl AuditEvent {
 
     pub fn with_outcome(mut self, outcome: &str) -> Self {
         self.outcome = Some(outcome.to_string());
+        self
+    }
+
+    pub fn with_purpose(mut self, purpose: &str) -> Self {
+        self.purpose = Some(purpose.to_string());
         self
     }
 

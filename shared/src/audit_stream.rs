@@ -38,6 +38,7 @@ struct AuditImage {
     key_prefix: Option<String>,
     related_resource_id: Option<String>,
     outcome: Option<String>,
+    purpose: Option<String>,
 }
 
 /// An EventBridge bus that receives every audit record.
@@ -144,6 +145,7 @@ fn log(audit: &AuditImage) {
         key_prefix = audit.key_prefix.as_deref(),
         related_resource_id = audit.related_resource_id.as_deref(),
         outcome = audit.outcome.as_deref(),
+        purpose = audit.purpose.as_deref(),
         "audit"
     );
 }

@@ -149,6 +149,14 @@ impl InternalScope {
         }
     }
 
+    /// The caller's key.
+    pub fn key_id(&self) -> &str {
+        match self {
+            InternalScope::AllAccounts { service_key_id } => service_key_id,
+            InternalScope::Account { key_id, .. } => key_id,
+        }
+    }
+
     /// Names the caller in counters that must not be shared between callers.
     pub fn counter_name(&self) -> String {
         match self {

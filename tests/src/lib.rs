@@ -203,6 +203,8 @@ pub struct TestApp {
     pub admin_key: String,
     /// DynamoDB calls made by the API server of this test.
     pub ddb_calls: CallCounter,
+    /// KMS calls made by the API server of this test.
+    pub kms_calls: CallCounter,
     http: reqwest::Client,
 }
 
@@ -234,7 +236,14 @@ impl TestApp {
         let mut settings =
             Settings::local(tables, kms_key_id, Some(servers::test_ca().ca_pem.as_bytes())).expect("settings");
         configure(&mut settings);
-        let state = AppState::with_clients(settings, &sdk, aws_sdk_dynamodb::Client::from_conf(counted), kms);
+        let kms_calls = CallCounter::default();
+        let counted_kms = aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone()).build();
+        let state = AppState::with_clients(
+            settings,
+            &sdk,
+            aws_sdk_dynamodb::Client::from_conf(counted),
+            aws_sdk_kms::Client::from_conf(counted_kms),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = api_router(state.clone());
@@ -248,6 +257,7 @@ impl TestApp {
             admin_key: created.key.plaintext.expose_secret().to_string(),
             state,
             ddb_calls,
+            kms_calls,
             http: reqwest::Client::new(),
         }
     }

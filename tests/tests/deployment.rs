@@ -227,3 +227,27 @@ fn function_timeouts_outlast_request_deadlines() {
         );
     }
 }
+
+/// `make dev` checks its port before it installs, starts or writes anything:
+/// a port that is not a number, or one in use, is a clear error and exit 2,
+/// and a running stack's `.local/env` and admin key stay as they were.
+#[test]
+fn make_dev_refuses_a_bad_or_busy_port_before_touching_anything() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let modified = |name: &str| std::fs::metadata(root.join(".local").join(name)).and_then(|m| m.modified()).ok();
+    let before = (modified("env"), modified("admin-key"));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    for (port, says) in [
+        ("abc", "PORT must be a port number"),
+        ("70000", "PORT must be a port number"),
+        (busy_port.as_str(), "already in use"),
+    ] {
+        let out =
+            std::process::Command::new(root.join("scripts/dev.sh")).env("PORT", port).output().expect("dev.sh runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "PORT={port}: {stderr}");
+        assert!(stderr.contains(says), "PORT={port}: {stderr}");
+    }
+    assert_eq!((modified("env"), modified("admin-key")), before, "nothing under .local/ was touched");
+}

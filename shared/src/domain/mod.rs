@@ -9,7 +9,9 @@ pub mod key;
 pub mod masking;
 pub mod permission;
 pub mod provider_credential;
+pub mod resolve;
 pub mod secret;
+pub mod smtp_relay;
 
 use std::fmt;
 

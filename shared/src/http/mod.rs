@@ -9,6 +9,7 @@ pub mod observe;
 pub mod openapi;
 pub mod provider_credentials;
 pub mod rate_limit;
+pub mod resolve;
 pub mod routes;
 pub mod smtp_credentials;
 pub mod verify_key;

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 
 use super::error::UNAUTHORIZED_MESSAGE;
 use super::Function;
-use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
+use super::{api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key};
 
 const SECURITY_SCHEME: &str = "apiKey";
 
@@ -68,6 +68,7 @@ const LINKS: &[(Function, &str, &[Function])] = {
         smtp_credentials::rotate,
         smtp_credentials::create_mobile,
         verify_key::verify,
+        resolve::resolve,
         provider_credentials::create,
         provider_credentials::list,
         provider_credentials::search,

@@ -12,7 +12,7 @@ use axum::{middleware, Json, Router};
 
 use super::error::ApiError;
 use super::observe::observe;
-use super::{api_keys, audit_events, email_providers, provider_credentials, smtp_credentials, verify_key};
+use super::{api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key};
 use crate::app::AppState;
 use crate::aws::REQUEST_DEADLINE;
 use crate::config::Settings;
@@ -113,6 +113,7 @@ functions! {
     SmtpCredentialsRotate => "smtp-credentials-rotate", POST, "/api/smtp-credentials/{keyId}/rotate", post(smtp_credentials::rotate);
     SmtpCredentialsMobile => "smtp-credentials-mobile", POST, "/api/smtp-credentials/mobile", post(smtp_credentials::create_mobile);
     VerifyKey => "verify-key", POST, "/api/internal/verify-key", post(verify_key::verify);
+    CredentialsResolve => "credentials-resolve", POST, "/api/internal/credentials/resolve", post(resolve::resolve);
     ProviderCredentialsCreate => "provider-credentials-create", POST, "/api/accounts/{account_id}/provider-credentials", post(provider_credentials::create);
     ProviderCredentialsList => "provider-credentials-list", GET, "/api/accounts/{account_id}/provider-credentials", get(provider_credentials::list);
     ProviderCredentialsSearch => "provider-credentials-search", POST, "/api/accounts/{account_id}/provider-credentials/search", post(provider_credentials::search);

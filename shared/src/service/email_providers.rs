@@ -284,7 +284,7 @@ impl EmailProviders {
     }
 
     /// The stored credentials, decrypted in memory.
-    async fn open(&self, record: &EmailProviderRecord) -> Result<ProviderCredentials, ServiceError> {
+    pub(crate) async fn open(&self, record: &EmailProviderRecord) -> Result<ProviderCredentials, ServiceError> {
         Ok(self.envelope.open_json(&secret_context(&record.account_id, record.id), &record.secret).await?)
     }
 

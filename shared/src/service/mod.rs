@@ -8,6 +8,7 @@ pub mod health;
 pub mod keys;
 pub mod provider_credentials;
 pub mod rate_limit;
+pub mod resolve;
 
 use crate::crypto::CryptoError;
 use crate::domain::Invalid;

@@ -59,6 +59,9 @@ impl Store {
         if let Some(outcome) = &event.outcome {
             item.insert("outcome".into(), s(outcome));
         }
+        if let Some(purpose) = &event.purpose {
+            item.insert("purpose".into(), s(purpose));
+        }
         let put = Put::builder()
             .table_name(&self.tables().audit)
             .set_item(Some(item))
@@ -66,6 +69,12 @@ impl Store {
             .build()
             .expect("table, item set");
         TransactWriteItem::builder().put(put).build()
+    }
+
+    /// Writes one audit record on its own (a record of use that changes
+    /// nothing else, such as a resolve).
+    pub async fn put_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.transact(vec![self.audit_put(event)]).await
     }
 
     /// Events of one account, newest first, optionally of one resource only.
@@ -134,6 +143,7 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         key_prefix: r.opt_s("key_prefix")?,
         related_resource_id: r.opt_s("related_resource_id")?,
         outcome: r.opt_s("outcome")?,
+        purpose: r.opt_s("purpose")?,
         actor_key_id: r.s("actor_key_id")?,
         request_id: r.s("request_id")?,
         created_at: r.s("created_at")?,
