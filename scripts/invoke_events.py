@@ -29,7 +29,9 @@ KEY_ID_PLACEHOLDER = "key_01jdx7m3k9q2w8e4r5t6y7u8i9"
 INTERNAL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_AN_INTERNAL_KEY"
 CREDENTIAL_ID_PLACEHOLDER = "pc_01jdx8a2b3c4d5e6f7g8h9j0k1"
 
-PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test"}
+# The sample events' provider is SES: its answers carry the SMTP relay fields.
+PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test",
+            "smtp_host", "smtp_port", "smtp_username"}
 OUTCOME = {"status", "stage", "message", "latency_ms", "tested_at"}
 ENVELOPE = {"success", "data", "message"}
 SMTP_KEY = {"id", "name", "createdAt", "lastUsedAt", "isActive", "scopes"}

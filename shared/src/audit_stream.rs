@@ -130,24 +130,26 @@ pub async fn consume(event: &Event, forwarder: Option<&AuditForwarder>) -> Dynam
     response
 }
 
+/// The record as one JSON log line, in the shape of the service's other
+/// lines (`timestamp`, `level`, `target`, `fields`), its `changed_fields` a
+/// JSON array. Written by hand: the tracing formatter writes every field as
+/// a scalar.
+fn audit_line(audit: &AuditImage) -> String {
+    let mut fields = serde_json::to_value(audit).unwrap_or_default();
+    if let Some(fields) = fields.as_object_mut() {
+        fields.retain(|_, value| !value.is_null());
+        fields.insert("message".to_string(), "audit".into());
+    }
+    let timestamp =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({"timestamp": timestamp, "level": "INFO", "target": "mailkeys::audit", "fields": fields})
+        .to_string()
+}
+
 fn log(audit: &AuditImage) {
-    tracing::info!(
-        target: "mailkeys::audit",
-        event_id = %audit.event_id,
-        event_type = %audit.event_type,
-        account_id = %audit.account_id,
-        resource_type = %audit.resource_type,
-        resource_id = %audit.resource_id,
-        changed_fields = ?audit.changed_fields,
-        actor_key_id = %audit.actor_key_id,
-        request_id = %audit.request_id,
-        created_at = %audit.created_at,
-        key_prefix = audit.key_prefix.as_deref(),
-        related_resource_id = audit.related_resource_id.as_deref(),
-        outcome = audit.outcome.as_deref(),
-        purpose = audit.purpose.as_deref(),
-        "audit"
-    );
+    use std::io::Write;
+    // One write per line, so that lines of concurrent writers never mix.
+    let _ = writeln!(std::io::stdout().lock(), "{}", audit_line(audit));
 }
 
 /// The function's `main`.
@@ -160,4 +162,33 @@ pub async fn run() -> Result<(), lambda_http::Error> {
         Ok::<_, lambda_http::Error>(consume(&event.payload, forwarder).await)
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_line_carries_changed_fields_as_an_array() {
+        let audit = AuditImage {
+            event_id: "01J".into(),
+            account_id: "acc_1".into(),
+            event_type: "EMAIL_PROVIDER_UPDATED".into(),
+            resource_type: "email_provider".into(),
+            resource_id: "1".into(),
+            changed_fields: vec!["name".into(), "credentials".into()],
+            actor_key_id: "key_1".into(),
+            request_id: "r".into(),
+            created_at: "2026-11-24T10:00:00Z".into(),
+            key_prefix: None,
+            related_resource_id: None,
+            outcome: None,
+            purpose: None,
+        };
+        let line: serde_json::Value = serde_json::from_str(&audit_line(&audit)).unwrap();
+        assert_eq!(line["target"], "mailkeys::audit");
+        assert_eq!(line["fields"]["changed_fields"], serde_json::json!(["name", "credentials"]));
+        assert_eq!(line["fields"]["event_type"], "EMAIL_PROVIDER_UPDATED");
+        assert!(line["fields"].get("outcome").is_none());
+    }
 }

@@ -113,11 +113,18 @@ async fn a_service_key_resolves_every_kind_of_credential() {
         );
         assert_eq!(res.headers["etag"], format!("\"{}\"", body["version"]).as_str());
         assert_eq!(res.headers["cache-control"], "no-store");
+        // Its GET shows the relay for a person to configure, without secrets.
+        let shown = app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json();
+        assert_eq!(
+            (shown["smtp_host"].clone(), shown["smtp_port"].clone(), shown["smtp_username"].clone()),
+            (json!(format!("email-smtp.{region}.amazonaws.com")), json!(587), json!("AKIA...MPLE"))
+        );
     }
     let id = provider(&app, ses("mars-north-1")).await;
     let res =
         resolve(&app, &service, json!({"account_id": account, "email_provider_id": id, "purpose": "send"}), None).await;
     assert_eq!(res.json()["smtp"], Value::Null, "no SES SMTP endpoint there");
+    assert_eq!(res.json()["smtp_host"], Value::Null);
 
     // Scaleway: TEM's relay, the project id logs in with the API key.
     let id = provider(

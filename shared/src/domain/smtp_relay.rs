@@ -35,7 +35,8 @@ pub const SES_SMTP_REGIONS: &[&str] = &[
 
 /// Scaleway Transactional Email's SMTP relay.
 pub const SCALEWAY_SMTP_HOST: &str = "smtp.tem.scaleway.com";
-const SUBMISSION_PORT: u16 = 587;
+/// The mail submission port every relay here uses (with STARTTLS).
+pub const SUBMISSION_PORT: u16 = 587;
 
 /// Where and how to send with a credential over SMTP.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

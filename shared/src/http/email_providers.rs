@@ -13,6 +13,8 @@ use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
+use crate::domain::masking::mask_identifier;
+use crate::domain::smtp_relay::{SCALEWAY_SMTP_HOST, SES_SMTP_REGIONS, SUBMISSION_PORT};
 use crate::store::email_providers::EmailProviderRecord;
 
 /// The masked `EmailProviderResponse`.
@@ -30,11 +32,43 @@ pub struct EmailProviderResponse {
     pub updated_at: String,
     /// The outcome of the last connectivity test (`null` before the first).
     pub last_test: Option<TestOutcome>,
+    /// SES and Scaleway: the SMTP relay to configure a mail client with
+    /// (`null` where SES has no SMTP endpoint); absent for SMTP providers,
+    /// whose `credentials` say it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_port: Option<u16>,
+    /// Masked like the access key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_username: Option<String>,
 }
 
 impl From<EmailProviderRecord> for EmailProviderResponse {
     fn from(r: EmailProviderRecord) -> Self {
+        // From what is stored in clear (region, masked forms): no decrypt.
+        let masked = |field: &str| r.credentials_masked[field].as_str().map(str::to_string);
+        let (smtp_host, smtp_port, smtp_username) = match r.provider_type {
+            ProviderType::Ses => (
+                Some(
+                    SES_SMTP_REGIONS
+                        .contains(&r.region.as_str())
+                        .then(|| format!("email-smtp.{}.amazonaws.com", r.region)),
+                ),
+                Some(SUBMISSION_PORT),
+                masked("access_key_id"),
+            ),
+            ProviderType::Scaleway => (
+                Some(Some(SCALEWAY_SMTP_HOST.to_string())),
+                Some(SUBMISSION_PORT),
+                masked("project_id").map(|p| mask_identifier(&p)),
+            ),
+            ProviderType::Smtp => (None, None, None),
+        };
         EmailProviderResponse {
+            smtp_host,
+            smtp_port,
+            smtp_username,
             id: r.id,
             name: r.name,
             provider_type: r.provider_type,
