@@ -26,6 +26,28 @@ pub enum AuditEventType {
 }
 
 impl AuditEventType {
+    pub const ALL: [AuditEventType; 15] = [
+        AuditEventType::AccountCreated,
+        AuditEventType::ApiKeyCreated,
+        AuditEventType::ApiKeyUpdated,
+        AuditEventType::ApiKeyRevoked,
+        AuditEventType::ApiKeyRotated,
+        AuditEventType::EmailProviderCreated,
+        AuditEventType::EmailProviderUpdated,
+        AuditEventType::EmailProviderDeleted,
+        AuditEventType::EmailProviderTested,
+        AuditEventType::ProviderCredentialCreated,
+        AuditEventType::ProviderCredentialUpdated,
+        AuditEventType::ProviderCredentialRotated,
+        AuditEventType::ProviderCredentialDeleted,
+        AuditEventType::ProviderCredentialTested,
+        AuditEventType::CredentialResolved,
+    ];
+
+    pub fn parse(name: &str) -> Option<AuditEventType> {
+        AuditEventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditEventType::AccountCreated => "ACCOUNT_CREATED",

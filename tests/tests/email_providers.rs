@@ -692,3 +692,45 @@ async fn parallel_patches_lose_no_update() {
         assert_eq!(updates, total_ok, "round {round}: audit records differ from 200s");
     }
 }
+
+#[tokio::test]
+async fn audit_events_filter_by_type_and_time() {
+    let app = TestApp::start().await;
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let id = create(&app, ses_body()).await;
+    for n in 0..3 {
+        assert_eq!(patch(&app, id, json!({"name": format!("renamed {n}")})).await.status, StatusCode::OK);
+    }
+    let list = |query: String| {
+        let app = &app;
+        async move { app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await }
+    };
+    let types = |res: &mailkeys_tests::Response| -> Vec<String> {
+        res.json()["events"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap().to_string()).collect()
+    };
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let updates = list(format!("resource_id={id}&event_type=EMAIL_PROVIDER_UPDATED")).await;
+    assert_eq!(types(&updates), vec!["EMAIL_PROVIDER_UPDATED"; 3]);
+    // A filtered listing pages like any other.
+    let first = list("event_type=EMAIL_PROVIDER_UPDATED&limit=2".into()).await.json();
+    assert_eq!(first["events"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().expect("a second page").to_string();
+    let second = list(format!("event_type=EMAIL_PROVIDER_UPDATED&limit=2&cursor={cursor}")).await.json();
+    assert_eq!((second["events"].as_array().unwrap().len(), second["next_cursor"].clone()), (1, Value::Null));
+    // Time windows.
+    let all = list(format!("resource_id={id}&since={}", rfc(before))).await;
+    assert_eq!(types(&all).len(), 4);
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    assert!(types(&list(format!("since={}", rfc(later))).await).is_empty());
+    assert!(types(&list(format!("until={}", rfc(before))).await).is_empty());
+    // Refusals.
+    for (query, message) in [
+        ("colour=red", "Unknown query parameter; allowed: resource_id, event_type, since, until, limit, cursor"),
+        ("since=yesterday", "since must be an RFC 3339 time, such as 2026-11-24T10:00:00Z"),
+    ] {
+        let res = list(query.into()).await;
+        assert_eq!((res.status, res.error_message()), (StatusCode::BAD_REQUEST, message.to_string()), "{query}");
+    }
+    let res = list("event_type=NOPE".into()).await;
+    assert!(res.error_message().starts_with("event_type must be one of: ACCOUNT_CREATED"));
+}

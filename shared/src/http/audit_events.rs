@@ -8,16 +8,27 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Admin, Authorized};
 use super::routes::Function;
 use crate::app::AppState;
-use crate::audit::AuditEvent;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::audit::{AuditEvent, AuditEventType};
+use crate::store::audit::AuditFilter;
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AuditEventsQuery {
     /// Only the events of this resource.
     pub resource_id: Option<String>,
+    /// Only events of this type, such as `EMAIL_PROVIDER_UPDATED`.
+    pub event_type: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only events at or before this time (RFC 3339).
+    pub until: Option<String>,
     /// 1 to 100, default 50.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
@@ -42,6 +53,17 @@ fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
     }
 }
 
+/// An RFC 3339 time of a query, such as `2026-11-24T10:00:00Z`.
+fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
+    raw.filter(|t| !t.is_empty())
+        .map(|t| {
+            OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
+                ApiError::bad_request(format!("{name} must be an RFC 3339 time, such as 2026-11-24T10:00:00Z"))
+            })
+        })
+        .transpose()
+}
+
 /// A cursor is the id (a ULID) of the last event of the previous page.
 fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     raw.filter(|c| !c.is_empty())
@@ -57,7 +79,7 @@ fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     params(AuditEventsQuery),
     responses(
         (status = 200, description = "The account's audit events, newest first", body = AuditEventsResponse),
-        (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
+        (status = 400, description = "Invalid limit, cursor, event_type or time, or an unknown parameter", body = ErrorBody),
     ),
 )]
 pub async fn list(
@@ -65,13 +87,32 @@ pub async fn list(
     auth: Authorized<Admin>,
     query: Result<Query<AuditEventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditEventsResponse>, ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::bad_request("Invalid query string"))?;
+    let Query(query) = query.map_err(|rejection| {
+        if rejection.body_text().contains("unknown field") {
+            ApiError::bad_request(
+                "Unknown query parameter; allowed: resource_id, event_type, since, until, limit, cursor",
+            )
+        } else {
+            ApiError::bad_request("Invalid query string")
+        }
+    })?;
     let limit = parse_limit(query.limit.as_deref())?;
     let cursor = parse_cursor(query.cursor.as_deref())?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
         return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
     }
-    let page = app.audit.list(auth.account_id(), resource_id, limit, cursor.as_deref()).await?;
+    let event_type = query.event_type.as_deref().filter(|t| !t.is_empty());
+    if event_type.is_some_and(|t| AuditEventType::parse(t).is_none()) {
+        let known: Vec<&str> = AuditEventType::ALL.iter().map(|t| t.as_str()).collect();
+        return Err(ApiError::bad_request(format!("event_type must be one of: {}", known.join(", "))));
+    }
+    let filter = AuditFilter {
+        resource_id,
+        event_type,
+        since: parse_time("since", query.since.as_deref())?,
+        until: parse_time("until", query.until.as_deref())?,
+    };
+    let page = app.audit.list(auth.account_id(), &filter, limit, cursor.as_deref()).await?;
     Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
 }

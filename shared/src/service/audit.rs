@@ -1,6 +1,6 @@
 //! Reading the audit log of an account.
 
-use crate::store::audit::AuditPage;
+use crate::store::audit::{AuditFilter, AuditPage};
 use crate::store::Store;
 
 use super::ServiceError;
@@ -15,15 +15,15 @@ impl AuditLog {
         AuditLog { store }
     }
 
-    /// One page of the account's events, newest first, optionally of one
-    /// resource only; `after` is the previous page's cursor.
+    /// One page of the account's events, newest first, narrowed by
+    /// `filter`; `after` is the previous page's cursor.
     pub async fn list(
         &self,
         account_id: &str,
-        resource_id: Option<&str>,
+        filter: &AuditFilter<'_>,
         limit: usize,
         after: Option<&str>,
     ) -> Result<AuditPage, ServiceError> {
-        Ok(self.store.audit_events(account_id, resource_id, limit, after).await?)
+        Ok(self.store.audit_events(account_id, filter, limit, after).await?)
     }
 }

@@ -3,6 +3,8 @@
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
+use time::OffsetDateTime;
+
 use super::attrs::{s, string_list, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
@@ -77,49 +79,65 @@ impl Store {
         self.transact(vec![self.audit_put(event)]).await
     }
 
-    /// Events of one account, newest first, optionally of one resource only.
-    /// `after` is the `event_id` of the last event of the previous page.
+    /// Events of one account, newest first, narrowed by `filter`. `after`
+    /// is the `event_id` of the last event of the previous page. Event ids
+    /// are ULIDs, so a time window is a range of sort keys.
     pub async fn audit_events(
         &self,
         account_id: &str,
-        resource_id: Option<&str>,
+        filter: &AuditFilter<'_>,
         limit: usize,
         after: Option<&str>,
     ) -> Result<AuditPage, StoreError> {
-        let mut query = self.client().query().table_name(&self.tables().audit).scan_index_forward(false);
-        let start_sk = after.map(event_key);
-        query = match resource_id {
+        let from = filter.since.map_or("EVENT#".to_string(), |t| event_key(&ulid_at(t, 0).to_string()));
+        // `~` sorts after every ULID character.
+        let to = filter.until.map_or("EVENT#~".to_string(), |t| event_key(&ulid_at(t, u128::MAX).to_string()));
+        let mut query = self
+            .client()
+            .query()
+            .table_name(&self.tables().audit)
+            .scan_index_forward(false)
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to));
+        let (partition, partition_value) = match filter.resource_id {
             Some(resource_id) => {
-                let rpk = resource_key(account_id, resource_id);
-                let q = query
-                    .index_name(BY_RESOURCE_INDEX)
-                    .key_condition_expression("resource_pk = :rpk")
-                    .expression_attribute_values(":rpk", s(&rpk));
-                match &start_sk {
-                    Some(sk) => q
-                        .exclusive_start_key("resource_pk", s(rpk))
-                        .exclusive_start_key("pk", s(account_key(account_id)))
-                        .exclusive_start_key("sk", s(sk)),
-                    None => q,
-                }
+                query = query.index_name(BY_RESOURCE_INDEX);
+                ("resource_pk", resource_key(account_id, resource_id))
             }
-            None => {
-                let q = query
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :event)")
-                    .expression_attribute_values(":pk", s(account_key(account_id)))
-                    .expression_attribute_values(":event", s("EVENT#"));
-                match &start_sk {
-                    Some(sk) => {
-                        q.exclusive_start_key("pk", s(account_key(account_id))).exclusive_start_key("sk", s(sk))
-                    }
-                    None => q,
-                }
-            }
+            None => ("pk", account_key(account_id)),
         };
-        // One more than asked tells whether another page exists.
+        query = query
+            .key_condition_expression(format!("{partition} = :partition AND sk BETWEEN :from AND :to"))
+            .expression_attribute_values(":partition", s(&partition_value));
+        if let Some(event_type) = filter.event_type {
+            query = query.filter_expression("event_type = :type").expression_attribute_values(":type", s(event_type));
+        }
+        let mut start = after.map(|event_id| {
+            let mut key = Item::from([
+                ("pk".to_string(), s(account_key(account_id))),
+                ("sk".to_string(), s(event_key(event_id))),
+            ]);
+            if partition == "resource_pk" {
+                key.insert("resource_pk".to_string(), s(&partition_value));
+            }
+            key
+        });
+        // One more than asked tells whether another page exists. A filter
+        // is applied after DynamoDB's own limit, so a page may need several
+        // reads to fill.
         let limit_plus_one = i32::try_from(limit + 1).unwrap_or(i32::MAX);
-        let out = query.limit(limit_plus_one).send().await.map_err(StoreError::aws)?;
-        let mut events = out.items().iter().map(read_event).collect::<Result<Vec<_>, _>>()?;
+        let mut events = Vec::new();
+        loop {
+            let out = query.clone().set_exclusive_start_key(start.take()).limit(limit_plus_one).send().await;
+            let out = out.map_err(StoreError::aws)?;
+            for item in out.items() {
+                events.push(read_event(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if events.len() <= limit => start = Some(key),
+                _ => break,
+            }
+        }
         let next_cursor = if events.len() > limit {
             events.truncate(limit);
             events.last().map(|e| e.event_id.clone())
@@ -128,6 +146,21 @@ impl Store {
         };
         Ok(AuditPage { events, next_cursor })
     }
+}
+
+/// What an audit listing is narrowed to.
+#[derive(Debug, Default)]
+pub struct AuditFilter<'a> {
+    pub resource_id: Option<&'a str>,
+    pub event_type: Option<&'a str>,
+    pub since: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+}
+
+/// The ULID at time `at` with `random` as its random part.
+fn ulid_at(at: OffsetDateTime, random: u128) -> ulid::Ulid {
+    let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    ulid::Ulid::from_parts(millis, random)
 }
 
 /// Reads an audit item, as stored in the table or carried by its stream.
