@@ -14,11 +14,14 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
 /// How long an answer is reused.
 const CACHE_FOR: Duration = Duration::from_secs(5);
 
+/// When the last probe ran, and what failed then.
+type LastProbe = Option<(Instant, Vec<&'static str>)>;
+
 #[derive(Clone, Debug)]
 pub struct Health {
     store: Store,
     envelope: Envelope,
-    last: Arc<Mutex<Option<(Instant, Vec<&'static str>)>>>,
+    last: Arc<Mutex<LastProbe>>,
 }
 
 impl Health {
