@@ -52,6 +52,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Compares a resolved value that holds a secret without printing it.
+fn assert_secret_eq(actual: &Value, expected: Value, what: &str) {
+    assert!(*actual == expected, "{what}: the resolved value differs (not shown: it holds a secret)");
+}
+
 async fn provider(app: &TestApp, body: Value) -> u64 {
     let res = app.admin(Method::POST, "/api/email-providers", Some(&body)).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
@@ -98,9 +103,10 @@ async fn a_service_key_resolves_every_kind_of_credential() {
             (body["resource_type"].clone(), body["resource_id"].clone()),
             (json!("email_provider"), json!(id.to_string()))
         );
-        assert_eq!(
-            body["credentials"],
-            json!({"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": SES_SECRET})
+        assert_secret_eq(
+            &body["credentials"],
+            json!({"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": SES_SECRET}),
+            "credentials",
         );
         assert_eq!(body["name"], format!("SES {region}"), "the GET fields are there");
         let smtp = &body["smtp"];
@@ -137,11 +143,12 @@ async fn a_service_key_resolves_every_kind_of_credential() {
         resolve(&app, &service, json!({"account_id": account, "email_provider_id": id, "purpose": "send"}), None)
             .await
             .json();
-    assert_eq!(body["credentials"], json!({"api_key": SCW_KEY, "project_id": "proj-42"}));
-    assert_eq!(
-        body["smtp"],
+    assert_secret_eq(&body["credentials"], json!({"api_key": SCW_KEY, "project_id": "proj-42"}), "credentials");
+    assert_secret_eq(
+        &body["smtp"],
         json!({"host": "smtp.tem.scaleway.com", "port": 587, "encryption": "starttls",
-                                    "username": "proj-42", "password": SCW_KEY})
+                                    "username": "proj-42", "password": SCW_KEY}),
+        "smtp",
     );
 
     // SMTP provider: as stored.
@@ -156,11 +163,12 @@ async fn a_service_key_resolves_every_kind_of_credential() {
         resolve(&app, &service, json!({"account_id": account, "email_provider_id": id, "purpose": "send"}), None)
             .await
             .json();
-    assert_eq!(body["credentials"]["password"], SMTP_PASSWORD);
-    assert_eq!(
-        body["smtp"],
+    assert_secret_eq(&body["credentials"]["password"], json!(SMTP_PASSWORD), "credentials");
+    assert_secret_eq(
+        &body["smtp"],
         json!({"host": "smtp.example.com", "port": 465, "encryption": "tls",
-                                    "username": "mailer@example.com", "password": SMTP_PASSWORD})
+                                    "username": "mailer@example.com", "password": SMTP_PASSWORD}),
+        "smtp",
     );
 
     // Provider credentials: IMAP with a password, SMTP with an OAuth token.
@@ -178,7 +186,11 @@ async fn a_service_key_resolves_every_kind_of_credential() {
     )
     .await
     .json();
-    assert_eq!(body["credentials"], json!({"username": "box@example.com", "password": IMAP_PASSWORD}));
+    assert_secret_eq(
+        &body["credentials"],
+        json!({"username": "box@example.com", "password": IMAP_PASSWORD}),
+        "credentials",
+    );
     assert_eq!((body["provider_kind"].clone(), body["smtp"].clone()), (json!("imap"), Value::Null));
     let oauth = credential(
         &app,
@@ -194,7 +206,11 @@ async fn a_service_key_resolves_every_kind_of_credential() {
     )
     .await
     .json();
-    assert_eq!(body["credentials"], json!({"username": "box@example.com", "access_token": TOKEN}));
+    assert_secret_eq(
+        &body["credentials"],
+        json!({"username": "box@example.com", "access_token": TOKEN}),
+        "credentials",
+    );
     assert_eq!(body["smtp"]["host"], "smtp.gmail.com");
 
     // Every resolve was audited, with its purpose and no value.
