@@ -32,13 +32,24 @@ pub enum ResolveTarget {
     ProviderCredential(String),
 }
 
-/// A validated resolve. `account_id` is `None` when it cannot be an account
-/// of ours (answered as an unknown resource).
+/// A validated resolve.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolve {
-    pub account_id: Option<String>,
+    pub account_id: String,
     pub target: ResolveTarget,
     pub purpose: String,
+}
+
+impl Resolve {
+    /// Whether the ids can be ours at all: if not, the answer is "not
+    /// found" without a store call.
+    pub fn has_our_shape(&self) -> bool {
+        is_account_id(&self.account_id)
+            && match &self.target {
+                ResolveTarget::EmailProvider(_) => true,
+                ResolveTarget::ProviderCredential(id) => is_provider_credential_id(id),
+            }
+    }
 }
 
 impl ResolveCredentialRequest {
@@ -49,19 +60,9 @@ impl ResolveCredentialRequest {
             _ => return Err(Invalid::new("exactly one of email_provider_id and provider_credential_id is required")),
         };
         let purpose = self.purpose.trim();
-        let printable = !purpose.is_empty()
-            && purpose.chars().count() <= MAX_PURPOSE_CHARS
-            && super::check_display_text("purpose", purpose, MAX_PURPOSE_CHARS).is_ok();
-        if !printable {
+        if purpose.is_empty() || super::check_display_text("purpose", purpose, MAX_PURPOSE_CHARS).is_err() {
             return Err(Invalid::new("purpose must be 1 to 64 printable characters"));
         }
-        let shaped = |id: &str| is_account_id(id).then(|| id.to_string());
-        let target = match target {
-            ResolveTarget::ProviderCredential(id) if !is_provider_credential_id(&id) => {
-                ResolveTarget::ProviderCredential(String::new())
-            }
-            other => other,
-        };
-        Ok(Resolve { account_id: shaped(&self.account_id), target, purpose: purpose.to_string() })
+        Ok(Resolve { account_id: self.account_id.clone(), target, purpose: purpose.to_string() })
     }
 }

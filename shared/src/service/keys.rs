@@ -46,7 +46,7 @@ fn conflict_or(err: StoreError) -> ServiceError {
 }
 
 fn holds_admin(key: &KeyRecord) -> bool {
-    key.permissions.iter().any(|p| p == Permission::Admin)
+    key.permissions.allows(Permission::Admin)
 }
 
 fn key_event(actor: &Actor, event_type: AuditEventType, key: &KeyRecord, fields: Vec<String>) -> AuditEvent {
@@ -211,12 +211,8 @@ impl Keys {
         others
             .into_iter()
             .filter(|k| k.key_id != key.key_id && k.is_active(&now) && holds_admin(k))
-            .max_by(|a, b| match (&a.expires_at, &b.expires_at) {
-                (None, None) => std::cmp::Ordering::Equal,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (Some(x), Some(y)) => x.cmp(y),
-            })
+            // A key that never expires outlasts every other.
+            .max_by_key(|k| (k.expires_at.is_none(), k.expires_at.clone()))
             .ok_or(ServiceError::Conflict(LAST_ADMIN))
     }
 

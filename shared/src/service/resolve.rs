@@ -62,10 +62,10 @@ impl Resolver {
             ResolveTarget::EmailProvider(_) => email_providers::NOT_FOUND,
             ResolveTarget::ProviderCredential(_) => provider_credentials::NOT_FOUND,
         };
-        let account_id = match &resolve.account_id {
-            Some(account_id) if scope.covers(account_id) => account_id,
-            _ => return Err(ServiceError::NotFound(not_found)),
-        };
+        if !resolve.has_our_shape() || !scope.covers(&resolve.account_id) {
+            return Err(ServiceError::NotFound(not_found));
+        }
+        let account_id = &resolve.account_id;
         let actor = Actor {
             account_id: account_id.clone(),
             key_id: scope.key_id().to_string(),
@@ -85,9 +85,6 @@ impl Resolver {
                 Ok(Resolved::EmailProvider { record, secret })
             }
             ResolveTarget::ProviderCredential(id) => {
-                if id.is_empty() {
-                    return Err(ServiceError::NotFound(not_found));
-                }
                 let record = self.provider_credentials.get(account_id, id).await?;
                 if current == Some(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
