@@ -20,7 +20,7 @@ use crate::domain::provider_credential::{AuthKind, CredentialSecret, ProviderKin
 use crate::domain::resolve::ResolveCredentialRequest;
 use crate::domain::secret::ExposeSecret;
 use crate::domain::smtp_relay::{scaleway_relay, ses_relay, SmtpRelay};
-use crate::service::resolve::Resolved;
+use crate::service::resolve::{Resolved, ResolvedSecret};
 
 /// The secret block as it was written.
 enum Secret {
@@ -86,57 +86,58 @@ fn fields_of(view: impl Serialize) -> serde_json::Map<String, Value> {
     }
 }
 
-fn resolved(found: Resolved) -> Result<ResolvedCredential, u64> {
-    Ok(match found {
-        Resolved::NotModified { version } => return Err(version),
-        Resolved::EmailProvider { record, secret } => {
-            let smtp = match &secret {
-                ProviderCredentials::Ses(c) => ses_relay(&record.region, &c.access_key_id, &c.secret_access_key),
-                ProviderCredentials::Scaleway(c) => Some(scaleway_relay(&c.project_id, &c.api_key)),
-                ProviderCredentials::Smtp(c) => Some(SmtpRelay {
-                    host: c.host.as_str().to_string(),
-                    port: c.port,
-                    encryption: c.encryption,
-                    username: c.username.clone(),
-                    password: c.password.clone(),
-                }),
-            };
-            ResolvedCredential {
-                account_id: record.account_id.clone(),
-                resource_type: crate::service::email_providers::RESOURCE_TYPE,
-                resource_id: record.id.to_string(),
-                version: record.version,
-                fields: fields_of(EmailProviderResponse::from(record)),
-                credentials: Secret::EmailProvider(secret),
-                smtp,
+impl From<ResolvedSecret> for ResolvedCredential {
+    fn from(found: ResolvedSecret) -> Self {
+        match found {
+            ResolvedSecret::EmailProvider { record, secret } => {
+                let smtp = match &secret {
+                    ProviderCredentials::Ses(c) => ses_relay(&record.region, &c.access_key_id, &c.secret_access_key),
+                    ProviderCredentials::Scaleway(c) => Some(scaleway_relay(&c.project_id, &c.api_key)),
+                    ProviderCredentials::Smtp(c) => Some(SmtpRelay {
+                        host: c.host.as_str().to_string(),
+                        port: c.port,
+                        encryption: c.encryption,
+                        username: c.username.clone(),
+                        password: c.password.clone(),
+                    }),
+                };
+                ResolvedCredential {
+                    account_id: record.account_id.clone(),
+                    resource_type: crate::service::email_providers::RESOURCE_TYPE,
+                    resource_id: record.id.to_string(),
+                    version: record.version,
+                    fields: fields_of(EmailProviderResponse::from(record)),
+                    credentials: Secret::EmailProvider(secret),
+                    smtp,
+                }
+            }
+            ResolvedSecret::ProviderCredential { record, secret } => {
+                let endpoint = record.endpoint.clone();
+                let smtp = (endpoint.provider_kind == ProviderKind::Smtp).then(|| SmtpRelay {
+                    host: endpoint.host.as_str().to_string(),
+                    port: endpoint.port,
+                    encryption: match endpoint.security_mode {
+                        SecurityMode::SslTls => SmtpEncryption::Tls,
+                        SecurityMode::Starttls => SmtpEncryption::Starttls,
+                        SecurityMode::None => SmtpEncryption::None,
+                    },
+                    username: Some(secret.username.expose_secret().to_string()),
+                    // An OAuth2 credential logs in with its token (XOAUTH2),
+                    // which `credentials` holds; there is no password.
+                    password: (endpoint.auth_kind == AuthKind::Password).then(|| secret.secret.clone()),
+                });
+                ResolvedCredential {
+                    account_id: record.account_id.clone(),
+                    resource_type: crate::service::provider_credentials::RESOURCE_TYPE,
+                    resource_id: record.id.clone(),
+                    version: record.version,
+                    fields: fields_of(ProviderCredentialResponse::from(record)),
+                    credentials: Secret::ProviderCredential { auth_kind: endpoint.auth_kind, secret },
+                    smtp,
+                }
             }
         }
-        Resolved::ProviderCredential { record, secret } => {
-            let endpoint = record.endpoint.clone();
-            let smtp = (endpoint.provider_kind == ProviderKind::Smtp).then(|| SmtpRelay {
-                host: endpoint.host.as_str().to_string(),
-                port: endpoint.port,
-                encryption: match endpoint.security_mode {
-                    SecurityMode::SslTls => SmtpEncryption::Tls,
-                    SecurityMode::Starttls => SmtpEncryption::Starttls,
-                    SecurityMode::None => SmtpEncryption::None,
-                },
-                username: Some(secret.username.expose_secret().to_string()),
-                // An OAuth2 credential logs in with its token (XOAUTH2),
-                // which `credentials` holds; there is no password.
-                password: (endpoint.auth_kind == AuthKind::Password).then(|| secret.secret.clone()),
-            });
-            ResolvedCredential {
-                account_id: record.account_id.clone(),
-                resource_type: crate::service::provider_credentials::RESOURCE_TYPE,
-                resource_id: record.id.clone(),
-                version: record.version,
-                fields: fields_of(ProviderCredentialResponse::from(record)),
-                credentials: Secret::ProviderCredential { auth_kind: endpoint.auth_kind, secret },
-                smtp,
-            }
-        }
-    })
+    }
 }
 
 /// The version an `If-None-Match: "<version>"` names, if any.
@@ -171,11 +172,13 @@ pub async fn resolve(
 ) -> Result<Response, ApiError> {
     let resolve = request.validate()?;
     let found = app.resolver.resolve(&internal.scope, &internal.request_id, &resolve, held_version(&headers)).await?;
-    Ok(match resolved(found) {
-        Err(version) => (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response(),
-        Ok(body) => {
-            let tag = etag(body.version);
-            (StatusCode::OK, [(header::ETAG, tag)], Json(body)).into_response()
+    Ok(match found {
+        Resolved::NotModified { version } => {
+            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
+        }
+        Resolved::Secret(secret) => {
+            let body = ResolvedCredential::from(*secret);
+            (StatusCode::OK, [(header::ETAG, etag(body.version))], Json(body)).into_response()
         }
     })
 }

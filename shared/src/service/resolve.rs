@@ -25,14 +25,14 @@ pub enum Resolved {
     NotModified {
         version: u64,
     },
-    EmailProvider {
-        record: EmailProviderRecord,
-        secret: EmailProviderSecret,
-    },
-    ProviderCredential {
-        record: ProviderCredentialRecord,
-        secret: CredentialSecret,
-    },
+    Secret(Box<ResolvedSecret>),
+}
+
+/// A credential with its secret, audited and ready to leave.
+#[derive(Debug)]
+pub enum ResolvedSecret {
+    EmailProvider { record: EmailProviderRecord, secret: EmailProviderSecret },
+    ProviderCredential { record: ProviderCredentialRecord, secret: CredentialSecret },
 }
 
 #[derive(Clone, Debug)]
@@ -82,7 +82,7 @@ impl Resolver {
                 }
                 let secret = self.email_providers.open(&record).await?;
                 self.audit(&actor, email_providers::RESOURCE_TYPE, &id.to_string(), &resolve.purpose).await?;
-                Ok(Resolved::EmailProvider { record, secret })
+                Ok(Resolved::Secret(Box::new(ResolvedSecret::EmailProvider { record, secret })))
             }
             ResolveTarget::ProviderCredential(id) => {
                 let record = self.provider_credentials.get(account_id, id).await?;
@@ -91,7 +91,7 @@ impl Resolver {
                 }
                 let secret = self.provider_credentials.open_secret(&record).await?;
                 self.audit(&actor, provider_credentials::RESOURCE_TYPE, id, &resolve.purpose).await?;
-                Ok(Resolved::ProviderCredential { record, secret })
+                Ok(Resolved::Secret(Box::new(ResolvedSecret::ProviderCredential { record, secret })))
             }
         }
     }
