@@ -335,7 +335,7 @@ async fn service_keys_and_tenant_keys_on_the_internal_routes() {
         .as_str()
         .unwrap()
         .to_string();
-    let (_, other_admin) = app.other_account().await;
+    let (other_account_id, other_admin) = app.other_account().await;
     let theirs = create(&app, &other_admin, json!({"name": "theirs", "scopes": ["smtp"]})).await["apiKey"]
         .as_str()
         .unwrap()
@@ -345,14 +345,42 @@ async fn service_keys_and_tenant_keys_on_the_internal_routes() {
         let app = &app;
         async move { app.call(Method::POST, VERIFY, Some(&caller), Some(&body)).await }
     };
+    // A provider in each account, for the resolve route.
+    let ses = json!({"name": "SES", "provider_type": "ses", "region": "eu-west-1",
+        "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "svc-test-secret"}});
+    let my_provider = app.admin(Method::POST, "/api/email-providers", Some(&ses)).await.json()["id"].as_u64().unwrap();
+    let their_provider = app.call(Method::POST, "/api/email-providers", Some(&other_admin), Some(&ses)).await.json()
+        ["id"]
+        .as_u64()
+        .unwrap();
+    let resolve = |caller: &str, account: &str, provider: u64| {
+        let body = json!({"account_id": account, "email_provider_id": provider, "purpose": "send"});
+        let (caller, app) = (caller.to_string(), &app);
+        async move { app.call(Method::POST, "/api/internal/credentials/resolve", Some(&caller), Some(&body)).await.status }
+    };
     for internal_route in Function::ALL.iter().filter(|f| f.path().starts_with("/api/internal/")) {
-        assert_eq!(*internal_route, Function::VerifyKey, "a new internal route needs its cases here");
-        assert_eq!(verify(&service, &mine).await.json()["valid"], true);
-        assert_eq!(verify(&service, &theirs).await.json()["valid"], true, "service keys act across accounts");
-        assert_eq!(verify(&internal, &mine).await.json()["valid"], true);
-        assert_eq!(verify(&internal, &theirs).await.json()["valid"], false, "a tenant's internal key: own account");
-        let res = verify(&app.admin_key, &mine).await;
-        assert_eq!(res.status, StatusCode::FORBIDDEN, "admin does not imply internal");
+        match internal_route {
+            Function::VerifyKey => {
+                assert_eq!(verify(&service, &mine).await.json()["valid"], true);
+                assert_eq!(verify(&service, &theirs).await.json()["valid"], true, "service keys act across accounts");
+                assert_eq!(verify(&internal, &mine).await.json()["valid"], true);
+                assert_eq!(
+                    verify(&internal, &theirs).await.json()["valid"],
+                    false,
+                    "a tenant's internal key: own account"
+                );
+                let res = verify(&app.admin_key, &mine).await;
+                assert_eq!(res.status, StatusCode::FORBIDDEN, "admin does not imply internal");
+            }
+            Function::CredentialsResolve => {
+                assert_eq!(resolve(&service, &app.account_id, my_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&service, &other_account_id, their_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&internal, &app.account_id, my_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&internal, &other_account_id, their_provider).await, StatusCode::NOT_FOUND);
+                assert_eq!(resolve(&app.admin_key, &app.account_id, my_provider).await, StatusCode::FORBIDDEN);
+            }
+            other => panic!("{other:?}: a new internal route needs its cases here"),
+        }
     }
     // A service key is refused on every other route, before anything else.
     for function in Function::ALL.iter().filter(|f| !f.path().starts_with("/api/internal/")) {
