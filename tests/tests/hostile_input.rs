@@ -93,6 +93,10 @@ async fn malformed_requests_get_the_error_body() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
+
+    // An optional body is no bytes at all, or JSON: whitespace is neither.
+    let res = app.call_raw(Method::POST, "/api/email-providers/1/test", &app.admin_key, " ").await;
+    assert_error(&res, StatusCode::BAD_REQUEST, "BAD_REQUEST");
 }
 
 #[tokio::test]

@@ -264,7 +264,8 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
     })
 }
 
-/// A JSON body that may be absent (an empty body is `None`).
+/// A JSON body that may be absent: no bytes at all is `None`; anything
+/// else, whitespace included, must be a JSON object.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonBody<T> {
@@ -273,7 +274,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJsonBody<T>
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let json = declares_json(&req);
         let bytes = read_body(req, state).await?;
-        if bytes.trim_ascii().is_empty() {
+        if bytes.is_empty() {
             return Ok(OptionalJsonBody(None));
         }
         if !json {
