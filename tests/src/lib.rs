@@ -1,5 +1,7 @@
-//! Test harness: one local AWS emulator (moto, `scripts/emulator.py`) per test binary, and
-//! for each test its own tables, KMS key and API server on a free port.
+//! Test harness: the local AWS (DynamoDB Local for DynamoDB, moto for KMS
+//! and the rest) that `make test` runs for the whole run, or one per test
+//! binary run alone; for each test its own tables, KMS key and API server
+//! on a free port.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -123,7 +125,7 @@ pub fn shared_endpoints() -> &'static Endpoints {
 }
 
 /// SDK configuration for the shared local AWS.
-pub async fn emulator_sdk_config() -> SdkConfig {
+pub async fn local_aws_sdk_config() -> SdkConfig {
     sdk_config_for(shared_endpoints()).await
 }
 

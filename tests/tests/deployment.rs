@@ -127,7 +127,7 @@ async fn the_stream_consumer_forwards_audit_records_to_an_event_bus() {
     use aws_lambda_events::event::dynamodb::Event;
     use mailkeys::audit_stream::{consume, AuditForwarder, EVENT_SOURCE};
 
-    let sdk = mailkeys_tests::emulator_sdk_config().await;
+    let sdk = mailkeys_tests::local_aws_sdk_config().await;
     let unique = ulid::Ulid::new().to_string().to_lowercase();
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);

@@ -5,7 +5,7 @@
 
 use time::OffsetDateTime;
 
-use crate::store::keys::Slots;
+use crate::store::limits::Slots;
 use crate::store::{Store, StoreError};
 
 /// Which limit a route counts against.

@@ -7,6 +7,7 @@ mod attrs;
 pub mod audit;
 pub mod email_providers;
 pub mod keys;
+pub mod limits;
 pub mod provider_credentials;
 pub mod schema;
 
