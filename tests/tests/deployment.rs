@@ -251,3 +251,42 @@ fn make_dev_refuses_a_bad_or_busy_port_before_touching_anything() {
     }
     assert_eq!((modified("env"), modified("admin-key")), before, "nothing under .local/ was touched");
 }
+
+/// `mailkeys-admin init` is idempotent past the first page of `ListTables`
+/// (100 names): with more than 100 tables before ours, a second run still
+/// sees that ours exist instead of trying to create them again.
+#[tokio::test]
+async fn table_setup_reads_every_page_of_table_names() {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    use mailkeys::store::Store;
+    let endpoints = mailkeys_tests::shared_endpoints();
+    let sdk = mailkeys_tests::sdk_config_for(endpoints).await;
+    let ddb = aws_sdk_dynamodb::Client::from_conf(mailkeys_tests::dynamodb_config(&sdk, endpoints).build());
+    let unique = ulid::Ulid::new().to_string().to_lowercase();
+    let filler = (0..101).map(|i| {
+        let ddb = ddb.clone();
+        let name = format!("page-{unique}-{i:03}");
+        async move {
+            ddb.create_table()
+                .table_name(name)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name("pk")
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .unwrap(),
+                )
+                .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+                .send()
+                .await
+                .expect("a filler table")
+        }
+    });
+    futures_util::future::join_all(filler).await;
+    // `zzz` sorts after the filler: ours come after the first page.
+    let tables = Tables { main: format!("zzz-{unique}"), audit: format!("zzz-{unique}-audit") };
+    let store = Store::new(ddb, tables);
+    store.create_tables_if_missing().await.expect("first setup");
+    store.create_tables_if_missing().await.expect("a second setup finds the tables on a later page");
+}
