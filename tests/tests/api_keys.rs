@@ -417,3 +417,38 @@ async fn mailkeys_admin_talks_to_people() {
     assert_eq!(code, Some(1));
     assert!(err.contains("unknown permission \"sned\"; valid names: admin, EmailProvidersRead"), "{err}");
 }
+
+#[tokio::test]
+async fn whoami_names_the_account_and_what_the_key_may_do() {
+    let app = TestApp::start().await;
+    let res = app.admin(Method::GET, "/api/whoami", None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let me = res.json();
+    assert_eq!(me["account_id"], app.account_id.as_str());
+    assert_eq!(me["permissions"], json!(["admin"]));
+    let allows: Vec<&str> = me["allows"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    for held in ["admin", "EmailProvidersWrite", "EmailProvidersRead", "ProviderCredentialsWrite", "app", "imap"] {
+        assert!(allows.contains(&held), "admin allows {held}: {allows:?}");
+    }
+    assert!(!allows.contains(&"internal"), "admin is no internal caller");
+
+    // An SMTP credential's face: its scopes, and what they imply.
+    let created = app
+        .admin(Method::POST, "/api/smtp-credentials", Some(&json!({"name": "Thunderbird", "scopes": ["imap", "smtp"]})))
+        .await
+        .json();
+    let mail_key = created["apiKey"].as_str().unwrap().to_string();
+    let res = app.call(Method::GET, "/api/whoami", Some(&mail_key), None).await;
+    let me = res.json();
+    assert_eq!(me["key_id"], created["id"]);
+    assert_eq!(me["permissions"], json!(["smtp", "imap"]));
+    assert_eq!(me["allows"], json!(["smtp", "imap"]));
+
+    // Answered from the key check alone: one GetItem (last use was just
+    // written), no KMS.
+    let (ddb, kms) = (app.ddb_calls.get(), app.kms_calls.get());
+    assert_eq!(app.call(Method::GET, "/api/whoami", Some(&mail_key), None).await.status, StatusCode::OK);
+    assert_eq!((app.ddb_calls.get() - ddb, app.kms_calls.get() - kms), (1, 0));
+
+    assert_eq!(app.call(Method::GET, "/api/whoami", None, None).await.status, StatusCode::UNAUTHORIZED);
+}

@@ -170,6 +170,23 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     }
 }
 
+/// Any valid tenant key, whatever it may do: 401 without one, 403 for a
+/// platform service key.
+pub struct SignedIn {
+    pub caller: Caller,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match principal(parts, state).await? {
+            Principal::Tenant(caller) => Ok(SignedIn { caller }),
+            Principal::Service { .. } => Err(ApiError::forbidden(SERVICE_KEY_FORBIDDEN)),
+        }
+    }
+}
+
 /// What a kind of id in a path is, and what a caller is told when an id
 /// cannot be one (`NOT_FOUND`, as for an unknown one).
 pub trait IdKind: Send + Sync + 'static {

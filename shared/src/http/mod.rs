@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod routes;
 pub mod smtp_credentials;
 pub mod verify_key;
+pub mod whoami;
 
 pub use error::ApiError;
 pub use routes::{api_router, route, Function};

@@ -11,7 +11,9 @@ use utoipa::OpenApi;
 
 use super::error::UNAUTHORIZED_MESSAGE;
 use super::Function;
-use super::{api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key};
+use super::{
+    api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key, whoami,
+};
 
 const SECURITY_SCHEME: &str = "apiKey";
 
@@ -57,6 +59,7 @@ const LINKS: &[(Function, &str, &[Function])] = {
         email_providers::update,
         email_providers::delete,
         email_providers::test,
+        whoami::whoami,
         audit_events::list,
         api_keys::list,
         api_keys::create,

@@ -12,7 +12,9 @@ use axum::{middleware, Json, Router};
 
 use super::error::ApiError;
 use super::observe::observe;
-use super::{api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key};
+use super::{
+    api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key, whoami,
+};
 use crate::app::AppState;
 use crate::aws::REQUEST_DEADLINE;
 use crate::config::Settings;
@@ -102,6 +104,7 @@ functions! {
     EmailProvidersUpdate => "email-providers-update", PATCH, "/api/email-providers/{id}", patch(email_providers::update);
     EmailProvidersDelete => "email-providers-delete", DELETE, "/api/email-providers/{id}", delete(email_providers::delete);
     EmailProvidersTest => "email-providers-test", POST, "/api/email-providers/{id}/test", post(email_providers::test);
+    WhoAmI => "whoami", GET, "/api/whoami", get(whoami::whoami);
     AuditEventsList => "audit-events-list", GET, "/api/audit-events", get(audit_events::list);
     ApiKeysList => "api-keys-list", GET, "/api/email/api-keys", get(api_keys::list);
     ApiKeysCreate => "api-keys-create", POST, "/api/email/api-keys", post(api_keys::create);

@@ -1,0 +1,39 @@
+//! `GET /api/whoami`: who the request's key stands for (any valid tenant
+//! key), so that a client such as the console can show the account and what
+//! the key may do. Answered from the key check alone: no further AWS call.
+
+use axum::Json;
+use serde::Serialize;
+
+use super::extract::SignedIn;
+use super::routes::Function;
+use crate::domain::permission::Permission;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhoAmI {
+    pub account_id: String,
+    pub key_id: String,
+    /// The permissions (or scopes) the key was given.
+    pub permissions: Vec<&'static str>,
+    /// Every permission those imply, such as `EmailProvidersRead` for
+    /// `EmailProvidersWrite`: what a client may offer this key.
+    pub allows: Vec<&'static str>,
+}
+
+#[utoipa::path(
+    get,
+    path = Function::WhoAmI.path(),
+    operation_id = Function::WhoAmI.name(),
+    tag = "keys",
+    responses((status = 200, description = "The key's account and permissions", body = WhoAmI)),
+)]
+pub async fn whoami(signed_in: SignedIn) -> Json<WhoAmI> {
+    let caller = signed_in.caller;
+    let allows = Permission::ALL.iter().filter(|p| caller.holds(**p)).map(|p| p.as_str()).collect();
+    Json(WhoAmI {
+        account_id: caller.account_id,
+        key_id: caller.key_id,
+        permissions: caller.permissions.names(),
+        allows,
+    })
+}
