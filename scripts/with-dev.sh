@@ -21,5 +21,7 @@ done
 
 source .local/env
 MAILKEYS_ADMIN_KEY=$(cat .local/admin-key)
-export MAILKEYS_ADMIN_KEY
+# The server's output (its JSON access log among it), for tests that check what reached it.
+MAILKEYS_DEV_LOG=$log
+export MAILKEYS_ADMIN_KEY MAILKEYS_DEV_LOG
 "$@"

@@ -12,3 +12,10 @@ pub async fn run<R: Route>() -> Result<(), Error> {
     let state = AppState::from_env().await?;
     lambda_http::run(route_app::<R>(state)).await
 }
+
+/// The console function's `main`: its static files need no configuration
+/// and no AWS client.
+pub async fn run_console() -> Result<(), Error> {
+    crate::logging::init();
+    lambda_http::run(crate::console::router::<()>()).await
+}

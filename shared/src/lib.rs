@@ -15,6 +15,7 @@ pub mod auth;
 pub mod aws;
 pub mod bootstrap;
 pub mod config;
+pub mod console;
 pub mod connectivity;
 pub mod crypto;
 pub mod domain;

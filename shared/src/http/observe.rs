@@ -77,8 +77,11 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
         set(&mut response, "x-ratelimit-reset", status.reset_epoch);
     }
     set(&mut response, "x-request-id", &request_id);
-    // Answers of a credential service are never kept by a cache on the way.
-    set(&mut response, "cache-control", "no-store");
+    // Answers of a credential service are never kept by a cache on the way
+    // (the console's files say otherwise for themselves).
+    if !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+        set(&mut response, "cache-control", "no-store");
+    }
     tracing::info!(
         target: "mailkeys::access",
         request_id = %request_id,

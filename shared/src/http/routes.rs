@@ -149,15 +149,15 @@ impl Function {
     }
 }
 
-/// Every route on one router, plus `GET /health` and `GET /openapi.json`:
-/// the local server.
+/// Every route on one router, plus `GET /health`, `GET /openapi.json` and
+/// the console: the local server.
 pub fn api_router(state: AppState) -> Router {
     let routes = Function::ALL
         .iter()
         .fold(Router::new(), |router, f| router.route(f.path(), bounded(*f, f.handler(), &state)))
         .route("/health", get(health))
         .route("/openapi.json", get(openapi_json));
-    finish(routes, state)
+    finish(routes, state).merge(crate::console::router())
 }
 
 /// 200 `{"status": "ok"}`, or 503 `{"status": "unavailable", "failing":

@@ -1,0 +1,42 @@
+// The API, from the browser: same origin, the signed-in key as a bearer
+// token, and every error in the service's own body turned into ApiError.
+import { session } from './session.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, requestId) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+  }
+}
+
+/** Calls the API; resolves to the parsed JSON (null for an empty answer). */
+export async function api(method, path, body, key = session.key) {
+  const headers = { Accept: 'application/json' };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The service cannot be reached. Check your connection and try again.');
+  }
+  const requestId = response.headers.get('X-Request-Id');
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (response.ok) return data;
+  const error = data && data.error ? data.error : {};
+  const apiError = new ApiError(response.status, error.code || 'HTTP_' + response.status,
+    error.message || `The service answered ${response.status}.`, requestId);
+  // A refused key ends the session, wherever it happens.
+  if (response.status === 401 && key === session.key) session.signOut('Your key was refused (401). Sign in again.');
+  throw apiError;
+}

@@ -1,0 +1,105 @@
+// Email API keys (api-keys.txt): list, create (shown once), edit name and
+// permissions, revoke.
+import { api } from '../api.js';
+import {
+  h, add, button, pageAllowed, loadInto, table, field, text, number, checkboxGroup,
+  formDialog, confirm, errorBox, showOnce, when,
+} from '../ui.js';
+
+const ADMIN = 'admin';
+const PERMISSIONS = ['send', 'read', 'webhooks', 'admin',
+  'EmailProvidersRead', 'EmailProvidersWrite', 'ProviderCredentialsRead', 'ProviderCredentialsWrite'];
+const KEYS = '/api/email/api-keys';
+// api-keys.txt's own warning.
+export const WARNING = 'The full API key is only returned once upon creation. Store it securely as it cannot be retrieved again.';
+
+let list;
+
+export function render(page) {
+  if (!pageAllowed(page, ADMIN)) return;
+  list = h('div', { class: 'list' });
+  add(page, h('div', { class: 'toolbar' }, button('Create', openCreate, { kind: 'primary', name: 'Create API key' })), list);
+  reload();
+}
+
+function reload() {
+  return loadInto(list, () => api('GET', KEYS), (answer) => table([
+    ['Name', (k) => k.name],
+    ['Prefix', (k) => h('code', {}, k.prefix)],
+    ['Permissions', (k) => k.permissions.map((p) => h('span', { class: 'tag' }, p))],
+    ['Created', (k) => when(k.createdAt)],
+    ['Last used', (k) => when(k.lastUsedAt)],
+    ['Expires', (k) => (k.expiresAt ? when(k.expiresAt) : 'never')],
+    ['Actions', (k) => h('div', { class: 'row-actions' },
+      button('Edit', () => openEdit(k), { name: `Edit ${k.name}` }),
+      button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
+  ], answer.data.keys, 'No active API keys.'));
+}
+
+const fieldFor = (f) => (message) => {
+  if (/name/i.test(message)) return f.name;
+  if (/permission/i.test(message)) return f.permissions;
+  if (/expires/i.test(message)) return f.expiresIn;
+  return null;
+};
+
+function openCreate() {
+  const f = {
+    name: field('Name', text({ required: true })),
+    permissions: checkboxGroup('Permissions', PERMISSIONS, ['send', 'read']),
+    expiresIn: field('Expires in (days)', number({ min: 1, max: 3650 }), { help: 'Leave blank for a key that does not expire.' }),
+  };
+  formDialog('Create API key', {
+    fields: Object.values(f),
+    submitLabel: 'Create',
+    fieldFor: fieldFor(f),
+    submit: async ({ d }) => {
+      const days = f.expiresIn.input.value;
+      const answer = await api('POST', KEYS, {
+        name: f.name.input.value,
+        permissions: f.permissions.values(),
+        expiresIn: days === '' ? null : Number(days),
+      });
+      d.close();
+      showOnce(`API key “${answer.data.name}” created`, answer.data.key, WARNING);
+      reload();
+    },
+  });
+}
+
+function openEdit(k) {
+  const f = {
+    name: field('Name', text({ value: k.name, required: true })),
+    permissions: checkboxGroup('Permissions', PERMISSIONS, k.permissions),
+  };
+  const same = (a, b) => [...a].sort().join() === [...b].sort().join();
+  formDialog(`Edit ${k.name}`, {
+    fields: Object.values(f),
+    submitLabel: 'Save',
+    fieldFor: fieldFor(f),
+    submit: async ({ d, status }) => {
+      const patch = {};
+      if (f.name.input.value !== k.name) patch.name = f.name.input.value;
+      if (!same(f.permissions.values(), k.permissions)) patch.permissions = f.permissions.values();
+      if (Object.keys(patch).length === 0) {
+        status.replaceChildren(h('p', { class: 'notice' }, 'Nothing changed, so nothing was sent.'));
+        return;
+      }
+      await api('PATCH', `${KEYS}/${k.id}`, patch);
+      d.close();
+      reload();
+    },
+  });
+}
+
+async function revoke(k) {
+  const sure = await confirm(`Revoke ${k.name}?`, 'Requests with this key are refused from now on. This cannot be undone.', 'Revoke');
+  if (!sure) return;
+  try {
+    await api('DELETE', `${KEYS}/${k.id}`);
+  } catch (error) {
+    list.prepend(errorBox(error));
+    return;
+  }
+  reload();
+}

@@ -1,0 +1,30 @@
+// What several pages show the same way.
+import { h, when } from '../ui.js';
+
+/** `last_test` of a provider or credential: "ok" or "failed at <stage>", and when. */
+export function lastTest(test) {
+  if (!test) return h('span', { class: 'muted' }, 'never');
+  const outcome = test.status === 'ok' ? 'ok' : `failed${test.stage ? ` at ${test.stage}` : ''}`;
+  return h('span', { class: `outcome ${test.status}` }, outcome, ' · ', when(test.tested_at));
+}
+
+/** A test's outcome as the service answered it. */
+export function outcome(result) {
+  return h('div', { class: `result ${result.status}`, role: 'status' },
+    h('p', {}, h('strong', {}, result.status === 'ok' ? 'Passed' : 'Failed'),
+      result.stage ? ` at stage ${result.stage}` : '', ` in ${result.latency_ms} ms.`),
+    h('p', {}, result.message || ''),
+    h('p', { class: 'muted' }, 'Tested ', when(result.tested_at)));
+}
+
+/** A value or an em dash. */
+export const orDash = (value) => (value === null || value === undefined || value === '' ? '—' : String(value));
+
+/** The names of a JSON object's changed values: the PATCH body of a form. */
+export function changes(loaded, current) {
+  const body = {};
+  for (const [name, value] of Object.entries(current)) {
+    if (value !== undefined && value !== loaded[name]) body[name] = value;
+  }
+  return body;
+}

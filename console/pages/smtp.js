@@ -1,0 +1,123 @@
+// SMTP credentials (smtp-credentials.txt): connection info, keys with
+// scopes, create and rotate (the new key shown once), revoke, mobile keys.
+import { api } from '../api.js';
+import {
+  h, add, button, pageAllowed, loadInto, table, field, text, select, checkboxGroup,
+  formDialog, confirm, errorBox, showOnce, when,
+} from '../ui.js';
+import { orDash } from './common.js';
+
+const APP = 'app';
+const SCOPES = ['smtp', 'pop3', 'imap', 'api:read', 'api:write', 'app', 'internal'];
+const BASE = '/api/smtp-credentials';
+// smtp-credentials.txt's own warning.
+const WARNING = 'The apiKey field is only returned when the key is created. Store it securely -- you will not '
+  + 'be able to view it again. If lost, revoke the key and create a new one.';
+
+let list;
+
+export function render(page) {
+  if (!pageAllowed(page, APP)) return;
+  list = h('div', { class: 'list' });
+  add(page, h('div', { class: 'toolbar' },
+    button('Create', openCreate, { kind: 'primary', name: 'Create SMTP credential' }),
+    button('Mobile key', openMobile, { name: 'Create a mobile key' })), list);
+  reload();
+}
+
+function reload() {
+  return loadInto(list, () => api('GET', BASE), (answer) => h('div', {},
+    h('h2', {}, 'Connection info'),
+    table([
+      ['Protocol', ([name]) => name.toUpperCase()],
+      ['Server', ([, s]) => h('code', {}, s.serverName)],
+      ['Port', ([, s]) => String(s.port)],
+      ['Secure port', ([, s]) => String(s.securePort)],
+      ['Enabled', ([, s]) => (s.enabled ? 'yes' : 'no')],
+    ], Object.entries(answer.connectionInfo), 'No mail servers configured.'),
+    h('h2', {}, 'Keys'),
+    table([
+      ['Name', (k) => k.name],
+      ['Scopes', (k) => k.scopes.map((s) => h('span', { class: 'tag' }, s))],
+      ['Device', (k) => (k.platform ? `${k.platform} · ${orDash(k.deviceId)}` : '—')],
+      ['Created', (k) => when(k.createdAt)],
+      ['Last used', (k) => when(k.lastUsedAt)],
+      ['Actions', (k) => h('div', { class: 'row-actions' },
+        button('Rotate', () => rotate(k), { name: `Rotate ${k.name}` }),
+        button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
+    ], answer.keys, 'No active SMTP credentials.')));
+}
+
+const fieldFor = (f) => (message) => {
+  if (/scope|permission/i.test(message)) return f.scopes;
+  if (/device/i.test(message)) return f.deviceId;
+  if (/platform/i.test(message)) return f.platform;
+  if (/name/i.test(message)) return f.name;
+  return null;
+};
+
+function openCreate() {
+  const f = {
+    name: field('Name', text({ required: true, placeholder: 'Thunderbird' })),
+    scopes: checkboxGroup('Scopes', SCOPES, ['smtp', 'imap']),
+  };
+  formDialog('Create SMTP credential', {
+    fields: Object.values(f),
+    submitLabel: 'Create',
+    fieldFor: fieldFor(f),
+    submit: async ({ d }) => {
+      const key = await api('POST', BASE, { name: f.name.input.value, scopes: f.scopes.values() });
+      d.close();
+      showOnce(`SMTP credential “${key.name}” created`, key.apiKey, WARNING);
+      reload();
+    },
+  });
+}
+
+function openMobile() {
+  const f = {
+    name: field('Name', text({ required: true, placeholder: 'iPhone 15' })),
+    platform: field('Platform', select([['ios', 'iOS'], ['android', 'Android']], 'ios')),
+    deviceId: field('Device ID', text({ required: true })),
+  };
+  formDialog('Create mobile key', {
+    fields: Object.values(f),
+    submitLabel: 'Create',
+    fieldFor: fieldFor(f),
+    submit: async ({ d }) => {
+      const key = await api('POST', `${BASE}/mobile`, {
+        name: f.name.input.value, platform: f.platform.input.value, deviceId: f.deviceId.input.value,
+      });
+      d.close();
+      showOnce(`Mobile key “${key.name}” created`, key.apiKey, WARNING);
+      reload();
+    },
+  });
+}
+
+async function rotate(k) {
+  const sure = await confirm(`Rotate ${k.name}?`,
+    'A new key with the same name and scopes replaces this one, which is refused from now on.', 'Rotate');
+  if (!sure) return;
+  try {
+    const key = await api('POST', `${BASE}/${k.id}/rotate`);
+    showOnce(`New key for “${key.name}”`, key.apiKey, WARNING);
+  } catch (error) {
+    list.prepend(errorBox(error));
+    return;
+  }
+  reload();
+}
+
+async function revoke(k) {
+  const sure = await confirm(`Revoke ${k.name}?`, 'Mail clients using this key are refused from now on.', 'Revoke');
+  if (!sure) return;
+  try {
+    await api('DELETE', `${BASE}/${k.id}`);
+  } catch (error) {
+    list.prepend(errorBox(error));
+    return;
+  }
+  reload();
+}
+

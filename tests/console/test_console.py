@@ -1,0 +1,363 @@
+"""The console in a real Chromium against `make dev`: the Edit dialog's
+rules (email-providers.txt), keys shown once, errors beside their field,
+sign-out on 401, permissions, keyboard use, narrow screens, the headers."""
+import json
+import time
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ACCOUNT_ID, BASE, call, routes_seen, unique
+
+SMTP_PASSWORD = "smtp-password-for-the-console-test"
+
+
+def create_provider(kind="smtp", **extra):
+    blocks = {
+        "smtp": {"smtp_credentials": {"host": "smtp.example.com", "port": 587, "username": "relay@example.com",
+                                      "password": SMTP_PASSWORD, "encryption": "starttls"}},
+        "ses": {"ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE",
+                                    "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}},
+        "scaleway": {"scaleway_credentials": {"api_key": "scw-secret-key", "project_id": "project-123"}},
+    }
+    body = {"name": unique("Console"), "provider_type": kind, "region": "eu-west-1", **blocks[kind], **extra}
+    status, provider = call("POST", "/api/email-providers", body)
+    assert status == 201, f"provider create answered {status}"
+    return provider
+
+
+def open_edit(console, provider):
+    console.go("providers")
+    console.button(f"Edit {provider['name']}").click()
+    return console.wait.until(lambda d: next(
+        (x for x in d.find_elements(By.CSS_SELECTOR, "dialog[open]") if x.find_elements(By.TAG_NAME, "form")), None))
+
+
+def test_security_headers_and_cacheable_assets():
+    with urllib.request.urlopen(f"{BASE}/console/") as response:
+        headers = response.headers
+        html = response.read().decode()
+    csp = headers["Content-Security-Policy"]
+    for rule in ["script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]:
+        assert rule in csp, f"CSP lacks {rule}: {csp}"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-cache", "the page itself is always revalidated"
+    assert "<script>" not in html and "style=" not in html, "no inline script or style"
+    asset = html.split('src="')[1].split('"')[0]
+    assert asset.startswith("/console/assets/") and asset.endswith("/main.js"), asset
+    with urllib.request.urlopen(BASE + asset) as response:
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Content-Type"].startswith("text/javascript")
+        assert response.headers["Content-Security-Policy"] == csp
+    stale = asset.replace(asset.split("/")[3], "0000000000000000")
+    try:
+        urllib.request.urlopen(BASE + stale)
+        raise AssertionError("an asset of another build was served")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+
+
+def test_sign_in_shows_the_account_and_keeps_the_key_for_the_tab_only(console):
+    console.sign_in()
+    who = console.driver.find_element(By.ID, "who").text
+    assert ACCOUNT_ID in who and "admin" in who, "the account and the key's permissions are shown"
+    storage = console.driver.execute_script(
+        "return [localStorage.length, document.cookie, sessionStorage.getItem('mailkeys.key') !== null]")
+    assert storage == [0, "", True], "the key is in sessionStorage only"
+    # Every page loads without a script error or a CSP violation.
+    for page in ["providers", "credentials", "api-keys", "smtp", "audit"]:
+        console.go(page)
+        assert not console.driver.find_elements(By.CSS_SELECTOR, "[role=alert].error"), f"{page} shows an error"
+    severe = [e for e in console.driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not severe, f"browser errors: {[e['message'][:200] for e in severe]}"
+    console.button("Sign out").click()
+    console.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form.signin"))
+    assert console.driver.execute_script("return sessionStorage.length") == 0
+
+
+def test_a_401_signs_out(console):
+    status, created = call("POST", "/api/email/api-keys", {"name": unique("Short-lived"), "permissions": ["admin"]})
+    assert status == 201
+    console.sign_in(created["data"]["key"])
+    status, _ = call("DELETE", f"/api/email/api-keys/{created['data']['id']}")
+    assert status == 200
+    console.go("api-keys")  # the next request is refused
+    notice = console.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form.signin .notice"))[0]
+    assert "401" in notice.text
+    assert console.driver.execute_script("return sessionStorage.length") == 0
+
+
+def test_what_the_key_may_not_do_is_disabled_and_names_the_permission(console):
+    status, created = call("POST", "/api/email/api-keys",
+                           {"name": unique("Reader"), "permissions": ["EmailProvidersRead"]})
+    assert status == 201
+    provider = create_provider("ses")
+    console.sign_in(created["data"]["key"])
+    console.wait_loaded()
+    create = console.button("Create provider")
+    assert not create.is_enabled() and create.get_attribute("title") == "Requires EmailProvidersWrite"
+    edit = console.button(f"Edit {provider['name']}")
+    assert not edit.is_enabled() and "EmailProvidersWrite" in edit.get_attribute("title")
+    assert "EmailProvidersWrite" in console.driver.find_element(By.CSS_SELECTOR, ".note").text
+    console.go("api-keys")
+    assert "needs a key with admin" in console.driver.find_element(By.CSS_SELECTOR, "main").text
+
+
+def test_edit_dialog_shows_the_type_as_immutable_and_secrets_blank(console):
+    provider = create_provider("smtp", smtp_credentials={
+        "host": "smtp.example.com", "port": 2525, "username": "relay@example.com", "password": SMTP_PASSWORD,
+        "encryption": "tls", "accept_invalid_certs": True})
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    kind = console.field("Type", dialog)
+    assert kind.get_attribute("readonly") is not None and kind.get_attribute("value") == "SMTP"
+    assert "Immutable" in console.field_row("Type", dialog).text
+    # Non-secret SMTP fields prefilled from the masked GET.
+    assert console.field("Host", dialog).get_attribute("value") == "smtp.example.com"
+    assert console.field("Port", dialog).get_attribute("value") == "2525"
+    assert console.field("Encryption", dialog).get_attribute("value") == "tls"
+    assert console.field("Accept invalid certificates", dialog).is_selected()
+    password = console.field("Password", dialog)
+    assert password.get_attribute("value") == "" and password.get_attribute("type") == "password"
+    assert "Leave blank to keep current." in console.field_row("Password", dialog).text
+    assert SMTP_PASSWORD not in console.driver.page_source
+
+    for kind, secret_label in [("ses", "Secret access key"), ("scaleway", "API key")]:
+        other = create_provider(kind)
+        dialog = open_edit(console, other)
+        assert console.field(secret_label, dialog).get_attribute("value") == ""
+        assert "Leave blank to keep current." in console.field_row(secret_label, dialog).text
+        console.button("Cancel", dialog).click()
+        console.no_dialog()
+
+
+def test_nothing_changed_sends_nothing(console):
+    provider = create_provider("smtp")
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    console.record_requests()
+    before = routes_seen()
+    console.button("Save", dialog).click()
+    status = console.wait.until(lambda d: dialog.find_element(By.CSS_SELECTOR, ".form-status .notice"))
+    assert "Nothing changed" in status.text
+    time.sleep(0.5)
+    assert console.sent("PATCH") == [], "the page sent a PATCH"
+    after = routes_seen()
+    assert not [r for r in after[len(before):] if r.startswith("PATCH")], "a PATCH reached the server's access log"
+    status, events = call("GET", f"/api/audit-events?resource_id={provider['id']}")
+    assert [e["event_type"] for e in events["events"]] == ["EMAIL_PROVIDER_CREATED"]
+
+
+def test_only_changed_fields_are_sent(console):
+    provider = create_provider("smtp")
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    console.record_requests()
+    name = console.field("Name", dialog)
+    name.clear()
+    name.send_keys(provider["name"] + " renamed")
+    console.field("Active", dialog).click()
+    console.button("Save", dialog).click()
+    console.no_dialog()
+    patches = console.sent("PATCH")
+    assert len(patches) == 1
+    assert json.loads(patches[0]["body"]) == {"name": provider["name"] + " renamed", "is_active": False}
+    status, events = call("GET", f"/api/audit-events?resource_id={provider['id']}&event_type=EMAIL_PROVIDER_UPDATED")
+    assert events["events"][0]["changed_fields"] == ["name", "is_active"]
+
+
+def test_a_new_smtp_destination_requires_the_password_and_says_why(console):
+    provider = create_provider("smtp")
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    console.record_requests()
+    password_row = console.field_row("Password", dialog)
+    assert "required" not in password_row.get_attribute("class")
+    host = console.field("Host", dialog)
+    host.clear()
+    host.send_keys("smtp2.example.com")
+    assert "required" in password_row.get_attribute("class")
+    assert "only goes to the server it was given for" in password_row.text
+    console.button("Save", dialog).click()
+    error = console.field_error("Password", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert "only goes to the server it was given for" in error.text
+    assert console.sent("PATCH") == [], "no request without the password"
+
+    console.field("Password", dialog).send_keys(SMTP_PASSWORD)
+    console.button("Save", dialog).click()
+    console.no_dialog()
+    body = json.loads(console.sent("PATCH")[0]["body"])
+    assert list(body) == ["smtp_credentials"], "only the credential block changed"
+    block = body["smtp_credentials"]
+    assert block["host"] == "smtp2.example.com" and block["port"] == 587 and "username" not in block
+    assert block["password"] == SMTP_PASSWORD, "the password entered was sent"
+    status, stored = call("GET", f"/api/email-providers/{provider['id']}")
+    assert stored["credentials"]["host"] == "smtp2.example.com"
+
+
+def test_a_400_is_shown_beside_its_field(console):
+    provider = create_provider("smtp")
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    name = console.field("Name", dialog)
+    name.clear()
+    name.send_keys("   ")
+    console.button("Save", dialog).click()
+    error = console.field_error("Name", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert error.text == "Provider name cannot be empty"
+    assert console.field("Name", dialog).get_attribute("aria-invalid") == "true"
+
+    name.clear()
+    name.send_keys(provider["name"])
+    port = console.field("Port", dialog)
+    port.clear()
+    port.send_keys("0")
+    console.field("Password", dialog).send_keys(SMTP_PASSWORD)
+    console.button("Save", dialog).click()
+    error = console.field_error("Port", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert error.text == "smtp_credentials.port must be greater than 0"
+    assert not console.field_error("Name", dialog).is_displayed(), "the old error is gone"
+
+
+def test_an_api_key_is_shown_once_and_leaves_the_page(console):
+    console.sign_in(page="api-keys")
+    console.wait_loaded()
+    console.button("Create API key").click()
+    dialog = console.dialog()
+    name = unique("Console key")
+    console.field("Name", dialog).send_keys(name)
+    console.button("Create", dialog).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    key = once.get_attribute("value")
+    assert key.startswith("pk_test_")
+    shown = console.dialog().text
+    assert "only returned once upon creation" in shown and "cannot be retrieved again" in shown
+    console.button("Copy", console.dialog())
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+    console.row(name)
+    assert key not in console.driver.page_source, "the key is gone from the page"
+    status, me = call("GET", "/api/whoami", key=key)
+    assert status == 200 and me["permissions"] == ["send", "read"], "the key shown works"
+
+
+def test_an_smtp_credential_is_shown_once_on_create_and_on_rotate(console):
+    console.sign_in(page="smtp")
+    console.wait_loaded()
+    assert "SMTP" in console.driver.find_element(By.CSS_SELECTOR, "main").text
+    console.button("Create SMTP credential").click()
+    dialog = console.dialog()
+    name = unique("Thunderbird")
+    console.field("Name", dialog).send_keys(name)
+    console.button("Create", dialog).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    first = once.get_attribute("value")
+    assert first.startswith("rm_") and "will not be able to view it again" in console.dialog().text
+    console.dialog().send_keys(Keys.ESCAPE)  # Escape closes a dialog
+    console.no_dialog()
+    assert first not in console.driver.page_source
+
+    console.button(f"Rotate {name}").click()
+    console.button("Rotate", console.dialog()).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    second = once.get_attribute("value")
+    assert second.startswith("rm_") and second != first
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+    assert second not in console.driver.page_source
+    assert call("GET", "/api/whoami", key=first)[0] == 401, "the rotated-away key is refused"
+    assert call("GET", "/api/whoami", key=second)[0] == 200
+
+
+def test_dialogs_work_from_the_keyboard(console):
+    console.sign_in()
+    console.wait_loaded()
+    create = console.button("Create provider")
+    create.send_keys(Keys.ENTER)
+    dialog = console.dialog()
+    focused = console.driver.switch_to.active_element
+    assert focused.get_attribute("id") == console.field("Name", dialog).get_attribute("id"), "focus moves into the dialog"
+    for _ in range(30):  # Tab never leaves the modal dialog
+        console.driver.switch_to.active_element.send_keys(Keys.TAB)
+        inside = console.driver.execute_script(
+            "return document.querySelector('dialog[open]').contains(document.activeElement)")
+        assert inside, "focus left the dialog"
+    console.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    console.no_dialog()
+    assert console.driver.switch_to.active_element.get_attribute("aria-label") == "Create provider", "focus returns"
+    # Every control has a name and every input a label.
+    unnamed = console.driver.execute_script("""
+        return [...document.querySelectorAll('button, input, select')].filter(el =>
+          !(el.getAttribute('aria-label') || el.textContent.trim() || (el.labels && el.labels.length))).length""")
+    assert unnamed == 0
+
+
+def test_provider_credentials_search_create_rotate_delete(console):
+    console.sign_in(page="credentials")
+    console.wait_loaded()
+    host = f"imap-{unique('h').split()[1]}.example.com"
+    console.button("Create credential").click()
+    dialog = console.dialog()
+    console.field("Host", dialog).send_keys(host)
+    console.field("Username", dialog).send_keys("user@example.com")
+    console.field("Password", dialog).send_keys("app-password")
+    console.button("Create", dialog).click()
+    console.no_dialog()
+    row = console.row(host)
+    assert "u***@example.com" in row.text
+    filters = console.driver.find_element(By.CSS_SELECTOR, "form.filters")
+    console.field("Host", filters).send_keys(host)
+    console.button("Search").click()
+    console.wait_loaded()
+    assert len(console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
+    console.button(f"Rotate {host}").click()
+    dialog = console.dialog()
+    console.field("Password", dialog).send_keys("new-app-password")
+    console.button("Rotate", dialog).click()
+    console.no_dialog()
+    console.button(f"Delete {host}").click()
+    console.button("Delete", console.dialog()).click()
+    console.wait.until(lambda d: "No provider credentials match." in d.find_element(By.CSS_SELECTOR, "main").text)
+    status, events = call("GET", "/api/audit-events?event_type=PROVIDER_CREDENTIAL_ROTATED&limit=1")
+    assert events["events"], "the rotation was audited"
+
+
+def test_the_audit_trail_filters_and_pages(console):
+    provider = create_provider("ses")
+    for n in range(3):
+        call("PATCH", f"/api/email-providers/{provider['id']}", {"name": f"{provider['name']} v{n}"})
+    console.sign_in(page="audit")
+    console.wait_loaded()
+    filters = console.driver.find_element(By.CSS_SELECTOR, "form.filters")
+    console.field("Resource ID", filters).send_keys(str(provider["id"]))
+    console.button("Apply").click()
+    console.wait_loaded()
+    rows = console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == \
+        ["EMAIL_PROVIDER_UPDATED"] * 3 + ["EMAIL_PROVIDER_CREATED"], "newest first"
+    assert "name" in rows[0].text
+    first = console.driver.execute_script("return document.querySelector('tbody time').textContent")
+    assert "T" not in first, "times in the browser's locale, not RFC 3339"
+    select = console.field("Event type", filters)
+    select.send_keys("EMAIL_PROVIDER_CREATED")
+    console.button("Apply").click()
+    console.wait_loaded()
+    assert len(console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
+
+
+def test_usable_at_360_pixels(console):
+    create_provider("scaleway")
+    console.driver.set_window_size(360, 800)
+    console.sign_in()
+    console.wait_loaded()
+    for page in ["providers", "credentials", "api-keys", "smtp", "audit"]:
+        console.go(page)
+        width = console.driver.execute_script("return document.documentElement.scrollWidth")
+        inner = console.driver.execute_script("return window.innerWidth")
+        assert width <= inner, f"{page} scrolls sideways at {inner} px ({width} px wide)"
