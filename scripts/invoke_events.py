@@ -172,7 +172,7 @@ def main():
         return invoke_one(sys.argv[2])
     key_ids, mail_key, internal_key, credential = fixtures()
     functions_dir = sorted(name[:-3] for name in os.listdir("functions/src/bin") if name.endswith(".rs"))
-    covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer"]
+    covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer", "console"]
     if sorted(covered) != functions_dir:
         print(f"invoke_events.py and functions/src/bin disagree: {sorted(set(covered) ^ set(functions_dir))}")
         return 1
@@ -197,7 +197,16 @@ def main():
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} audit-stream-consumer: {response if not ok else 'no batch item failures'}")
 
-    print(f"{len(EXPECTED) + 1 - failures} of {len(EXPECTED) + 1} functions answered as expected")
+    # The console: its page, with the security headers.
+    response = invoke("console", open("events/console.json").read())
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    ok = (response.get("statusCode") == 200 and "Mailkeys console" in (response.get("body") or "")
+          and "frame-ancestors 'none'" in headers.get("content-security-policy", ""))
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} console: {response.get('statusCode')} (expected 200, the page and its CSP)")
+
+    total = len(EXPECTED) + 2
+    print(f"{total - failures} of {total} functions answered as expected")
     return 1 if failures else 0
 
 

@@ -32,7 +32,22 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
         assert_eq!(response.status(), 401, "{} did not reach its handler", function.name());
     }
     let events = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")).unwrap().count();
-    assert_eq!(events, Function::ALL.len() + 1, "an event without a function (the +1: the stream consumer's)");
+    assert_eq!(
+        events,
+        Function::ALL.len() + 2,
+        "an event without a function (the +2: the stream consumer's and the console's)"
+    );
+}
+
+#[tokio::test]
+async fn the_console_function_serves_its_sample_event() {
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/console.json")).unwrap();
+    let request = lambda_http::request::from_str(&text).expect("an API Gateway v2 event");
+    let response = mailkeys::console::router::<()>().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
 }
 
 /// The functions the SAM template declares: (binary, method, path), read
@@ -54,7 +69,7 @@ fn template_functions() -> Vec<(String, String, String)> {
             binary = Some(name);
         }
         if line.contains("Type: HttpApi") {
-            let name = binary.take().expect("an HttpApi event after its function's Binary");
+            let name = binary.clone().expect("an HttpApi event after its function's Binary");
             found.push((name, field(line, "Method").unwrap(), field(line, "Path").unwrap()));
         }
     }
@@ -62,13 +77,19 @@ fn template_functions() -> Vec<(String, String, String)> {
 }
 
 const STREAM_CONSUMER: &str = "audit-stream-consumer";
+/// The console's function serves its files on two paths, outside `Function`
+/// (it needs no configuration and no AWS client).
+const CONSOLE: &str = "console";
 
 #[test]
 fn the_template_and_the_code_declare_the_same_routes() {
     let template =
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")).unwrap();
     assert!(template.contains(&format!("Binary: {STREAM_CONSUMER} }}")), "the stream consumer is deployed");
-    let mut in_template = template_functions();
+    let (console, mut in_template): (Vec<_>, Vec<_>) =
+        template_functions().into_iter().partition(|(name, _, _)| name == CONSOLE);
+    let console_paths: Vec<(&str, &str)> = console.iter().map(|(_, m, p)| (m.as_str(), p.as_str())).collect();
+    assert_eq!(console_paths, [("GET", "/console"), ("GET", "/console/{proxy+}")]);
     in_template.sort();
     let mut in_code: Vec<(String, String, String)> =
         Function::ALL.iter().map(|f| (f.name().to_string(), f.method().to_string(), f.path().to_string())).collect();
@@ -80,6 +101,7 @@ fn the_template_and_the_code_declare_the_same_routes() {
     binaries.sort();
     let mut names: Vec<String> = in_code.into_iter().map(|(name, _, _)| name).collect();
     names.push(STREAM_CONSUMER.to_string());
+    names.push(CONSOLE.to_string());
     names.sort();
     assert_eq!(binaries, names, "every function has a binary and every binary a function");
     // And each binary runs its own route.
