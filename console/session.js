@@ -6,7 +6,7 @@ class Session extends EventTarget {
   constructor() {
     super();
     this.key = sessionStorage.getItem(STORAGE);
-    this.me = null; // {account_id, key_id, permissions, allows}
+    this.me = null; // {account_id, key_id, permissions, allows, grants}
     this.notice = '';
   }
 
@@ -14,6 +14,9 @@ class Session extends EventTarget {
 
   /** Whether the key may do what `permission` grants. */
   can(permission) { return Boolean(this.me && this.me.allows.includes(permission)); }
+
+  /** Whether the key may give `permission` to a key it creates. */
+  mayGrant(permission) { return Boolean(this.me && this.me.grants.includes(permission)); }
 
   start(key, me) {
     this.key = key;

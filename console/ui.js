@@ -14,6 +14,7 @@ export function h(tag, props = {}, ...children) {
     if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
     else if (name === 'class') el.className = value;
     else if (name === 'text') el.textContent = value;
+    else if (name === 'value') el.value = value; // a property: never written into the markup
     else if (name in el && typeof value !== 'string') el[name] = value;
     else el.setAttribute(name, value === true ? '' : value);
   }
@@ -125,17 +126,17 @@ export function field(label, input, { help, name } = {}) {
 }
 
 /**
- * Checkboxes for a set of names, each disabled (and saying why) when the
- * signed-in key does not hold it: a key cannot grant what it lacks.
+ * Checkboxes for a set of permissions, each disabled (and saying why) when
+ * the signed-in key may not grant it: a key cannot mint a stronger one.
  */
 export function checkboxGroup(legend, names, checked = []) {
   const boxes = names.map((name) => {
-    const allowed = session.can(name);
+    const allowed = session.mayGrant(name);
     const input = h('input', { type: 'checkbox', value: name, checked: checked.includes(name), disabled: !allowed });
     const id = uid('c');
     input.id = id;
     return h('div', { class: 'check' }, input, h('label', { for: id }, name),
-      allowed ? null : h('span', { class: 'muted' }, ` (needs ${name})`));
+      allowed ? null : h('span', { class: 'muted' }, ` (this key cannot grant ${name})`));
   });
   const errorEl = h('p', { class: 'field-error', role: 'alert', hidden: true });
   const row = h('fieldset', { class: 'group' }, h('legend', {}, legend), boxes, errorEl);

@@ -90,7 +90,8 @@ class Console:
         return self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
 
     def no_dialog(self):
-        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+        """Every dialog closed and gone from the page."""
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog"))
 
     def field(self, label, within=None):
         """The input a visible <label> names."""

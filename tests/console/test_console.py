@@ -361,3 +361,67 @@ def test_usable_at_360_pixels(console):
         width = console.driver.execute_script("return document.documentElement.scrollWidth")
         inner = console.driver.execute_script("return window.innerWidth")
         assert width <= inner, f"{page} scrolls sideways at {inner} px ({width} px wide)"
+
+
+def test_a_provider_test_shows_its_stage_and_message_and_relays_show_for_copying(console):
+    closed = create_provider("smtp", smtp_credentials={"host": "127.0.0.1", "port": 9, "encryption": "starttls"})
+    scaleway = create_provider("scaleway")
+    console.sign_in()
+    console.wait_loaded()
+    assert "smtp.tem.scaleway.com:587" in console.row(scaleway["name"]).text, "Scaleway's relay is shown"
+    console.button(f"Copy the SMTP relay settings of {scaleway['name']}")
+    console.button(f"Test {closed['name']}").click()
+    dialog = console.dialog()
+    assert console.field("Recipient (optional)", dialog).get_attribute("value") == ""
+    console.button("Test", dialog).click()
+    result = console.wait.until(lambda d: dialog.find_element(By.CSS_SELECTOR, ".result"))
+    assert "Failed at stage connect" in result.text, "the outcome's stage is shown"
+    status, stored = call("GET", f"/api/email-providers/{closed['id']}")
+    assert stored["last_test"]["message"] in result.text, "and its message"
+
+
+def test_a_key_is_offered_only_what_it_may_grant(console):
+    status, created = call("POST", "/api/smtp-credentials", {"name": unique("App"), "scopes": ["app"]})
+    assert status == 201
+    console.sign_in(created["apiKey"], page="smtp")
+    console.wait_loaded()
+    console.button("Create SMTP credential").click()
+    dialog = console.dialog()
+    internal = dialog.find_element(By.CSS_SELECTOR, "input[value=internal]")
+    assert not internal.is_enabled() and "cannot grant internal" in dialog.text
+    assert dialog.find_element(By.CSS_SELECTOR, "input[value=imap]").is_enabled()
+    console.button("Cancel", dialog).click()
+    console.button("Sign out").click()
+    console.sign_in(page="smtp")  # admin may mint the account's internal key
+    console.wait_loaded()
+    console.button("Create SMTP credential").click()
+    assert console.dialog().find_element(By.CSS_SELECTOR, "input[value=internal]").is_enabled()
+
+
+def test_a_credential_edit_sends_only_changes_and_a_new_destination_needs_the_secret(console):
+    status, credential = call("POST", f"/api/accounts/{ACCOUNT_ID}/provider-credentials", {
+        "provider_kind": "imap", "host": f"imap-{unique('e').split()[1]}.example.com", "port": 993,
+        "security_mode": "ssl_tls", "auth_kind": "password", "username": "u@example.com", "password": "app-password"})
+    assert status == 201
+    console.sign_in(page="credentials")
+    console.wait_loaded()
+    console.button(f"Edit {credential['host']}").click()
+    dialog = console.dialog()
+    console.record_requests()
+    console.button("Save", dialog).click()
+    console.wait.until(lambda d: "Nothing changed" in dialog.text)
+    port = console.field("Port", dialog)
+    port.clear()
+    port.send_keys("143")
+    console.field("Security mode", dialog).send_keys("STARTTLS")
+    console.button("Save", dialog).click()
+    error = console.field_error("Password", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert console.sent("PATCH") == [], "no request without the secret"
+    console.field("Password", dialog).send_keys("app-password")
+    console.button("Save", dialog).click()
+    console.no_dialog()
+    body = json.loads(console.sent("PATCH")[0]["body"])
+    assert sorted(body) == ["password", "port", "security_mode"], "only what changed, and the secret"
+    status, stored = call("GET", f"/api/provider-credentials/{credential['id']}")
+    assert (stored["port"], stored["security_mode"]) == (143, "starttls")

@@ -431,6 +431,8 @@ async fn whoami_names_the_account_and_what_the_key_may_do() {
         assert!(allows.contains(&held), "admin allows {held}: {allows:?}");
     }
     assert!(!allows.contains(&"internal"), "admin is no internal caller");
+    let grants: Vec<&str> = me["grants"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(grants.len(), Permission::ALL.len(), "admin may mint every key of its account, internal too");
 
     // An SMTP credential's face: its scopes, and what they imply.
     let created = app
@@ -443,6 +445,7 @@ async fn whoami_names_the_account_and_what_the_key_may_do() {
     assert_eq!(me["key_id"], created["id"]);
     assert_eq!(me["permissions"], json!(["smtp", "imap"]));
     assert_eq!(me["allows"], json!(["smtp", "imap"]));
+    assert_eq!(me["grants"], json!(["smtp", "imap"]));
 
     // Answered from the key check alone: one GetItem (last use was just
     // written), no KMS.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::extract::SignedIn;
 use super::routes::Function;
-use crate::domain::permission::Permission;
+use crate::domain::permission::{Permission, PermissionSet};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WhoAmI {
@@ -18,6 +18,9 @@ pub struct WhoAmI {
     /// Every permission those imply, such as `EmailProvidersRead` for
     /// `EmailProvidersWrite`: what a client may offer this key.
     pub allows: Vec<&'static str>,
+    /// The permissions this key may give a key it creates: what it allows,
+    /// and for `admin` also `internal` (the account's mail-server key).
+    pub grants: Vec<&'static str>,
 }
 
 #[utoipa::path(
@@ -30,10 +33,16 @@ pub struct WhoAmI {
 pub async fn whoami(signed_in: SignedIn) -> Json<WhoAmI> {
     let caller = signed_in.caller;
     let allows = Permission::ALL.iter().filter(|p| caller.holds(**p)).map(|p| p.as_str()).collect();
+    let grants = Permission::ALL
+        .into_iter()
+        .filter(|p| caller.permissions.covers(&PermissionSet::from_iter([*p])))
+        .map(Permission::as_str)
+        .collect();
     Json(WhoAmI {
         account_id: caller.account_id,
         key_id: caller.key_id,
         permissions: caller.permissions.names(),
         allows,
+        grants,
     })
 }
