@@ -85,6 +85,24 @@ export async function loadInto(container, load, render) {
   }
 }
 
+/**
+ * Runs a request started from a row (delete, revoke, rotate) with a status
+ * line while it runs; an error is shown at the top of `container`.
+ * Resolves to {ok, value}.
+ */
+export async function act(container, label, request) {
+  const note = h('p', { class: 'loading', role: 'status' }, label);
+  container.prepend(note);
+  try {
+    return { ok: true, value: await request() };
+  } catch (error) {
+    container.prepend(errorBox(error));
+    return { ok: false };
+  } finally {
+    note.remove();
+  }
+}
+
 export function errorBox(error, retry) {
   return h('div', { class: 'error', role: 'alert' },
     h('strong', {}, error.code ? `${error.code}: ` : ''), error.message,

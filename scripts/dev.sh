@@ -84,6 +84,7 @@ Mailkeys is running on http://127.0.0.1:$PORT
 Local AWS: DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, moto (KMS, SES) at $AWS_ENDPOINT_URL
 Account:   $MAILKEYS_ACCOUNT_ID
 Admin key: $admin_key   (also in .local/admin-key; environment in .local/env)
+Console:   http://127.0.0.1:$PORT/console/   (sign in with the admin key)
 
 Try:
   curl -s http://127.0.0.1:$PORT/api/email-providers -H "Authorization: Bearer \$(cat .local/admin-key)"

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import {
   h, add, button, pageAllowed, loadInto, table, field, text, number, checkboxGroup,
-  formDialog, confirm, errorBox, showOnce, when,
+  formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
 
 const ADMIN = 'admin';
@@ -95,11 +95,6 @@ function openEdit(k) {
 async function revoke(k) {
   const sure = await confirm(`Revoke ${k.name}?`, 'Requests with this key are refused from now on. This cannot be undone.', 'Revoke');
   if (!sure) return;
-  try {
-    await api('DELETE', `${KEYS}/${k.id}`);
-  } catch (error) {
-    list.prepend(errorBox(error));
-    return;
-  }
-  reload();
+  const done = await act(list, 'Revoking…', () => api('DELETE', `${KEYS}/${k.id}`));
+  if (done.ok) reload();
 }

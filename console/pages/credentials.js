@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { session } from '../session.js';
 import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, select,
-  formDialog, confirm, errorBox,
+  formDialog, confirm, act,
 } from '../ui.js';
 import { lastTest, outcome, changes } from './common.js';
 
@@ -209,11 +209,6 @@ async function remove(c) {
   const sure = await confirm(`Delete the credential for ${c.host}?`,
     'The credential and its stored secret are destroyed. This cannot be undone.', 'Delete');
   if (!sure) return;
-  try {
-    await api('DELETE', `/api/provider-credentials/${c.id}`);
-  } catch (error) {
-    list.prepend(errorBox(error));
-    return;
-  }
-  reload();
+  const done = await act(list, 'Deleting…', () => api('DELETE', `/api/provider-credentials/${c.id}`));
+  if (done.ok) reload();
 }

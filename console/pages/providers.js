@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, checkbox, select,
-  formDialog, confirm, dialog, errorBox,
+  formDialog, confirm, act, dialog, errorBox,
 } from '../ui.js';
 import { lastTest, outcome } from './common.js';
 
@@ -264,11 +264,6 @@ async function remove(p) {
   const sure = await confirm(`Delete ${p.name}?`,
     'The provider and its stored credentials are destroyed. This cannot be undone.', 'Delete');
   if (!sure) return;
-  try {
-    await api('DELETE', `/api/email-providers/${p.id}`);
-  } catch (error) {
-    list.prepend(errorBox(error));
-    return;
-  }
-  reload();
+  const done = await act(list, 'Deleting…', () => api('DELETE', `/api/email-providers/${p.id}`));
+  if (done.ok) reload();
 }

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import {
   h, add, button, pageAllowed, loadInto, table, field, text, select, checkboxGroup,
-  formDialog, confirm, errorBox, showOnce, when,
+  formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
 import { orDash } from './common.js';
 
@@ -99,25 +99,16 @@ async function rotate(k) {
   const sure = await confirm(`Rotate ${k.name}?`,
     'A new key with the same name and scopes replaces this one, which is refused from now on.', 'Rotate');
   if (!sure) return;
-  try {
-    const key = await api('POST', `${BASE}/${k.id}/rotate`);
-    showOnce(`New key for “${key.name}”`, key.apiKey, WARNING);
-  } catch (error) {
-    list.prepend(errorBox(error));
-    return;
-  }
+  const done = await act(list, 'Rotating…', () => api('POST', `${BASE}/${k.id}/rotate`));
+  if (!done.ok) return;
+  showOnce(`New key for “${done.value.name}”`, done.value.apiKey, WARNING);
   reload();
 }
 
 async function revoke(k) {
   const sure = await confirm(`Revoke ${k.name}?`, 'Mail clients using this key are refused from now on.', 'Revoke');
   if (!sure) return;
-  try {
-    await api('DELETE', `${BASE}/${k.id}`);
-  } catch (error) {
-    list.prepend(errorBox(error));
-    return;
-  }
-  reload();
+  const done = await act(list, 'Revoking…', () => api('DELETE', `${BASE}/${k.id}`));
+  if (done.ok) reload();
 }
 
