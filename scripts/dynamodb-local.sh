@@ -16,14 +16,7 @@ java_major() {
 }
 
 if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "DynamoDB Local needs Java 17 or newer: sudo apt-get install openjdk-17-jre-headless" >&2
-    exit 1
-  fi
-  echo "installing Java 17 for DynamoDB Local (first time)" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  scripts/apt-install.sh "DynamoDB Local (Java 17 or newer)" openjdk-17-jre-headless
 fi
 
 if [ -f "$DEST/.installed" ] && [ "$(cat "$DEST/.installed")" = "$VERSION" ]; then

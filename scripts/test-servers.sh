@@ -5,10 +5,4 @@ set -euo pipefail
 if command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; then
   exit 0
 fi
-if [ "$(id -u)" != 0 ]; then
-  echo "dovecot-imapd is needed for the IMAP tests: sudo apt-get install dovecot-imapd" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq dovecot-imapd >/dev/null
+exec "$(dirname "$0")/apt-install.sh" "the IMAP connectivity tests" dovecot-imapd

@@ -5,6 +5,7 @@ import {
   h, add, button, pageAllowed, loadInto, table, field, text, number, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
+import { NOTHING_CHANGED } from './common.js';
 
 const ADMIN = 'admin';
 const PERMISSIONS = ['send', 'read', 'webhooks', 'admin',
@@ -82,7 +83,7 @@ function openEdit(k) {
       if (f.name.input.value !== k.name) patch.name = f.name.input.value;
       if (!same(f.permissions.values(), k.permissions)) patch.permissions = f.permissions.values();
       if (Object.keys(patch).length === 0) {
-        status.replaceChildren(h('p', { class: 'notice' }, 'Nothing changed, so nothing was sent.'));
+        status.replaceChildren(h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;
       }
       await api('PATCH', `${KEYS}/${k.id}`, patch);

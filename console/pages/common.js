@@ -28,3 +28,31 @@ export function changes(loaded, current) {
   }
   return body;
 }
+
+/**
+ * The destination rule in a form: `secretField` becomes required, saying
+ * why, while `moved()` (the host, port or encryption differs from what was
+ * loaded). Returns a check for submit: true, with the reason beside the
+ * field, when the save must wait for the secret.
+ */
+export function secretFollowsDestination(secretField, destinationInputs, moved, { rule, otherwise }) {
+  const update = () => {
+    const required = moved();
+    secretField.input.required = required;
+    secretField.row.classList.toggle('required', required);
+    secretField.help.textContent = required ? rule : otherwise;
+  };
+  for (const input of destinationInputs) {
+    input.addEventListener('input', update);
+    input.addEventListener('change', update);
+  }
+  return () => {
+    if (!moved() || secretField.input.value) return false;
+    secretField.setError(rule);
+    secretField.input.focus();
+    return true;
+  };
+}
+
+/** What a Save with nothing changed says. */
+export const NOTHING_CHANGED = 'Nothing changed, so nothing was sent.';

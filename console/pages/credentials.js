@@ -6,7 +6,7 @@ import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, select,
   formDialog, confirm, act,
 } from '../ui.js';
-import { lastTest, outcome, changes } from './common.js';
+import { lastTest, outcome, changes, secretFollowsDestination, NOTHING_CHANGED } from './common.js';
 
 const READ = 'ProviderCredentialsRead';
 const WRITE = 'ProviderCredentialsWrite';
@@ -16,6 +16,7 @@ const AUTH = [['password', 'Password'], ['oauth2', 'OAuth2']];
 const PAGE_SIZE = 20;
 const DESTINATION_RULE = 'Required because host, port or security mode changed: a stored secret only goes '
   + 'to the server it was given for, so enter it again for the new destination.';
+const SECRET_HELP = 'Only when host, port or security mode changes. To replace the secret otherwise, use Rotate.';
 
 let list;
 let filters;
@@ -118,8 +119,7 @@ function openEdit(c) {
     host: field('Host', text({ value: c.host, required: true })),
     port: field('Port', number({ min: 1, max: 65535, value: String(c.port), required: true })),
     security_mode: field('Security mode', select(SECURITY, c.security_mode)),
-    [secretKey]: field(secretLabel(c.auth_kind), secret(),
-      { help: 'Only when host, port or security mode changes. To replace the secret otherwise, use Rotate.' }),
+    [secretKey]: field(secretLabel(c.auth_kind), secret(), { help: SECRET_HELP }),
   };
   const current = () => ({
     provider_kind: f.provider_kind.input.value,
@@ -132,15 +132,8 @@ function openEdit(c) {
     return now.host !== c.host || now.port !== c.port || now.security_mode !== c.security_mode;
   };
   const secretField = f[secretKey];
-  const update = () => {
-    secretField.input.required = moved();
-    secretField.row.classList.toggle('required', moved());
-    secretField.help.textContent = moved() ? DESTINATION_RULE : 'Only when host, port or security mode changes. To replace the secret otherwise, use Rotate.';
-  };
-  for (const name of ['host', 'port', 'security_mode']) {
-    f[name].input.addEventListener('input', update);
-    f[name].input.addEventListener('change', update);
-  }
+  const waitsForSecret = secretFollowsDestination(secretField,
+    ['host', 'port', 'security_mode'].map((n) => f[n].input), moved, { rule: DESTINATION_RULE, otherwise: SECRET_HELP });
   formDialog(`Edit ${c.host}`, {
     fields: Object.values(f),
     submitLabel: 'Save',
@@ -149,12 +142,10 @@ function openEdit(c) {
       const patch = changes(c, current());
       if (moved() && secretField.input.value) patch[secretKey] = secretField.input.value;
       if (Object.keys(patch).length === 0) {
-        clear(status, h('p', { class: 'notice' }, 'Nothing changed, so nothing was sent.'));
+        clear(status, h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;
       }
-      if (moved() && !secretField.input.value) {
-        secretField.setError(DESTINATION_RULE);
-        secretField.input.focus();
+      if (waitsForSecret()) {
         clear(status);
         return;
       }

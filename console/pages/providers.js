@@ -6,7 +6,7 @@ import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, checkbox, select,
   formDialog, confirm, act, dialog, errorBox,
 } from '../ui.js';
-import { lastTest, outcome } from './common.js';
+import { lastTest, outcome, secretFollowsDestination, NOTHING_CHANGED } from './common.js';
 
 const READ = 'EmailProvidersRead';
 const WRITE = 'EmailProvidersWrite';
@@ -184,19 +184,10 @@ function editDialog(loaded) {
     creds.host.input.value.trim() !== loaded.credentials.host
     || Number(creds.port.input.value) !== loaded.credentials.port
     || creds.encryption.input.value !== loaded.credentials.encryption);
-  const updateRequired = () => {
-    if (!hasPassword) return;
-    const required = destinationChanged();
-    creds.password.input.required = required;
-    creds.password.help.textContent = required ? DESTINATION_RULE : KEEP;
-    creds.password.row.classList.toggle('required', required);
-  };
-  if (type === 'smtp') {
-    for (const name of ['host', 'port', 'encryption']) {
-      creds[name].input.addEventListener('input', updateRequired);
-      creds[name].input.addEventListener('change', updateRequired);
-    }
-  }
+  const waitsForPassword = hasPassword
+    ? secretFollowsDestination(creds.password, ['host', 'port', 'encryption'].map((n) => creds[n].input),
+      destinationChanged, { rule: DESTINATION_RULE, otherwise: KEEP })
+    : () => false;
 
   const body = () => {
     const patch = {};
@@ -224,12 +215,10 @@ function editDialog(loaded) {
     submit: async ({ d, status }) => {
       const patch = body();
       if (Object.keys(patch).length === 0) {
-        clear(status, h('p', { class: 'notice' }, 'Nothing changed, so nothing was sent.'));
+        clear(status, h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;
       }
-      if (hasPassword && destinationChanged() && !creds.password.input.value) {
-        creds.password.setError(DESTINATION_RULE);
-        creds.password.input.focus();
+      if (waitsForPassword()) {
         clear(status);
         return;
       }
