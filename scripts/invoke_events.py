@@ -109,7 +109,7 @@ EXPECTED = [
     ("email-providers-update", 200, lambda b: keys_of(b) == PROVIDER and b["name"] == "Production SES (EU)"),
     ("email-providers-test", 200, lambda b: keys_of(b) == OUTCOME and b["status"] in ("ok", "failed")),
     ("email-providers-delete", 204, lambda b: b is None),
-    ("whoami", 200, lambda b: keys_of(b) == {"account_id", "key_id", "permissions", "allows"} and "admin" in b["permissions"]),
+    ("whoami", 200, lambda b: keys_of(b) == {"account_id", "key_id", "permissions", "allows", "grants"} and "admin" in b["permissions"]),
     ("api-keys-list", 200, lambda b: keys_of(b) == ENVELOPE and keys_of(b["data"]) == {"keys"}),
     ("api-keys-create", 201, lambda b: keys_of(b["data"]) == {"id", "name", "key", "prefix", "permissions", "createdAt", "expiresAt"}),
     ("api-keys-update", 200, lambda b: keys_of(b["data"]) == {"id", "name", "permissions", "updatedAt"}),
