@@ -7,7 +7,7 @@ use crate::domain::ids::{new_account_id, new_key_id, now_rfc3339};
 use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::Invalid;
-use crate::store::keys::{AccountRecord, ServiceKeyRecord};
+use crate::store::keys::{AccountRecord, KeyRecord, ServiceKeyRecord};
 use crate::store::{Store, StoreError};
 
 use super::keys::{CreatedKey, Keys};
@@ -84,6 +84,17 @@ impl Accounts {
         );
         self.store.insert_service_key(&record, &event).await?;
         Ok((record, key))
+    }
+
+    /// Every account, by id (the operator's view).
+    pub async fn list_accounts(&self) -> Result<Vec<AccountRecord>, ServiceError> {
+        Ok(self.store.list_accounts().await?)
+    }
+
+    /// Every key of an account, revoked and expired ones included (the
+    /// operator's view).
+    pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, ServiceError> {
+        Ok(self.store.list_keys(account_id).await?)
     }
 
     pub async fn list_service_keys(&self) -> Result<Vec<ServiceKeyRecord>, ServiceError> {

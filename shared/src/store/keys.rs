@@ -326,6 +326,33 @@ impl Store {
         self.get_main(key).await?.as_ref().map(read_key).unwrap_or(Err(StoreError::NotFound))
     }
 
+    /// Every account, for the operator: a scan of the main table for account
+    /// items (accounts have no index of their own; this is not an API path).
+    pub async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        let items = self
+            .ddb
+            .scan()
+            .table_name(&self.tables().main)
+            .filter_expression("sk = :account")
+            .expression_attribute_values(":account", s("ACCOUNT"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(StoreError::aws)?;
+        let mut accounts = items
+            .iter()
+            .map(|found| {
+                let r = Reader(found);
+                Ok(AccountRecord { account_id: r.s("account_id")?, name: r.s("name")?, created_at: r.s("created_at")? })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        Ok(accounts)
+    }
+
     /// Every key of an account, revoked ones included, by id.
     pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
         self.query_main(account_pk(account_id), "API_KEY#").await?.iter().map(read_key).collect()

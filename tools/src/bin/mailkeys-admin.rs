@@ -54,6 +54,14 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// List every account, one JSON object a line.
+    ListAccounts,
+    /// List every key of an account (revoked and expired ones too), one JSON
+    /// object a line (never the keys themselves).
+    ListKeys {
+        #[arg(long)]
+        account: String,
+    },
     /// Create a platform service key: the /api/internal/* routes, for every account.
     /// Prints {"id", "api_key"}.
     CreateServiceKey {
@@ -126,6 +134,11 @@ async fn app() -> Result<AppState, String> {
     Ok(AppState::new(settings, &sdk))
 }
 
+/// One JSON document a line.
+fn json_lines(values: impl Iterator<Item = serde_json::Value>) -> String {
+    values.map(|v| format!("{v}\n")).collect()
+}
+
 /// What the command prints, or why it failed.
 async fn run(cli: Cli) -> Result<String, String> {
     let out = match cli.command {
@@ -156,17 +169,28 @@ async fn run(cli: Cli) -> Result<String, String> {
             let (record, key) = app().await?.accounts.create_service_key(&name).await.map_err(|e| e.to_string())?;
             json!({"id": record.key_id, "api_key": key.plaintext.expose_secret()})
         }
+        Command::ListAccounts => {
+            let accounts = app().await?.accounts.list_accounts().await.map_err(|e| e.to_string())?;
+            return Ok(json_lines(
+                accounts
+                    .iter()
+                    .map(|a| json!({"account_id": a.account_id, "name": a.name, "created_at": a.created_at})),
+            ));
+        }
+        Command::ListKeys { account } => {
+            let keys = app().await?.accounts.list_keys(&account).await.map_err(|e| e.to_string())?;
+            return Ok(json_lines(keys.iter().map(|k| {
+                json!({"id": k.key_id, "name": k.name, "prefix": k.prefix, "permissions": k.permissions.names(),
+                       "created_at": k.created_at, "last_used_at": k.last_used_at, "expires_at": k.expires_at,
+                       "revoked_at": k.revoked_at})
+            })));
+        }
         Command::ListServiceKeys => {
             let keys = app().await?.accounts.list_service_keys().await.map_err(|e| e.to_string())?;
-            let lines: Vec<String> = keys
-                .iter()
-                .map(|k| {
-                    json!({"id": k.key_id, "name": k.name, "created_at": k.created_at,
-                           "last_used_at": k.last_used_at, "revoked_at": k.revoked_at})
-                    .to_string()
-                })
-                .collect();
-            return Ok(lines.iter().map(|l| format!("{l}\n")).collect());
+            return Ok(json_lines(keys.iter().map(|k| {
+                json!({"id": k.key_id, "name": k.name, "created_at": k.created_at,
+                       "last_used_at": k.last_used_at, "revoked_at": k.revoked_at})
+            })));
         }
         Command::RevokeServiceKey { id } => {
             app().await?.accounts.revoke_service_key(&id).await.map_err(|e| e.to_string())?;

@@ -1,0 +1,356 @@
+//! The command line: one command per route of the API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "mailkeys",
+    version,
+    about = "Manage a Mailkeys service from the terminal: email providers, provider credentials, API keys, \
+             SMTP credentials and the audit trail.",
+    after_help = "Where and who: --url and --api-key-file, or --profile NAME (written by `mailkeys login`), \
+                  or MAILKEYS_URL and MAILKEYS_API_KEY, or the profile \"default\". A key is never taken \
+                  as a command-line value.\n\
+                  Exit status: 0 done, 1 the API refused, 2 a usage error, 3 the server cannot be reached."
+)]
+pub struct Cli {
+    /// The service's base URL [default: $MAILKEYS_URL, else http://127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Read the API key from this file (its first line).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// A profile of the config file (~/.config/mailkeys/config.toml), written by `mailkeys login`.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print the API's JSON unchanged, one document per command.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Add the request id to errors.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check a key against the server and keep it in a profile of the config file.
+    Login {
+        /// Read the key from stdin instead of a hidden prompt.
+        #[arg(long)]
+        key_stdin: bool,
+    },
+    /// Email providers: outbound AWS SES, Scaleway and SMTP credentials.
+    #[command(subcommand)]
+    Providers(Providers),
+    /// Provider credentials: the account's IMAP and SMTP logins.
+    #[command(subcommand)]
+    Credentials(Credentials),
+    /// Email API keys.
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeys),
+    /// SMTP credentials: keys for the mail protocols.
+    #[command(subcommand, name = "smtp-credentials")]
+    SmtpCredentials(SmtpCredentials),
+    /// The account's audit trail.
+    #[command(subcommand)]
+    Audit(Audit),
+    /// Print a shell completion script: mailkeys completions bash > /etc/bash_completion.d/mailkeys
+    Completions { shell: clap_complete::Shell },
+}
+
+/// Where a secret comes from: stdin, or a hidden prompt on a terminal.
+#[derive(Args, Clone, Copy, Default)]
+pub struct SecretSource {
+    /// Read the secret from stdin: the credential block as JSON, or one line holding the secret.
+    #[arg(long)]
+    pub secret_stdin: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProviderType {
+    Ses,
+    Scaleway,
+    Smtp,
+}
+
+impl ProviderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderType::Ses => "ses",
+            ProviderType::Scaleway => "scaleway",
+            ProviderType::Smtp => "smtp",
+        }
+    }
+}
+
+/// The non-secret fields of a provider's credential block.
+#[derive(Args, Default)]
+pub struct ProviderBlock {
+    /// SES: the access key id.
+    #[arg(long)]
+    pub access_key_id: Option<String>,
+    /// Scaleway: the project id.
+    #[arg(long)]
+    pub project_id: Option<String>,
+    /// SMTP: the server's host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// SMTP: the server's port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// SMTP: starttls, tls or none.
+    #[arg(long)]
+    pub encryption: Option<String>,
+    /// SMTP: the login name.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// SMTP: accept a certificate that does not verify.
+    #[arg(long)]
+    pub accept_invalid_certs: Option<bool>,
+}
+
+#[derive(Subcommand)]
+pub enum Providers {
+    /// List the account's email providers.
+    List,
+    /// Show one provider (masked).
+    Get { id: u64 },
+    /// Create a provider; its secret comes from stdin (--secret-stdin) or a hidden prompt.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "type", value_enum)]
+        provider_type: ProviderType,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        active: Option<bool>,
+        #[command(flatten)]
+        block: ProviderBlock,
+        #[command(flatten)]
+        secret: SecretSource,
+    },
+    /// Change only what is given; a new secret with --secret-stdin or --prompt-secret.
+    Update {
+        id: u64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        active: Option<bool>,
+        #[command(flatten)]
+        block: ProviderBlock,
+        #[command(flatten)]
+        secret: SecretSource,
+        /// Ask for a new secret on the terminal.
+        #[arg(long, conflicts_with = "secret_stdin")]
+        prompt_secret: bool,
+    },
+    /// Delete a provider and its stored secret.
+    Delete { id: u64 },
+    /// Test a provider's credentials; with --to, send one real message.
+    Test {
+        id: u64,
+        #[arg(long, value_name = "ADDRESS")]
+        to: Option<String>,
+    },
+}
+
+/// Which account: the key's own unless named.
+#[derive(Args)]
+pub struct AccountArg {
+    /// The account [default: the key's own]
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+#[derive(Args)]
+pub struct Page {
+    /// At most this many (1-100).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The next_cursor of the previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Credentials {
+    /// List the account's provider credentials.
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// Search by kind, host, security mode, auth kind or last test.
+    Search {
+        #[command(flatten)]
+        account: AccountArg,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        security_mode: Option<String>,
+        #[arg(long)]
+        auth_kind: Option<String>,
+        /// ok, failed or never.
+        #[arg(long)]
+        last_test_status: Option<String>,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// Show one credential (the username masked, never the secret).
+    Get { id: String },
+    /// Create a credential; its password or token from stdin (--secret-stdin) or a hidden prompt.
+    Create {
+        #[command(flatten)]
+        account: AccountArg,
+        /// imap or smtp.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        host: String,
+        #[arg(long)]
+        port: u16,
+        /// ssl_tls, starttls or none.
+        #[arg(long)]
+        security_mode: String,
+        /// password or oauth2.
+        #[arg(long, default_value = "password")]
+        auth_kind: String,
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        secret: SecretSource,
+    },
+    /// Change non-secret fields; a new host, port or security mode also needs the secret.
+    Update {
+        id: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        security_mode: Option<String>,
+        #[command(flatten)]
+        secret: SecretSource,
+        /// Ask for the secret on the terminal.
+        #[arg(long, conflicts_with = "secret_stdin")]
+        prompt_secret: bool,
+    },
+    /// Replace the secret (and optionally the username or auth kind).
+    Rotate {
+        id: String,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        auth_kind: Option<String>,
+        #[command(flatten)]
+        secret: SecretSource,
+    },
+    /// Log in to the server with the stored secret.
+    Test { id: String },
+    /// Delete a credential and its stored secret.
+    Delete { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum ApiKeys {
+    /// List active keys (never the keys themselves).
+    List,
+    /// Create a key; it is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated, e.g. send,read [default: send,read]
+        #[arg(long, value_delimiter = ',')]
+        permissions: Option<Vec<String>>,
+        /// Days until it expires (1-3650) [default: never]
+        #[arg(long, value_name = "DAYS")]
+        expires_in: Option<u32>,
+    },
+    /// Change a key's name or permissions.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        permissions: Option<Vec<String>>,
+    },
+    /// Revoke a key: refused from the next request on.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum SmtpCredentials {
+    /// The mail servers' names and ports.
+    Info,
+    /// List active keys (never the keys themselves).
+    List,
+    /// Create a key; it is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: smtp, pop3, imap, api:read, api:write, app, internal.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+    },
+    /// Replace a key with a new one of the same name and scopes; printed once.
+    Rotate { id: String },
+    /// Revoke a key.
+    Revoke { id: String },
+    /// Create a key for a mobile device (scope app); printed once.
+    Mobile {
+        #[arg(long)]
+        name: String,
+        /// ios or android.
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        device_id: String,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct AuditFilter {
+    #[arg(long)]
+    pub resource_id: Option<String>,
+    #[arg(long, value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// RFC 3339, e.g. 2026-11-24T10:00:00Z
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Audit {
+    /// The newest events first.
+    List {
+        #[command(flatten)]
+        filter: AuditFilter,
+        /// RFC 3339.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Follow new events as they happen, until interrupted.
+    Tail {
+        #[command(flatten)]
+        filter: AuditFilter,
+        /// Seconds between polls.
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+    },
+}

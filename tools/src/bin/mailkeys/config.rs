@@ -1,0 +1,124 @@
+//! Where and who: flags, then the chosen profile, then the environment,
+//! then the profile "default". Profiles live in the user's config directory
+//! (~/.config/mailkeys/config.toml on Linux), readable by the user only.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::client::CliError;
+
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
+pub const DEFAULT_PROFILE: &str = "default";
+
+#[derive(Default, Serialize, Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Profile {
+    url: String,
+    #[serde(serialize_with = "mailkeys::domain::secret::expose")]
+    api_key: SecretString,
+}
+
+pub fn config_path() -> Result<PathBuf, CliError> {
+    dirs::config_dir()
+        .map(|dir| dir.join("mailkeys").join("config.toml"))
+        .ok_or_else(|| CliError::Other("cannot find the user's config directory (set HOME)".into()))
+}
+
+fn read(path: &Path) -> Result<ConfigFile, CliError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text)
+            .map_err(|e| CliError::Other(format!("{} is not a valid config file: {}", path.display(), e.message()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(CliError::Other(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// The service and key a command uses.
+pub struct Target {
+    pub url: String,
+    pub key: Option<SecretString>,
+}
+
+pub struct Choice<'a> {
+    pub url: Option<&'a str>,
+    pub api_key_file: Option<&'a Path>,
+    pub profile: Option<&'a str>,
+}
+
+pub fn resolve(choice: Choice) -> Result<Target, CliError> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let file = read(&config_path()?)?;
+    let profile = match choice.profile {
+        Some(name) => Some(file.profiles.get(name).ok_or_else(|| {
+            CliError::Usage(format!(
+                "no profile \"{name}\" in {}; create it with: mailkeys login --profile {name}",
+                config_path().map(|p| p.display().to_string()).unwrap_or_default()
+            ))
+        })?),
+        None => None,
+    };
+    let fallback = file.profiles.get(DEFAULT_PROFILE);
+
+    let url = choice
+        .url
+        .map(str::to_string)
+        .or_else(|| profile.map(|p| p.url.clone()))
+        .or_else(|| env("MAILKEYS_URL"))
+        .or_else(|| fallback.map(|p| p.url.clone()))
+        .unwrap_or_else(|| DEFAULT_URL.to_string());
+    let key = match choice.api_key_file {
+        Some(path) => Some(key_from_file(path)?),
+        None => profile
+            .map(|p| p.api_key.clone())
+            .or_else(|| env("MAILKEYS_API_KEY").map(|k| SecretString::from(k.trim().to_string())))
+            .or_else(|| fallback.map(|p| p.api_key.clone())),
+    };
+    Ok(Target { url, key })
+}
+
+fn key_from_file(path: &Path) -> Result<SecretString, CliError> {
+    let text = SecretString::from(
+        std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
+    );
+    let line = text.expose_secret().lines().next().unwrap_or("").trim().to_string();
+    if line.is_empty() {
+        return Err(CliError::Usage(format!("{} holds no key", path.display())));
+    }
+    Ok(SecretString::from(line))
+}
+
+/// Writes (or replaces) a profile, the file readable by the user only.
+pub fn save_profile(name: &str, url: &str, key: SecretString) -> Result<PathBuf, CliError> {
+    let path = config_path()?;
+    let mut file = read(&path)?;
+    file.profiles.insert(name.to_string(), Profile { url: url.to_string(), api_key: key });
+    let text = toml::to_string(&file).map_err(|e| CliError::Other(format!("cannot write the config: {e}")))?;
+    let dir = path.parent().expect("a file in a directory");
+    let fail = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+    }
+    let mut out = options.open(&path).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        out.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    }
+    out.write_all(text.as_bytes()).map_err(fail)?;
+    Ok(path)
+}
