@@ -355,7 +355,7 @@ async fn where_and_who_and_the_exit_statuses() {
     assert!(none.stderr.contains("MAILKEYS_API_KEY") && none.stderr.contains("mailkeys login"));
 
     // A key is never a command-line value.
-    assert_eq!(cli.run(&["--api-key", &app.admin_key, "providers", "list"], None).status, 2);
+    assert_eq!(cli.run(&["--api-key", "pk_test_example", "providers", "list"], None).status, 2);
 
     // --api-key-file.
     let key_file = cli.config_home.join("key");
