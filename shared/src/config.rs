@@ -105,7 +105,7 @@ fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
     };
     let trust = Trust::new(extra_ca.as_deref()).map_err(ConfigError)?;
     let mut connectivity =
-        Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust).map_err(ConfigError)?;
+        Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust);
     connectivity.ses_endpoint = optional_var("MAILKEYS_SES_ENDPOINT_URL");
     if let Some(url) = optional_var("MAILKEYS_SCALEWAY_API_URL") {
         connectivity.scaleway_api_url = url;
@@ -168,8 +168,7 @@ impl Settings {
                 true,
                 Duration::from_secs(DEFAULT_TEST_TIMEOUT_SECS),
                 Trust::new(extra_ca_pem).map_err(ConfigError)?,
-            )
-            .map_err(ConfigError)?,
+            ),
         })
     }
 

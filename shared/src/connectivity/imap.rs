@@ -62,7 +62,7 @@ pub(super) async fn check(
     let tcp = connect(address).await?;
     let server_name = ServerName::try_from(probe.host.as_str().to_string())
         .map_err(|_| Failure::new(TestStage::Tls, "the host is not a valid TLS server name"))?;
-    let connector = TlsConnector::from(trust.client_config.clone());
+    let connector = TlsConnector::from(trust.client_config());
     let tls_failed = || Failure::new(TestStage::Tls, TLS_FAILED);
     match probe.security {
         Security::Implicit => {

@@ -9,7 +9,7 @@ mod providers;
 mod smtp;
 pub mod tls;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::domain::connectivity::{TestOutcome, TestStage, TestStatus};
@@ -104,24 +104,31 @@ pub struct Connectivity {
     pub ses_endpoint: Option<String>,
     /// Base URL of the Scaleway API.
     pub scaleway_api_url: String,
-    /// For HTTP APIs (Scaleway): built once, trusting `trust`'s roots.
-    pub http: reqwest::Client,
+    /// For HTTP APIs (Scaleway): built on first use, trusting `trust`'s roots.
+    http: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl Connectivity {
-    pub fn new(allow_private_hosts: bool, timeout: Duration, trust: Trust) -> Result<Connectivity, String> {
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls((*trust.client_config).clone())
-            .timeout(timeout)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Connectivity {
+    pub fn new(allow_private_hosts: bool, timeout: Duration, trust: Trust) -> Connectivity {
+        Connectivity {
             allow_private_hosts,
             timeout,
             trust,
             ses_endpoint: None,
             scaleway_api_url: "https://api.scaleway.com".to_string(),
-            http,
+            http: Arc::default(),
+        }
+    }
+
+    /// The HTTP client of the provider APIs, built on first use (only the
+    /// test routes call them).
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .use_preconfigured_tls((*self.trust.client_config()).clone())
+                .timeout(self.timeout)
+                .build()
+                .expect("an HTTP client over a valid TLS configuration")
         })
     }
 

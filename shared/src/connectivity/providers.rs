@@ -105,7 +105,7 @@ impl Connectivity {
             self.scaleway_api_url.trim_end_matches('/'),
             check.region
         );
-        let http = &self.http;
+        let http = self.http();
         self.measure(success(&check.message), |progress: Progress| async move {
             progress.at(TestStage::Connect);
             let classify = |err: reqwest::Error| {

@@ -13,7 +13,7 @@ use crate::domain::connectivity::TestStage;
 fn tls_parameters(probe: &Probe<'_>, trust: &Trust) -> Result<TlsParameters, Failure> {
     let mut builder = TlsParameters::builder(probe.host.as_str().to_string())
         .dangerous_accept_invalid_certs(probe.accept_invalid_certs);
-    for root in &trust.extra_roots {
+    for root in trust.extra_roots.iter() {
         builder = builder.add_root_certificate(
             Certificate::from_der(root.to_vec())
                 .map_err(|_| Failure::new(TestStage::Tls, "a certificate of the extra CA bundle is not usable"))?,
