@@ -13,6 +13,7 @@ pub mod audit;
 pub mod audit_stream;
 pub mod auth;
 pub mod aws;
+pub mod bookkeeping;
 pub mod bootstrap;
 pub mod config;
 pub mod connectivity;

@@ -168,13 +168,42 @@ impl Response {
     }
 }
 
-/// Counts the DynamoDB calls a client makes.
+/// Counts the calls a client makes (DynamoDB or KMS), and adds them to the
+/// round trips of the app they belong to.
 #[derive(Debug, Default, Clone)]
-pub struct CallCounter(Arc<AtomicUsize>);
+pub struct CallCounter(Arc<AtomicUsize>, RoundTrips);
 
 impl CallCounter {
     pub fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
+    }
+
+    fn counting_round_trips(round_trips: &RoundTrips) -> CallCounter {
+        CallCounter(Arc::default(), round_trips.clone())
+    }
+}
+
+/// Sequential AWS round trips: a call that starts while no other call of
+/// the app is under way begins one; calls made concurrently share it.
+#[derive(Debug, Default, Clone)]
+pub struct RoundTrips(Arc<std::sync::Mutex<(usize, usize)>>);
+
+impl RoundTrips {
+    pub fn get(&self) -> usize {
+        self.0.lock().unwrap().1
+    }
+
+    fn start(&self) {
+        let mut state = self.0.lock().unwrap();
+        if state.0 == 0 {
+            state.1 += 1;
+        }
+        state.0 += 1;
+    }
+
+    fn end(&self) {
+        let mut state = self.0.lock().unwrap();
+        state.0 = state.0.saturating_sub(1);
     }
 }
 
@@ -189,6 +218,17 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
         _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.0.fetch_add(1, Ordering::SeqCst);
+        self.1.start();
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.1.end();
         Ok(())
     }
 }
@@ -207,6 +247,8 @@ pub struct TestApp {
     pub ddb_calls: CallCounter,
     /// KMS calls made by the API server of this test.
     pub kms_calls: CallCounter,
+    /// The server's sequential AWS round trips (DynamoDB and KMS).
+    pub round_trips: RoundTrips,
     http: reqwest::Client,
 }
 
@@ -233,12 +275,13 @@ impl TestApp {
         let kms = aws_sdk_kms::Client::new(&sdk);
         let kms_key_id =
             mailkeys::bootstrap::bootstrap(&store, &kms, &format!("alias/t-{unique}")).await.expect("bootstrap");
-        let ddb_calls = CallCounter::default();
+        let round_trips = RoundTrips::default();
+        let ddb_calls = CallCounter::counting_round_trips(&round_trips);
         let counted = dynamodb_config(&sdk, endpoints).interceptor(ddb_calls.clone()).build();
         let mut settings =
             Settings::local(tables, kms_key_id, Some(servers::test_ca().ca_pem.as_bytes())).expect("settings");
         configure(&mut settings);
-        let kms_calls = CallCounter::default();
+        let kms_calls = CallCounter::counting_round_trips(&round_trips);
         let counted_kms = aws_sdk_kms::config::Builder::from(&sdk).interceptor(kms_calls.clone()).build();
         let state = AppState::with_clients(
             settings,
@@ -260,6 +303,7 @@ impl TestApp {
             state,
             ddb_calls,
             kms_calls,
+            round_trips,
             http: reqwest::Client::new(),
         }
     }

@@ -200,10 +200,11 @@ async fn a_made_up_key_is_refused_without_a_dynamodb_call() {
 async fn last_use_is_written_at_most_once_a_minute() {
     let app = TestApp::start().await;
     let reader = app.key_with(&[Permission::EmailProvidersRead]).await;
-    let before = app.ddb_calls.get();
+    let (before, trips) = (app.ddb_calls.get(), app.round_trips.get());
     assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
     let first = app.ddb_calls.get() - before;
-    assert_eq!(first, 3, "GetItem for the key, the use recorded, the query");
+    assert_eq!(first, 4, "GetItem for the key, the use recorded on its two items, the query");
+    assert_eq!(app.round_trips.get() - trips, 2, "the use is recorded beside the query, not before it");
     let before = app.ddb_calls.get();
     assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
     assert_eq!(app.ddb_calls.get() - before, 2, "within the minute: no write");

@@ -68,7 +68,7 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(RequestId(request_id.clone()));
     request.extensions_mut().insert(facts.clone());
 
-    let mut response = next.run(request).await;
+    let mut response = crate::bookkeeping::scope(next.run(request)).await;
 
     let facts = facts.0.lock().expect("not poisoned").clone();
     if let Some(status) = facts.rate_limit {

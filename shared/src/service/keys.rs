@@ -114,10 +114,14 @@ impl Keys {
         }
         let cutoff = format_rfc3339(now - TOUCH_INTERVAL);
         if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
-            // Bookkeeping only: a failure here must not fail the request.
-            if let Err(err) = self.store.touch_key(&hash, &found.principal, &now_text, &cutoff).await {
-                tracing::warn!(error = %err, "could not record key use");
-            }
+            // Bookkeeping only: beside the request's own calls, and a
+            // failure here must not fail the request.
+            let (store, principal) = (self.store.clone(), found.principal.clone());
+            crate::bookkeeping::defer(async move {
+                if let Err(err) = store.touch_key(&hash, &principal, &now_text, &cutoff).await {
+                    tracing::warn!(error = %err, "could not record key use");
+                }
+            });
         }
         Ok(Some(found.principal))
     }
