@@ -40,6 +40,11 @@ impl RequestFacts {
         Self::update(parts, |f| f.account_id = Some(account_id.to_string()));
     }
 
+    /// [`RequestFacts::record_account`] once the parts are gone.
+    pub fn set_account(&self, account_id: &str) {
+        self.0.lock().expect("not poisoned").account_id = Some(account_id.to_string());
+    }
+
     pub fn record_rate_limit(parts: &Parts, status: RateLimitStatus) {
         Self::update(parts, |f| f.rate_limit = Some(status));
     }

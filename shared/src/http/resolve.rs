@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::email_providers::EmailProviderResponse;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{InternalCaller, JsonBody};
+use super::extract::{PendingInternalCaller, JsonBody};
 use super::provider_credentials::ProviderCredentialResponse;
 use super::routes::Function;
 use crate::app::AppState;
@@ -166,12 +166,16 @@ fn etag(version: u64) -> HeaderValue {
 )]
 pub async fn resolve(
     State(app): State<AppState>,
-    internal: InternalCaller,
+    pending: PendingInternalCaller,
     headers: HeaderMap,
     JsonBody(request): JsonBody<ResolveCredentialRequest>,
 ) -> Result<Response, ApiError> {
     let resolve = request.validate()?;
-    let found = app.resolver.resolve(&internal.scope, &internal.request_id, &resolve, held_version(&headers)).await?;
+    // The key check and the record's read at once: one round trip.
+    let (internal, fetched) = tokio::join!(pending.check(), app.resolver.fetch(&resolve));
+    let internal = internal?;
+    let found =
+        app.resolver.resolve(&internal.scope, &internal.request_id, &resolve, fetched, held_version(&headers)).await?;
     Ok(match found {
         Resolved::NotModified { version } => {
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()

@@ -8,9 +8,10 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{InternalCaller, JsonBody, SourceIp};
+use super::extract::{JsonBody, PendingInternalCaller, SourceIp};
 use super::routes::Function;
 use crate::app::AppState;
+use crate::service::keys::Keys;
 use crate::domain::key::VerifyKeyRequest;
 use crate::domain::secret::ExposeSecret;
 
@@ -49,17 +50,21 @@ fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError
 )]
 pub async fn verify(
     State(app): State<AppState>,
-    internal: InternalCaller,
+    pending: PendingInternalCaller,
     seen: SourceIp,
     JsonBody(request): JsonBody<VerifyKeyRequest>,
 ) -> Result<Json<VerifyKeyResponse>, ApiError> {
     let source = source(&request, seen)?;
+    // The caller's key and the presented one are looked up at once: one
+    // round trip. What was found counts only once the caller passed.
+    let (internal, found) = tokio::join!(pending.check(), app.keys.authenticate(request.api_key.expose_secret()));
+    let internal = internal?;
     // A valid key is never refused here: keys are 256 random bits, so a
     // throttle protects none by refusing it, and it must not let one caller
     // lock others out. Failures are counted per caller and source; past the
     // allowance the answer becomes 429, so the mail server can drop a client
     // that keeps guessing.
-    match app.keys.verify(&internal.scope, request.api_key.expose_secret(), request.protocol).await? {
+    match Keys::verified(&internal.scope, found?, request.protocol) {
         Some(caller) => Ok(Json(VerifyKeyResponse {
             valid: true,
             account_id: Some(caller.account_id),

@@ -293,21 +293,18 @@ impl Keys {
         Ok(created)
     }
 
-    /// The key check of the mail servers: the caller of an active tenant key
-    /// that holds `protocol`'s scope and that `scope` may see, or `None`.
-    pub async fn verify(
-        &self,
-        scope: &InternalScope,
-        presented: &str,
-        protocol: MailProtocol,
-    ) -> Result<Option<Caller>, ServiceError> {
-        Ok(match self.authenticate(presented).await? {
+    /// The key check of the mail servers, on what [`Keys::authenticate`]
+    /// found for the presented key (looked up beside the caller's own key
+    /// check): the caller of an active tenant key that holds `protocol`'s
+    /// scope and that `scope` may see, or `None`.
+    pub fn verified(scope: &InternalScope, found: Option<Principal>, protocol: MailProtocol) -> Option<Caller> {
+        match found {
             Some(Principal::Tenant(caller))
                 if caller.holds(protocol.permission()) && scope.covers(&caller.account_id) =>
             {
                 Some(caller)
             }
             _ => None,
-        })
+        }
     }
 }

@@ -18,6 +18,21 @@ use super::ServiceError;
 
 const DISABLED: &str = "Provider is disabled";
 
+/// The record a resolve names, read before its caller is known to be
+/// allowed it.
+#[derive(Debug)]
+pub enum Fetched {
+    EmailProvider(EmailProviderRecord),
+    ProviderCredential(ProviderCredentialRecord),
+}
+
+fn not_found(resolve: &Resolve) -> &'static str {
+    match resolve.target {
+        ResolveTarget::EmailProvider(_) => email_providers::NOT_FOUND,
+        ResolveTarget::ProviderCredential(_) => provider_credentials::NOT_FOUND,
+    }
+}
+
 /// What a resolve found.
 #[derive(Debug)]
 pub enum Resolved {
@@ -47,51 +62,69 @@ impl Resolver {
         Resolver { store, email_providers, provider_credentials }
     }
 
+    /// The record `resolve` names, read beside the caller's key check (so
+    /// the two cost one round trip); [`Resolver::resolve`] uses it only for
+    /// a caller allowed to see it.
+    pub async fn fetch(&self, resolve: &Resolve) -> Result<Fetched, ServiceError> {
+        if !resolve.has_our_shape() {
+            return Err(ServiceError::NotFound(not_found(resolve)));
+        }
+        let account_id = &resolve.account_id;
+        Ok(match &resolve.target {
+            ResolveTarget::EmailProvider(id) => Fetched::EmailProvider(self.email_providers.get(account_id, *id).await?),
+            ResolveTarget::ProviderCredential(id) => {
+                Fetched::ProviderCredential(self.provider_credentials.get(account_id, id).await?)
+            }
+        })
+    }
+
     /// The credential `resolve` names, for a caller of `scope`. Another
     /// account's resource, or an unknown one, is "not found"; a disabled
     /// provider is not handed out. `current` is the version the caller
-    /// already holds (`If-None-Match`).
+    /// already holds (`If-None-Match`). The secret is opened (KMS) while
+    /// the audit record is written; it leaves only when both succeeded.
     pub async fn resolve(
         &self,
         scope: &InternalScope,
         request_id: &str,
         resolve: &Resolve,
+        fetched: Result<Fetched, ServiceError>,
         current: Option<u64>,
     ) -> Result<Resolved, ServiceError> {
-        let not_found = match resolve.target {
-            ResolveTarget::EmailProvider(_) => email_providers::NOT_FOUND,
-            ResolveTarget::ProviderCredential(_) => provider_credentials::NOT_FOUND,
-        };
         if !resolve.has_our_shape() || !scope.covers(&resolve.account_id) {
-            return Err(ServiceError::NotFound(not_found));
+            return Err(ServiceError::NotFound(not_found(resolve)));
         }
-        let account_id = &resolve.account_id;
         let actor = Actor {
-            account_id: account_id.clone(),
+            account_id: resolve.account_id.clone(),
             key_id: scope.key_id().to_string(),
             request_id: request_id.to_string(),
         };
-        match &resolve.target {
-            ResolveTarget::EmailProvider(id) => {
-                let record = self.email_providers.get(account_id, *id).await?;
+        match fetched? {
+            Fetched::EmailProvider(record) => {
                 if !record.is_active {
                     return Err(ServiceError::Conflict(DISABLED));
                 }
                 if current == Some(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
                 }
-                let secret = self.email_providers.open(&record).await?;
-                self.audit(&actor, email_providers::RESOURCE_TYPE, &id.to_string(), &resolve.purpose).await?;
-                Ok(Resolved::Secret(Box::new(ResolvedSecret::EmailProvider { record, secret })))
+                let id = record.id.to_string();
+                let (secret, audited) = tokio::join!(
+                    self.email_providers.open(&record),
+                    self.audit(&actor, email_providers::RESOURCE_TYPE, &id, &resolve.purpose)
+                );
+                audited?;
+                Ok(Resolved::Secret(Box::new(ResolvedSecret::EmailProvider { secret: secret?, record })))
             }
-            ResolveTarget::ProviderCredential(id) => {
-                let record = self.provider_credentials.get(account_id, id).await?;
+            Fetched::ProviderCredential(record) => {
                 if current == Some(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
                 }
-                let secret = self.provider_credentials.open_secret(&record).await?;
-                self.audit(&actor, provider_credentials::RESOURCE_TYPE, id, &resolve.purpose).await?;
-                Ok(Resolved::Secret(Box::new(ResolvedSecret::ProviderCredential { record, secret })))
+                let (secret, audited) = tokio::join!(
+                    self.provider_credentials.open_secret(&record),
+                    self.audit(&actor, provider_credentials::RESOURCE_TYPE, &record.id, &resolve.purpose)
+                );
+                audited?;
+                Ok(Resolved::Secret(Box::new(ResolvedSecret::ProviderCredential { secret: secret?, record })))
             }
         }
     }
