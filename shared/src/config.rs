@@ -104,8 +104,7 @@ fn connectivity_from_env() -> Result<Connectivity, ConfigError> {
         Some(path) => Some(std::fs::read(&path).map_err(|e| ConfigError(format!("MAILKEYS_EXTRA_CA_FILE: {e}")))?),
     };
     let trust = Trust::new(extra_ca.as_deref()).map_err(ConfigError)?;
-    let mut connectivity =
-        Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust);
+    let mut connectivity = Connectivity::new(allow_private_hosts, Duration::from_secs(timeout_secs), trust);
     connectivity.ses_endpoint = optional_var("MAILKEYS_SES_ENDPOINT_URL");
     if let Some(url) = optional_var("MAILKEYS_SCALEWAY_API_URL") {
         connectivity.scaleway_api_url = url;

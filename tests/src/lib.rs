@@ -321,6 +321,11 @@ impl TestApp {
         created.key.plaintext.expose_secret().to_string()
     }
 
+    /// The HTTP client, for a request the helpers here do not build.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Response {
         self.call_at(&self.base_url, method, path, key, body).await
     }

@@ -46,7 +46,10 @@ impl Trust {
     }
 }
 
-fn client_config(mut roots: RootCertStore, extra_roots: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
+fn client_config(
+    mut roots: RootCertStore,
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<Arc<ClientConfig>, String> {
     for cert in extra_roots {
         roots.add(cert.clone()).map_err(|_| "a certificate of the extra CA bundle is not usable".to_string())?;
     }

@@ -563,6 +563,21 @@ impl UpdateEmailProviderRequest {
 
     /// Validates against the stored provider's type, in the order the API
     /// documents: block/type mismatch, then name, then the block's fields.
+    /// The credentials of a block that is whole and valid on its own (SES,
+    /// Scaleway, or SMTP naming its own username and password): what a PATCH
+    /// may seal while the stored provider is still being read. Whether it
+    /// fits that provider is checked by [`Self::validate`] all the same.
+    pub fn whole_block(&self) -> Option<ProviderCredentials> {
+        let supplied = self.blocks().supplied_type()?;
+        match self.validate(supplied).ok()?.credentials? {
+            CredentialsUpdate::Replace(credentials) => Some(credentials),
+            CredentialsUpdate::Smtp(update) if !update.keeps_stored_values() => {
+                update.apply(None).ok().map(ProviderCredentials::Smtp)
+            }
+            CredentialsUpdate::Smtp(_) => None,
+        }
+    }
+
     pub fn validate(&self, existing: ProviderType) -> Result<EmailProviderPatch, Invalid> {
         self.check_shape()?;
         let blocks = self.blocks();

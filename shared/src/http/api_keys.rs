@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, KeyId, ManageApiKeys};
-use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
@@ -102,9 +102,10 @@ pub struct UpdatedApiKey {
 )]
 pub async fn list(
     State(app): State<AppState>,
-    limited: Limited<ManageApiKeys, ManageLimit>,
+    limited: LimitedBeside<ManageApiKeys, ManageLimit>,
 ) -> Result<Json<Envelope<ApiKeyList>>, ApiError> {
-    let keys = app.keys.list(limited.auth.account_id(), KeyFace::Email).await?;
+    let (_, keys) =
+        limited.beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email).await }).await?;
     Ok(ok(ApiKeyList { keys: keys.into_iter().map(Into::into).collect() }, "API keys retrieved successfully"))
 }
 

@@ -81,6 +81,11 @@ pub struct Authorized<R: Requirement> {
 }
 
 impl<R: Requirement> Authorized<R> {
+    /// The same caller, for work that runs beside the request's own.
+    pub fn clone_of(other: &Self) -> Self {
+        Authorized { caller: other.caller.clone(), request_id: other.request_id.clone(), _requirement: PhantomData }
+    }
+
     pub fn account_id(&self) -> &str {
         &self.caller.account_id
     }
@@ -175,7 +180,8 @@ impl FromRequestParts<AppState> for PendingInternalCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).filter(|t| crate::auth::recognise(t).is_some()).ok_or_else(ApiError::unauthorized)?;
+        let token =
+            bearer_token(parts).filter(|t| crate::auth::recognise(t).is_some()).ok_or_else(ApiError::unauthorized)?;
         Ok(PendingInternalCaller {
             token: SecretString::from(token.to_string()),
             state: state.clone(),

@@ -40,6 +40,11 @@ impl RequestFacts {
         Self::update(parts, |f| f.account_id = Some(account_id.to_string()));
     }
 
+    /// [`RequestFacts::record_rate_limit`] once the parts are gone.
+    pub fn set_rate_limit(&self, status: RateLimitStatus) {
+        self.0.lock().expect("not poisoned").rate_limit = Some(status);
+    }
+
     /// [`RequestFacts::record_account`] once the parts are gone.
     pub fn set_account(&self, account_id: &str) {
         self.0.lock().expect("not poisoned").account_id = Some(account_id.to_string());

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::email_providers::EmailProviderResponse;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{PendingInternalCaller, JsonBody};
+use super::extract::{JsonBody, PendingInternalCaller};
 use super::provider_credentials::ProviderCredentialResponse;
 use super::routes::Function;
 use crate::app::AppState;

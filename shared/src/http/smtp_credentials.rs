@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, KeyId, ManageSmtpCredentials};
-use super::rate_limit::{CreateLimit, Limited, ManageLimit};
+use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
@@ -86,9 +86,10 @@ pub struct ConnectionInfoAndKeys {
 )]
 pub async fn get(
     State(app): State<AppState>,
-    limited: Limited<ManageSmtpCredentials, ManageLimit>,
+    limited: LimitedBeside<ManageSmtpCredentials, ManageLimit>,
 ) -> Result<Json<ConnectionInfoAndKeys>, ApiError> {
-    let keys = app.keys.list(limited.auth.account_id(), KeyFace::Smtp).await?;
+    let service = &app.keys;
+    let (_, keys) = limited.beside(|auth| async move { service.list(auth.account_id(), KeyFace::Smtp).await }).await?;
     Ok(Json(ConnectionInfoAndKeys {
         connection_info: app.settings.connection_info.clone(),
         keys: keys.into_iter().map(Into::into).collect(),
@@ -169,10 +170,13 @@ pub async fn revoke(
 )]
 pub async fn rotate(
     State(app): State<AppState>,
-    limited: Limited<ManageSmtpCredentials, ManageLimit>,
+    limited: LimitedBeside<ManageSmtpCredentials, ManageLimit>,
     IdPath(key_id): IdPath<KeyId>,
 ) -> Result<Json<CreatedSmtpKey>, ApiError> {
-    let auth = &limited.auth;
-    let created = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Smtp, &key_id).await?;
+    let keys = &app.keys;
+    let (auth, old) = limited
+        .beside(|auth| async move { keys.rotation_source(auth.account_id(), KeyFace::Smtp, &key_id).await })
+        .await?;
+    let created = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Smtp, old).await?;
     Ok(Json(created.into()))
 }

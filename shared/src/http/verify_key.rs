@@ -11,9 +11,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, PendingInternalCaller, SourceIp};
 use super::routes::Function;
 use crate::app::AppState;
-use crate::service::keys::Keys;
 use crate::domain::key::VerifyKeyRequest;
 use crate::domain::secret::ExposeSecret;
+use crate::service::keys::Keys;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -228,13 +228,25 @@ impl EmailProviders {
         request: &UpdateEmailProviderRequest,
     ) -> Result<EmailProviderRecord, ServiceError> {
         request.check_shape()?;
-        let mut current = self.get(&actor.account_id, id).await?;
+        // A whole new block is sealed (KMS) while the provider is read: one
+        // round trip for both. Its blob is used only when the block fits.
+        let whole = request.whole_block();
+        let (current, presealed) = tokio::join!(self.get(&actor.account_id, id), async {
+            match &whole {
+                Some(credentials) => Some(self.seal(&actor.account_id, id, credentials).await),
+                None => None,
+            }
+        });
+        let mut current = current?;
         let patch = request.validate(current.provider_type)?;
         // An SMTP block that keeps the stored username or password is merged
         // with what is stored, so it is merged (and sealed) again whenever
         // a concurrent change makes this update start over.
         let merges_stored = matches!(&patch.credentials, Some(CredentialsUpdate::Smtp(u)) if u.keeps_stored_values());
-        let mut sealed = None;
+        let mut sealed = match (whole, presealed, &patch.credentials, merges_stored) {
+            (Some(credentials), Some(blob), Some(_), false) => Some((credentials.masked(), blob?)),
+            _ => None,
+        };
         for _ in 0..UPDATE_ATTEMPTS {
             if sealed.is_none() || merges_stored {
                 sealed = match &patch.credentials {

@@ -257,25 +257,36 @@ impl Keys {
         Ok(key)
     }
 
-    /// A new key with the same name, scopes and device; the old one revoked
-    /// in the same transaction.
+    /// The key a rotation replaces: active, of `face`. One rotated away
+    /// already (a rotation that lost the race to another) is a conflict, not
+    /// a missing key.
+    pub async fn rotation_source(
+        &self,
+        account_id: &str,
+        face: KeyFace,
+        key_id: &str,
+    ) -> Result<KeyRecord, ServiceError> {
+        match self.get_active(account_id, face, key_id).await {
+            Err(ServiceError::NotFound(_)) => match self.store.get_key(account_id, key_id).await {
+                Ok(key) if key.face == face && key.replaced_by.is_some() => {
+                    Err(ServiceError::Conflict(ALREADY_ROTATED))
+                }
+                _ => Err(ServiceError::NotFound(NOT_FOUND)),
+            },
+            other => other,
+        }
+    }
+
+    /// A new key with the same name, scopes and device as `old` (from
+    /// [`Keys::rotation_source`]); the old one revoked in the same
+    /// transaction, on the condition that nothing changed it meanwhile.
     pub async fn rotate(
         &self,
         actor: &Actor,
         granter: &PermissionSet,
         face: KeyFace,
-        key_id: &str,
+        old: KeyRecord,
     ) -> Result<CreatedKey, ServiceError> {
-        let old = match self.get_active(&actor.account_id, face, key_id).await {
-            // A rotation that lost the race to another one: a conflict, not a missing key.
-            Err(ServiceError::NotFound(_)) => match self.store.get_key(&actor.account_id, key_id).await {
-                Ok(key) if key.face == face && key.replaced_by.is_some() => {
-                    return Err(ServiceError::Conflict(ALREADY_ROTATED))
-                }
-                _ => return Err(ServiceError::NotFound(NOT_FOUND)),
-            },
-            other => other?,
-        };
         if !granter.covers(&old.permissions) {
             return Err(ServiceError::Forbidden(ESCALATION));
         }

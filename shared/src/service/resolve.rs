@@ -71,7 +71,9 @@ impl Resolver {
         }
         let account_id = &resolve.account_id;
         Ok(match &resolve.target {
-            ResolveTarget::EmailProvider(id) => Fetched::EmailProvider(self.email_providers.get(account_id, *id).await?),
+            ResolveTarget::EmailProvider(id) => {
+                Fetched::EmailProvider(self.email_providers.get(account_id, *id).await?)
+            }
             ResolveTarget::ProviderCredential(id) => {
                 Fetched::ProviderCredential(self.provider_credentials.get(account_id, id).await?)
             }
