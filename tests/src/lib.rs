@@ -171,15 +171,20 @@ impl Response {
 /// Counts the calls a client makes (DynamoDB or KMS), and adds them to the
 /// round trips of the app they belong to.
 #[derive(Debug, Default, Clone)]
-pub struct CallCounter(Arc<AtomicUsize>, RoundTrips);
+pub struct CallCounter(Arc<AtomicUsize>, RoundTrips, Arc<std::sync::Mutex<Vec<Option<i32>>>>);
 
 impl CallCounter {
     pub fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
 
+    /// The `Limit` of every DynamoDB Query so far (`None`: no limit).
+    pub fn query_limits(&self) -> Vec<Option<i32>> {
+        self.2.lock().unwrap().clone()
+    }
+
     fn counting_round_trips(round_trips: &RoundTrips) -> CallCounter {
-        CallCounter(Arc::default(), round_trips.clone())
+        CallCounter(Arc::default(), round_trips.clone(), Arc::default())
     }
 }
 
@@ -214,10 +219,13 @@ impl aws_sdk_dynamodb::config::Intercept for CallCounter {
 
     fn read_before_execution(
         &self,
-        _context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
         _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         self.0.fetch_add(1, Ordering::SeqCst);
+        if let Some(query) = context.input().downcast_ref::<aws_sdk_dynamodb::operation::query::QueryInput>() {
+            self.2.lock().unwrap().push(query.limit);
+        }
         self.1.start();
         Ok(())
     }

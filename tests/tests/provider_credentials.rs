@@ -287,6 +287,7 @@ async fn list_pages_and_search_filters() {
     }
     let mut listed = Vec::new();
     let mut cursor = None::<String>;
+    let queries_before = app.ddb_calls.query_limits().len();
     loop {
         let path = match &cursor {
             Some(c) => format!("{}?limit=2&cursor={c}", collection(&app)),
@@ -301,6 +302,10 @@ async fn list_pages_and_search_filters() {
         }
     }
     assert_eq!(listed, ids);
+    // Each page reads its own items and one more (to know whether a next
+    // page exists), with DynamoDB's paging: never the whole account.
+    let queries = app.ddb_calls.query_limits()[queries_before..].to_vec();
+    assert_eq!(queries, vec![Some(3); 3], "one Query of limit + 1 per page");
 
     let search = |filter: Value| {
         let app = &app;

@@ -85,9 +85,9 @@ pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, Invalid> {
     }
 }
 
-fn paginate(mut items: Vec<ProviderCredentialRecord>, limit: usize, after: Option<&str>) -> CredentialPage {
-    items.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut items: Vec<_> = items.into_iter().filter(|r| after.is_none_or(|c| r.id.as_str() > c)).collect();
+/// A page of `limit` from up to `limit + 1` records: the one more tells
+/// that a next page exists.
+fn paginate(mut items: Vec<ProviderCredentialRecord>, limit: usize) -> CredentialPage {
     let next_cursor = (items.len() > limit).then(|| items[limit - 1].id.clone());
     items.truncate(limit);
     CredentialPage { items, next_cursor }
@@ -212,7 +212,7 @@ impl ProviderCredentials {
         limit: usize,
         after: Option<&str>,
     ) -> Result<CredentialPage, ServiceError> {
-        Ok(paginate(self.store.list_provider_credentials(account_id).await?, limit, after))
+        Ok(paginate(self.store.page_provider_credentials(account_id, limit + 1, after, None).await?, limit))
     }
 
     pub async fn search(
@@ -223,21 +223,23 @@ impl ProviderCredentials {
         let limit = page_limit(filter.limit)?;
         let after = page_cursor(filter.cursor.as_deref())?;
         let host = filter.host.as_deref().map(|h| h.trim().to_ascii_lowercase());
-        let all = self.store.list_provider_credentials(account_id).await?;
-        let matching = all
-            .into_iter()
-            .filter(|r| filter.provider_kind.is_none_or(|k| r.endpoint.provider_kind == k))
-            .filter(|r| host.as_deref().is_none_or(|h| r.endpoint.host.as_str() == h))
-            .filter(|r| filter.security_mode.is_none_or(|m| r.endpoint.security_mode == m))
-            .filter(|r| filter.auth_kind.is_none_or(|a| r.endpoint.auth_kind == a))
-            .filter(|r| match filter.last_test_status {
-                None => true,
-                Some(TestStatusFilter::Never) => r.last_test.is_none(),
-                Some(TestStatusFilter::Ok) => r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Ok),
-                Some(TestStatusFilter::Failed) => r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Failed),
-            })
-            .collect();
-        Ok(paginate(matching, limit, after.as_deref()))
+        let matches = |r: &ProviderCredentialRecord| {
+            filter.provider_kind.is_none_or(|k| r.endpoint.provider_kind == k)
+                && host.as_deref().is_none_or(|h| r.endpoint.host.as_str() == h)
+                && filter.security_mode.is_none_or(|m| r.endpoint.security_mode == m)
+                && filter.auth_kind.is_none_or(|a| r.endpoint.auth_kind == a)
+                && match filter.last_test_status {
+                    None => true,
+                    Some(TestStatusFilter::Never) => r.last_test.is_none(),
+                    Some(TestStatusFilter::Ok) => r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Ok),
+                    Some(TestStatusFilter::Failed) => {
+                        r.last_test.as_ref().is_some_and(|t| t.status == TestStatus::Failed)
+                    }
+                }
+        };
+        let found =
+            self.store.page_provider_credentials(account_id, limit + 1, after.as_deref(), Some(&matches)).await?;
+        Ok(paginate(found, limit))
     }
 
     /// Changes the endpoint. The blob stays as it is, unless the secret

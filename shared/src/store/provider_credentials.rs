@@ -12,6 +12,8 @@ use crate::domain::host::Host;
 use crate::domain::provider_credential::{AuthKind, Endpoint, ProviderKind, SecurityMode};
 
 const SK_PREFIX: &str = "PROVIDER_CREDENTIAL#";
+/// How many items a search reads at a time.
+const SEARCH_CHUNK: usize = 100;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderCredentialRecord {
@@ -124,24 +126,50 @@ impl Store {
         out.item.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
     }
 
-    /// Every credential of an account, oldest first (ids are ULIDs).
-    pub async fn list_provider_credentials(
+    /// The account's credentials after the id `after`, oldest first (ids
+    /// are ULIDs), with DynamoDB's own paging: `want` of them, or, with
+    /// `keep`, `want` that it keeps (read in chunks of [`SEARCH_CHUNK`]).
+    /// A plain page reads `want` items, not the account.
+    pub async fn page_provider_credentials(
         &self,
         account_id: &str,
+        want: usize,
+        after: Option<&str>,
+        keep: Option<&(dyn Fn(&ProviderCredentialRecord) -> bool + Sync)>,
     ) -> Result<Vec<ProviderCredentialRecord>, StoreError> {
-        let pages = self
-            .client()
-            .query()
-            .table_name(&self.tables().main)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(format!("ACCOUNT#{account_id}")))
-            .expression_attribute_values(":prefix", s(SK_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let items: Vec<Item> = pages.collect::<Result<_, _>>().await.map_err(StoreError::aws)?;
-        items.iter().map(from_item).collect()
+        let mut found = Vec::new();
+        let mut start = after.map(|id| key(account_id, id));
+        loop {
+            let chunk = match keep {
+                Some(_) => SEARCH_CHUNK,
+                None => want - found.len(),
+            };
+            let out = self
+                .client()
+                .query()
+                .table_name(&self.tables().main)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(format!("ACCOUNT#{account_id}")))
+                .expression_attribute_values(":prefix", s(SK_PREFIX))
+                .consistent_read(true)
+                .limit(i32::try_from(chunk).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+            for item in out.items() {
+                let record = from_item(item)?;
+                if keep.is_none_or(|keep| keep(&record)) {
+                    found.push(record);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(last) if found.len() < want => start = Some(last),
+                _ => break,
+            }
+        }
+        found.truncate(want);
+        Ok(found)
     }
 
     /// Writes `new` over `old` if `old` is still what is stored (same
