@@ -1,4 +1,4 @@
-.PHONY: dev test test-console test-deps build invoke fmt lint lint-template openapi screenshots
+.PHONY: dev test test-console test-deps build bench invoke fmt lint lint-template openapi screenshots
 
 # Every route on http://127.0.0.1:$(PORT) against the local AWS.
 dev:
@@ -54,6 +54,14 @@ build:
 # committed copy is stale).
 openapi:
 	cargo run --quiet -p mailkeys-tools --bin mailkeys-admin -- openapi > infra/openapi.json
+
+# Cold starts of every function beside a bare SDK Lambda (release builds for
+# this machine, as the figures in the README), through a minimal Lambda
+# Runtime API, against a fresh `make dev`. BENCH_RUNS=15, BENCH_WARM=10.
+bench:
+	cargo build --release -p mailkeys-functions -p mailkeys-bench
+	cargo build -p mailkeys-tools --bins
+	scripts/with-dev.sh python3 bench/run.py
 
 fmt:
 	cargo fmt --all
