@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+pub use mailkeys::domain::email_provider::ProviderType;
 
 #[derive(Parser)]
 #[command(
@@ -70,21 +71,11 @@ pub struct SecretSource {
     pub secret_stdin: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ProviderType {
-    Ses,
-    Scaleway,
-    Smtp,
-}
-
-impl ProviderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderType::Ses => "ses",
-            ProviderType::Scaleway => "scaleway",
-            ProviderType::Smtp => "smtp",
-        }
-    }
+/// `--type`: the API's own provider types.
+fn provider_type() -> impl clap::builder::TypedValueParser<Value = ProviderType> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["ses", "scaleway", "smtp"])
+        .map(|name| ProviderType::parse(&name).expect("one of the possible values"))
 }
 
 /// The non-secret fields of a provider's credential block.
@@ -123,7 +114,7 @@ pub enum Providers {
     Create {
         #[arg(long)]
         name: String,
-        #[arg(long = "type", value_enum)]
+        #[arg(long = "type", value_parser = provider_type())]
         provider_type: ProviderType,
         #[arg(long)]
         region: String,

@@ -137,9 +137,7 @@ async fn providers(ctx: &Ctx, command: Providers) -> Result<(), CliError> {
     match command {
         Providers::List => {
             let answer = ctx.call(Method::GET, BASE, None).await?;
-            ctx.show(&answer, |a| {
-                output::rows(a.as_array().map(Vec::as_slice).unwrap_or(&[]), PROVIDER_COLUMNS, "No email providers.")
-            });
+            ctx.show(&answer, |a| output::rows(output::items(&a), PROVIDER_COLUMNS, "No email providers."));
         }
         Providers::Get { id } => {
             let answer = ctx.call(Method::GET, &format!("{BASE}/{id}"), None).await?;
@@ -234,11 +232,7 @@ const CREDENTIAL_COLUMNS: &[(&str, &str)] = &[
 
 fn show_page(ctx: &Ctx, answer: &Answer) {
     ctx.show(answer, |a| {
-        output::rows(
-            a["items"].as_array().map(Vec::as_slice).unwrap_or(&[]),
-            CREDENTIAL_COLUMNS,
-            "No provider credentials.",
-        );
+        output::rows(output::items(&a["items"]), CREDENTIAL_COLUMNS, "No provider credentials.");
         if let Some(cursor) = a["next_cursor"].as_str() {
             output::line(format!("More: --cursor {cursor}"));
         }
@@ -403,7 +397,7 @@ async fn api_keys(ctx: &Ctx, command: ApiKeys) -> Result<(), CliError> {
         ApiKeys::List => {
             let answer = ctx.call(Method::GET, BASE, None).await?;
             ctx.show(&answer, |a| {
-                let keys = a["data"]["keys"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                let keys = output::items(&a["data"]["keys"]);
                 let columns = [
                     ("ID", "id"),
                     ("NAME", "name"),
@@ -483,7 +477,7 @@ async fn smtp_credentials(ctx: &Ctx, command: SmtpCredentials) -> Result<(), Cli
         SmtpCredentials::List => {
             let answer = ctx.call(Method::GET, BASE, None).await?;
             ctx.show(&answer, |a| {
-                let keys = a["keys"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                let keys = output::items(&a["keys"]);
                 let columns = [
                     ("ID", "id"),
                     ("NAME", "name"),
@@ -555,11 +549,7 @@ async fn audit(ctx: &Ctx, command: Audit) -> Result<(), CliError> {
                 audit_query(&filter, &[("until", until), ("limit", limit.map(|l| l.to_string())), ("cursor", cursor)]);
             let answer = ctx.call(Method::GET, &format!("/api/audit-events?{query}"), None).await?;
             ctx.show(&answer, |a| {
-                output::rows(
-                    a["events"].as_array().map(Vec::as_slice).unwrap_or(&[]),
-                    EVENT_COLUMNS,
-                    "No audit events.",
-                );
+                output::rows(output::items(&a["events"]), EVENT_COLUMNS, "No audit events.");
                 if let Some(cursor) = a["next_cursor"].as_str() {
                     output::line(format!("More: --cursor {cursor}"));
                 }

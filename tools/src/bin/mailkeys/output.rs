@@ -31,6 +31,11 @@ pub fn cell(value: &Value) -> String {
     }
 }
 
+/// The elements of a JSON array (none for anything else).
+pub fn items(value: &Value) -> &[Value] {
+    value.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
 /// Rows of objects under the given (header, field) columns.
 pub fn rows(items: &[Value], columns: &[(&str, &str)], empty: &str) {
     if items.is_empty() {
