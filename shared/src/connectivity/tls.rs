@@ -27,7 +27,9 @@ impl Trust {
                 .map_err(|_| "the extra CA bundle is not valid PEM".to_string())?,
             None => Vec::new(),
         };
-        client_config(RootCertStore::empty(), &extra_roots)?;
+        if !extra_roots.is_empty() {
+            client_config(RootCertStore::empty(), &extra_roots)?;
+        }
         Ok(Trust { extra_roots: Arc::new(extra_roots), client_config: Arc::default() })
     }
 
