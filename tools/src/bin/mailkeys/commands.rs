@@ -137,7 +137,7 @@ async fn providers(ctx: &Ctx, command: Providers) -> Result<(), CliError> {
     match command {
         Providers::List => {
             let answer = ctx.call(Method::GET, BASE, None).await?;
-            ctx.show(&answer, |a| output::rows(output::items(&a), PROVIDER_COLUMNS, "No email providers."));
+            ctx.show(&answer, |a| output::rows(output::items(a), PROVIDER_COLUMNS, "No email providers."));
         }
         Providers::Get { id } => {
             let answer = ctx.call(Method::GET, &format!("{BASE}/{id}"), None).await?;
