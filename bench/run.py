@@ -4,9 +4,9 @@ a minimal Lambda Runtime API on loopback, against a fresh `make dev` (run
 by scripts/with-dev.sh). Prints, per function: init, first-invoke and warm
 p50, peak RSS, init as a ratio of the bare Lambda's, and the binary's size.
 
-Timings are for reading, not for asserting: CI machines are noisy. The
-round trips and KMS calls per route are asserted in `make test`
-(tests/tests/round_trips.rs).
+Timings are for reading, not for asserting: CI machines are noisy. `make
+bench` then prints the AWS round trips and KMS calls per request, which
+`make test` asserts (tests/tests/round_trips.rs).
 """
 
 import http.server
@@ -170,7 +170,6 @@ def main():
         print(f"{function:32} {p50(function, 'init'):7.2f}ms {p50(function, 'init') / bare_init:6.2f}× "
               f"{p50(function, 'first'):6.2f}ms {p50(function, 'warm'):7.2f}ms {rss:6.1f} MB {size:6.2f}MB"
               + (f"  ({errors} runtime errors)" if errors else ""))
-    print("\nRound trips and KMS calls per route: asserted in make test (tests/tests/round_trips.rs).")
     return 0
 
 
