@@ -80,12 +80,14 @@ pub struct Authorized<R: Requirement> {
     _requirement: PhantomData<R>,
 }
 
-impl<R: Requirement> Authorized<R> {
-    /// The same caller, for work that runs beside the request's own.
-    pub fn clone_of(other: &Self) -> Self {
-        Authorized { caller: other.caller.clone(), request_id: other.request_id.clone(), _requirement: PhantomData }
+// By hand: a derive would ask `R` (a marker type) to be `Clone` too.
+impl<R: Requirement> Clone for Authorized<R> {
+    fn clone(&self) -> Self {
+        Authorized { caller: self.caller.clone(), request_id: self.request_id.clone(), _requirement: PhantomData }
     }
+}
 
+impl<R: Requirement> Authorized<R> {
     pub fn account_id(&self) -> &str {
         &self.caller.account_id
     }

@@ -77,7 +77,7 @@ impl<R: Requirement, L: Limit> LimitedBeside<R, L> {
         read: impl FnOnce(Authorized<R>) -> F,
     ) -> Result<(Authorized<R>, T), ApiError> {
         let hit = self.state.rate_limiter.hit(self.auth.account_id(), L::CLASS);
-        let (hit, found) = tokio::join!(hit, read(Authorized::clone_of(&self.auth)));
+        let (hit, found) = tokio::join!(hit, read(self.auth.clone()));
         admit(hit, self.facts.as_ref())?;
         Ok((self.auth, found.map_err(Into::into)?))
     }
