@@ -119,9 +119,15 @@ const INTERNAL_FORBIDDEN: &str = "Requires a platform service key, or a valid ke
 /// Who the request's key stands for: 401 without a valid key.
 async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
     let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
+    authenticate(state, token, parts.extensions.get::<RequestFacts>()).await
+}
+
+/// Who `token` stands for (401 unless a valid key); a tenant's account goes
+/// to the access log.
+async fn authenticate(state: &AppState, token: &str, facts: Option<&RequestFacts>) -> Result<Principal, ApiError> {
     let principal = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
-    if let Principal::Tenant(caller) = &principal {
-        RequestFacts::record_account(parts, &caller.account_id);
+    if let (Principal::Tenant(caller), Some(facts)) = (&principal, facts) {
+        facts.record_account(&caller.account_id);
     }
     Ok(principal)
 }
@@ -140,19 +146,10 @@ fn internal_scope(principal: Principal) -> Result<InternalScope, ApiError> {
 
 /// A caller of the internal routes (`/api/internal/*`): a platform service
 /// key, for every account, or a tenant key holding `internal`, for its own
-/// account.
+/// account. What [`PendingInternalCaller::check`] gives.
 pub struct InternalCaller {
     pub scope: InternalScope,
     pub request_id: String,
-}
-
-impl FromRequestParts<AppState> for InternalCaller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let scope = internal_scope(principal(parts, state).await?)?;
-        Ok(InternalCaller { scope, request_id: request_id(parts) })
-    }
 }
 
 /// An internal caller whose key the handler checks beside its own first
@@ -169,11 +166,7 @@ pub struct PendingInternalCaller {
 
 impl PendingInternalCaller {
     pub async fn check(self) -> Result<InternalCaller, ApiError> {
-        let principal =
-            self.state.keys.authenticate(self.token.expose_secret()).await?.ok_or_else(ApiError::unauthorized)?;
-        if let (Principal::Tenant(caller), Some(facts)) = (&principal, &self.facts) {
-            facts.set_account(&caller.account_id);
-        }
+        let principal = authenticate(&self.state, self.token.expose_secret(), self.facts.as_ref()).await?;
         Ok(InternalCaller { scope: internal_scope(principal)?, request_id: self.request_id })
     }
 }

@@ -30,28 +30,18 @@ struct Facts {
 }
 
 impl RequestFacts {
-    fn update(parts: &Parts, change: impl FnOnce(&mut Facts)) {
-        if let Some(facts) = parts.extensions.get::<RequestFacts>() {
-            change(&mut facts.0.lock().expect("not poisoned"));
-        }
+    fn update(&self, change: impl FnOnce(&mut Facts)) {
+        change(&mut self.0.lock().expect("not poisoned"));
     }
 
-    pub fn record_account(parts: &Parts, account_id: &str) {
-        Self::update(parts, |f| f.account_id = Some(account_id.to_string()));
+    /// The caller's account, for the access log.
+    pub fn record_account(&self, account_id: &str) {
+        self.update(|f| f.account_id = Some(account_id.to_string()));
     }
 
-    /// [`RequestFacts::record_rate_limit`] once the parts are gone.
-    pub fn set_rate_limit(&self, status: RateLimitStatus) {
-        self.0.lock().expect("not poisoned").rate_limit = Some(status);
-    }
-
-    /// [`RequestFacts::record_account`] once the parts are gone.
-    pub fn set_account(&self, account_id: &str) {
-        self.0.lock().expect("not poisoned").account_id = Some(account_id.to_string());
-    }
-
-    pub fn record_rate_limit(parts: &Parts, status: RateLimitStatus) {
-        Self::update(parts, |f| f.rate_limit = Some(status));
+    /// The request's rate-limit status, for the `X-RateLimit-*` headers.
+    pub fn record_rate_limit(&self, status: RateLimitStatus) {
+        self.update(|f| f.rate_limit = Some(status));
     }
 }
 

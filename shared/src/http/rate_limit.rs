@@ -49,7 +49,7 @@ impl<R: Requirement, L: Limit> FromRequestParts<AppState> for Limited<R, L> {
 fn admit<E: Into<ApiError>>(hit: Result<RateLimitStatus, E>, facts: Option<&RequestFacts>) -> Result<(), ApiError> {
     let status = hit.map_err(Into::into)?;
     if let Some(facts) = facts {
-        facts.set_rate_limit(status);
+        facts.record_rate_limit(status);
     }
     match status.retry_after {
         Some(seconds) => {
