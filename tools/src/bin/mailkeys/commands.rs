@@ -60,7 +60,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         api_key_file: cli.api_key_file.as_deref(),
         profile: cli.profile.as_deref(),
     })?;
-    let key = target.key.ok_or_else(crate::no_key)?;
+    let key = target.key.ok_or_else(config::no_key)?;
     let ctx = Ctx { client: Client::new(&target.url, key)?, json: cli.json };
     match cli.command {
         Command::Providers(command) => providers(&ctx, command).await,

@@ -122,3 +122,11 @@ pub fn save_profile(name: &str, url: &str, key: SecretString) -> Result<PathBuf,
     out.write_all(text.as_bytes()).map_err(fail)?;
     Ok(path)
 }
+
+/// The key a command needs, or what to do to give one.
+pub fn no_key() -> CliError {
+    CliError::Usage(
+        "no API key: set MAILKEYS_API_KEY, pass --api-key-file PATH, or run mailkeys login (then --profile NAME)"
+            .into(),
+    )
+}

@@ -13,7 +13,6 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
-use client::CliError;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -32,12 +31,4 @@ async fn main() -> ExitCode {
             ExitCode::from(error.exit_code() as u8)
         }
     }
-}
-
-/// The key a command needs, or what to do to give one.
-fn no_key() -> CliError {
-    CliError::Usage(
-        "no API key: set MAILKEYS_API_KEY, pass --api-key-file PATH, or run mailkeys login (then --profile NAME)"
-            .into(),
-    )
 }
