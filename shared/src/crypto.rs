@@ -13,8 +13,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-/// The blob format written by this code (2: the destination is bound too).
-pub const SEALED_VERSION: u8 = 2;
+/// The blob format written by this code. 2 bound the destination as well;
+/// 3 leaves the row's id out of the KMS encryption context (the GCM
+/// associated data still binds it), so a new row's data key can be asked
+/// for while its id is being allocated. Both are read.
+pub const SEALED_VERSION: u8 = 3;
+/// Version 2 blobs, still opened: the row's id is in the KMS context too.
+const SEALED_VERSION_ID_IN_KMS: u8 = 2;
 pub const NONCE_LEN: usize = 12;
 
 /// What a secret belongs to, and where it may be delivered. It is the KMS
@@ -39,12 +44,20 @@ pub struct Destination {
     pub security: &'static str,
 }
 
-impl SecretContext {
+/// What a data key is bound to in KMS: whose secret, of which kind, and
+/// where it is delivered. Known before a new row has its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyScope {
+    pub account_id: String,
+    pub resource_type: &'static str,
+    pub destination: Option<Destination>,
+}
+
+impl KeyScope {
     fn kms_context(&self) -> HashMap<String, String> {
         let mut context = HashMap::from([
             ("account_id".to_string(), self.account_id.clone()),
             ("resource_type".to_string(), self.resource_type.to_string()),
-            ("resource_id".to_string(), self.resource_id.clone()),
         ]);
         if let Some(d) = &self.destination {
             context.insert("host".to_string(), d.host.clone());
@@ -53,10 +66,27 @@ impl SecretContext {
         }
         context
     }
+}
 
-    fn associated_data(&self) -> Vec<u8> {
-        let mut aad =
-            format!("mailkeys/v{SEALED_VERSION}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id);
+impl SecretContext {
+    pub fn scope(&self) -> KeyScope {
+        KeyScope {
+            account_id: self.account_id.clone(),
+            resource_type: self.resource_type,
+            destination: self.destination.clone(),
+        }
+    }
+
+    fn kms_context(&self, version: u8) -> HashMap<String, String> {
+        let mut context = self.scope().kms_context();
+        if version == SEALED_VERSION_ID_IN_KMS {
+            context.insert("resource_id".to_string(), self.resource_id.clone());
+        }
+        context
+    }
+
+    fn associated_data(&self, version: u8) -> Vec<u8> {
+        let mut aad = format!("mailkeys/v{version}/{}/{}/{}", self.account_id, self.resource_type, self.resource_id);
         if let Some(d) = &self.destination {
             aad.push_str(&format!("/{}/{}/{}", d.host, d.port, d.security));
         }
@@ -117,31 +147,29 @@ impl Envelope {
         context: &SecretContext,
         value: &T,
     ) -> Result<SealedSecret, CryptoError> {
-        // Reserve up front so the plaintext is not copied around by growth.
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(8 * 1024));
-        serde_json::to_writer(&mut *plaintext, value).map_err(|_| CryptoError::Encrypt)?;
+        let plaintext = json_plaintext(value)?;
         self.seal(context, &plaintext).await
     }
 
     pub async fn seal(&self, context: &SecretContext, plaintext: &[u8]) -> Result<SealedSecret, CryptoError> {
+        self.data_key(context.scope()).await?.seal(context, plaintext)
+    }
+
+    /// A fresh data key for one secret of `scope` (one KMS call).
+    pub async fn data_key(&self, scope: KeyScope) -> Result<DataKey, CryptoError> {
         let out = self
             .kms
             .generate_data_key()
             .key_id(&self.key_id)
             .key_spec(DataKeySpec::Aes256)
-            .set_encryption_context(Some(context.kms_context()))
+            .set_encryption_context(Some(scope.kms_context()))
             .send()
             .await
             .map_err(|e| kms_error(&e))?;
-        let data_key = Zeroizing::new(out.plaintext.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?);
-        let encrypted_data_key = out.ciphertext_blob.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?;
+        let plaintext = Zeroizing::new(out.plaintext.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?);
+        let encrypted = out.ciphertext_blob.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?;
         let key_id = out.key_id.unwrap_or_else(|| self.key_id.clone());
-        let cipher = cipher_for(&data_key)?;
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let aad = context.associated_data();
-        let ciphertext =
-            cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &aad }).map_err(|_| CryptoError::Encrypt)?;
-        Ok(SealedSecret { version: SEALED_VERSION, key_id, encrypted_data_key, nonce: nonce.into(), ciphertext })
+        Ok(DataKey { scope, plaintext, encrypted, key_id })
     }
 
     pub async fn open(
@@ -149,7 +177,7 @@ impl Envelope {
         context: &SecretContext,
         sealed: &SealedSecret,
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        if sealed.version != SEALED_VERSION {
+        if ![SEALED_VERSION, SEALED_VERSION_ID_IN_KMS].contains(&sealed.version) {
             return Err(CryptoError::Version(sealed.version));
         }
         let out = self
@@ -157,7 +185,7 @@ impl Envelope {
             .decrypt()
             .key_id(&sealed.key_id)
             .ciphertext_blob(Blob::new(sealed.encrypted_data_key.clone()))
-            .set_encryption_context(Some(context.kms_context()))
+            .set_encryption_context(Some(context.kms_context(sealed.version)))
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
@@ -170,7 +198,7 @@ impl Envelope {
             })?;
         let data_key = Zeroizing::new(out.plaintext.map(Blob::into_inner).ok_or(CryptoError::BadDataKey)?);
         let cipher = cipher_for(&data_key)?;
-        let aad = context.associated_data();
+        let aad = context.associated_data(sealed.version);
         cipher
             .decrypt(Nonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad })
             .map(Zeroizing::new)
@@ -185,6 +213,57 @@ impl Envelope {
         let plaintext = self.open(context, sealed).await?;
         serde_json::from_slice(&plaintext).map_err(|_| CryptoError::Shape)
     }
+}
+
+/// A data key from KMS, plaintext and wrapped, for sealing one secret of
+/// its scope. The plaintext is wiped when it is dropped.
+pub struct DataKey {
+    scope: KeyScope,
+    plaintext: Zeroizing<Vec<u8>>,
+    encrypted: Vec<u8>,
+    key_id: String,
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataKey").field("scope", &self.scope).field("key_id", &self.key_id).finish_non_exhaustive()
+    }
+}
+
+impl DataKey {
+    /// Seals `plaintext` for the row `context` names, which must be of the
+    /// key's scope (a key asked for one owner never seals another's secret).
+    pub fn seal(self, context: &SecretContext, plaintext: &[u8]) -> Result<SealedSecret, CryptoError> {
+        if context.scope() != self.scope {
+            return Err(CryptoError::Encrypt);
+        }
+        let cipher = cipher_for(&self.plaintext)?;
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = context.associated_data(SEALED_VERSION);
+        let ciphertext =
+            cipher.encrypt(&nonce, Payload { msg: plaintext, aad: &aad }).map_err(|_| CryptoError::Encrypt)?;
+        Ok(SealedSecret {
+            version: SEALED_VERSION,
+            key_id: self.key_id,
+            encrypted_data_key: self.encrypted,
+            nonce: nonce.into(),
+            ciphertext,
+        })
+    }
+
+    /// Serializes `value` into a zeroized buffer and seals it.
+    pub fn seal_json<T: Serialize>(self, context: &SecretContext, value: &T) -> Result<SealedSecret, CryptoError> {
+        let plaintext = json_plaintext(value)?;
+        self.seal(context, &plaintext)
+    }
+}
+
+/// `value` as JSON in a buffer that is wiped when dropped.
+fn json_plaintext<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    // Reserve up front so the plaintext is not copied around by growth.
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(8 * 1024));
+    serde_json::to_writer(&mut *plaintext, value).map_err(|_| CryptoError::Encrypt)?;
+    Ok(plaintext)
 }
 
 /// A failed KMS call as what it is: unavailable (retry later) or refused.

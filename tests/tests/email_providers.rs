@@ -1,7 +1,7 @@
 //! The email-provider API against the local emulator, over HTTP.
 
 use futures_util::future::join_all;
-use mailkeys::crypto::{Envelope, SecretContext};
+use mailkeys::crypto::{Envelope, SealedSecret, SecretContext};
 use mailkeys::domain::permission::Permission;
 use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::email_providers::sealed_from_attr;
@@ -199,6 +199,49 @@ async fn a_credential_block_is_re_encrypted_under_a_fresh_data_key() {
     assert!(envelope.open(&elsewhere, &after).await.is_err());
     let other_account = SecretContext { account_id: "acc_other".into(), ..context };
     assert!(envelope.open(&other_account, &after).await.is_err());
+}
+
+/// Blobs of format 2 (the row's id in the KMS encryption context as well)
+/// were written before format 3 and still open, bound to their row.
+#[tokio::test]
+async fn a_format_2_blob_still_opens_and_only_for_its_row() {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let app = TestApp::start().await;
+    let kms = aws_sdk_kms::Client::new(&app.sdk);
+    let key_id = app.state.settings.kms_key_id.clone();
+    let context = SecretContext {
+        account_id: app.account_id.clone(),
+        resource_type: "email_provider",
+        resource_id: "7".into(),
+        destination: None,
+    };
+    let out = kms
+        .generate_data_key()
+        .key_id(&key_id)
+        .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
+        .encryption_context("account_id", &app.account_id)
+        .encryption_context("resource_type", "email_provider")
+        .encryption_context("resource_id", "7")
+        .send()
+        .await
+        .expect("a data key");
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(out.plaintext.unwrap().as_ref()).unwrap();
+    let nonce = [7u8; 12];
+    let aad = format!("mailkeys/v2/{}/email_provider/7", app.account_id);
+    let ciphertext =
+        cipher.encrypt(&nonce.into(), Payload { msg: b"{\"kept\":true}", aad: aad.as_bytes() }).expect("sealed");
+    let sealed = SealedSecret {
+        version: 2,
+        key_id,
+        encrypted_data_key: out.ciphertext_blob.unwrap().into_inner(),
+        nonce,
+        ciphertext,
+    };
+    let envelope = Envelope::new(kms, app.state.settings.kms_key_id.clone());
+    let opened = envelope.open(&context, &sealed).await.expect("a format 2 blob opens");
+    assert!(opened.as_slice() == b"{\"kept\":true}");
+    let elsewhere = SecretContext { resource_id: "8".into(), ..context };
+    assert!(envelope.open(&elsewhere, &sealed).await.is_err(), "bound to its row");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::connectivity::{Connectivity, Login, Probe, Protocol, ScalewayCheck, Security, SesCheck, TestMessage};
-use crate::crypto::{Envelope, SealedSecret, SecretContext};
+use crate::crypto::{Envelope, KeyScope, SealedSecret, SecretContext};
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{
     CreateEmailProviderRequest, CredentialsUpdate, EmailProviderPatch, ProviderCredentials, SmtpCredentials,
@@ -160,8 +160,14 @@ impl EmailProviders {
         request: &CreateEmailProviderRequest,
     ) -> Result<EmailProviderRecord, ServiceError> {
         let new = request.validate()?;
-        let id = self.store.next_email_provider_id(&actor.account_id).await?;
-        let secret = self.seal(&actor.account_id, id, &new.credentials).await?;
+        // The data key does not depend on the new id (only the sealed
+        // blob's associated data does): both are fetched at once.
+        let scope = KeyScope { account_id: actor.account_id.clone(), resource_type: RESOURCE_TYPE, destination: None };
+        let (id, data_key) = tokio::try_join!(
+            async { Ok::<_, ServiceError>(self.store.next_email_provider_id(&actor.account_id).await?) },
+            async { Ok(self.envelope.data_key(scope).await?) },
+        )?;
+        let secret = data_key.seal_json(&secret_context(&actor.account_id, id), &new.credentials)?;
         let now = now_rfc3339();
         let record = EmailProviderRecord {
             id,
