@@ -203,7 +203,7 @@ async fn last_use_is_written_at_most_once_a_minute() {
     let (before, trips) = (app.ddb_calls.get(), app.round_trips.get());
     assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
     let first = app.ddb_calls.get() - before;
-    assert_eq!(first, 4, "GetItem for the key, the use recorded on its two items, the query");
+    assert_eq!(first, 3, "GetItem for the key, one conditional update recording the use, the query");
     assert_eq!(app.round_trips.get() - trips, 2, "the use is recorded beside the query, not before it");
     let before = app.ddb_calls.get();
     assert_eq!(app.call(Method::GET, "/api/email-providers", Some(&reader), None).await.status, StatusCode::OK);
@@ -455,4 +455,108 @@ async fn whoami_names_the_account_and_what_the_key_may_do() {
     assert_eq!((app.ddb_calls.get() - ddb, app.kms_calls.get() - kms), (1, 0));
 
     assert_eq!(app.call(Method::GET, "/api/whoami", None, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Lists page through the account's active keys in the active-keys index:
+/// each Query asks for one page (plus one, to know whether there is more),
+/// revoked keys are not read at all, and the cursor is the last key's id.
+#[tokio::test]
+async fn key_lists_page_through_active_keys_with_a_cursor() {
+    let app = TestApp::start().await;
+    let mut made = Vec::new();
+    for n in 0..7 {
+        let created = create_key(&app, json!({"name": format!("key {n}")})).await;
+        made.push(created["data"]["id"].as_str().unwrap().to_string());
+    }
+    for revoked in [&made[1], &made[4]] {
+        assert_eq!(app.admin(Method::DELETE, &format!("{KEYS}/{revoked}"), None).await.status, StatusCode::OK);
+    }
+    let queries_before = app.ddb_calls.query_limits().len();
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{KEYS}?limit=2&cursor={c}"),
+            None => format!("{KEYS}?limit=2"),
+        };
+        let res = app.admin(Method::GET, &path, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let data = res.json()["data"].clone();
+        let keys = data["keys"].as_array().unwrap();
+        assert!(keys.len() <= 2);
+        seen.extend(keys.iter().map(|k| k["id"].as_str().unwrap().to_string()));
+        pages += 1;
+        match data.get("nextCursor").and_then(Value::as_str) {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    // The admin key first, then the new ones oldest first, without the revoked.
+    let expected: Vec<String> =
+        made.iter().enumerate().filter(|(n, _)| ![1, 4].contains(n)).map(|(_, id)| id.clone()).collect();
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert_eq!(&seen[1..], expected.as_slice());
+    assert_eq!(pages, 3);
+    let limits = app.ddb_calls.query_limits()[queries_before..].to_vec();
+    assert!(!limits.is_empty() && limits.iter().all(|l| *l == Some(3)), "{limits:?}");
+
+    // Without a limit: 50, and every active key here fits.
+    let all = app.admin(Method::GET, KEYS, None).await.json();
+    assert_eq!(all["data"]["keys"].as_array().unwrap().len(), 6);
+    assert!(all["data"].get("nextCursor").is_none());
+
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=pc_01J0000000000000000000000", "cursor=key_nope"] {
+        let res = app.admin(Method::GET, &format!("{KEYS}?{bad}"), None).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}: {}", res.text);
+        assert_eq!(res.json()["success"], false);
+    }
+}
+
+/// Keys made before the active-keys index existed are not in it until the
+/// operator runs `mailkeys-admin migrate-keys`; after that they list as
+/// before, and a second run changes nothing.
+#[tokio::test]
+async fn keys_made_before_the_index_are_listed_after_migrate_keys() {
+    let app = TestApp::start().await;
+    let created = create_key(&app, json!({"name": "older key", "permissions": ["send"]})).await;
+    let id = created["data"]["id"].as_str().unwrap().to_string();
+    let key = created["data"]["key"].as_str().unwrap().to_string();
+    let hash = mailkeys::auth::recognise(&key).unwrap().1;
+    // What an auth item looked like before: the key check's fields only.
+    app.ddb()
+        .update_item()
+        .table_name(&app.tables().main)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("KEY#{}", hash.as_str())))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("KEY".into()))
+        .update_expression(
+            "REMOVE face, key_hash, #name, prefix, created_at, updated_at, version, active_pk, active_sk",
+        )
+        .expression_attribute_names("#name", "name")
+        .send()
+        .await
+        .unwrap();
+    let listed = |body: Value| body["data"]["keys"].as_array().unwrap().iter().any(|k| k["id"] == id);
+    assert!(!listed(app.admin(Method::GET, KEYS, None).await.json()));
+    // The key itself kept working all along.
+    assert_eq!(app.call(Method::GET, "/api/whoami", Some(&key), None).await.status, StatusCode::OK);
+
+    let out = std::process::Command::new(mailkeys_tests::tool_binary("mailkeys-admin"))
+        .arg("migrate-keys")
+        .envs(app.server_env())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["keys_updated"], 1);
+    let body = app.admin(Method::GET, KEYS, None).await.json();
+    let found = body["data"]["keys"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap().clone();
+    assert_eq!(found["name"], "older key");
+    assert_eq!(found["permissions"], json!(["send"]));
+    assert_eq!(found["createdAt"], created["data"]["createdAt"]);
+
+    let again = std::process::Command::new(mailkeys_tests::tool_binary("mailkeys-admin"))
+        .arg("migrate-keys")
+        .envs(app.server_env())
+        .output()
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&again.stdout).unwrap()["keys_updated"], 0);
 }

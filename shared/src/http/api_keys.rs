@@ -1,18 +1,21 @@
 //! `/api/email/api-keys[/{id}]`: the email API keys, in the
 //! `{success, data, message}` envelope.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, KeyId, ManageApiKeys};
+use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
 use crate::domain::secret::{expose, SecretString};
+use crate::service::keys::page_cursor;
 use crate::store::keys::KeyRecord;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -55,8 +58,12 @@ impl From<KeyRecord> for ApiKeyView {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiKeyList {
     pub keys: Vec<ApiKeyView>,
+    /// The `cursor` of the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// The one answer that holds the key itself.
@@ -98,15 +105,21 @@ pub struct UpdatedApiKey {
     path = Function::ApiKeysList.path(),
     operation_id = Function::ApiKeysList.name(),
     tag = "api-keys",
-    responses((status = 200, description = "The account's email API keys", body = Envelope<ApiKeyList>), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+    params(PageQuery),
+    responses((status = 200, description = "A page of the account's active email API keys, oldest first", body = Envelope<ApiKeyList>), (status = 400, description = "Invalid limit or cursor", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
 )]
 pub async fn list(
     State(app): State<AppState>,
     limited: LimitedBeside<ManageApiKeys, ManageLimit>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Envelope<ApiKeyList>>, ApiError> {
-    let (_, keys) =
-        limited.beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email).await }).await?;
-    Ok(ok(ApiKeyList { keys: keys.into_iter().map(Into::into).collect() }, "API keys retrieved successfully"))
+    let query = PageQuery::from_request(query)?;
+    let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
+    let (_, page) = limited
+        .beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email, limit, after.as_deref()).await })
+        .await?;
+    let keys = page.items.into_iter().map(Into::into).collect();
+    Ok(ok(ApiKeyList { keys, next_cursor: page.next_cursor }, "API keys retrieved successfully"))
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod observe;
 pub mod openapi;
+pub mod page;
 pub mod provider_credentials;
 pub mod rate_limit;
 pub mod resolve;

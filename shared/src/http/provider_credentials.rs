@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{
@@ -18,7 +18,8 @@ use crate::domain::provider_credential::{
     AuthKind, CreateProviderCredentialRequest, ProviderKind, RotateProviderCredentialRequest,
     SearchProviderCredentialsRequest, SecurityMode, UpdateProviderCredentialRequest,
 };
-use crate::service::provider_credentials::{page_cursor, page_limit, CredentialPage, ACCOUNT_NOT_FOUND};
+use super::page::PageQuery;
+use crate::service::provider_credentials::{page_cursor, CredentialPage, ACCOUNT_NOT_FOUND};
 use crate::store::provider_credentials::ProviderCredentialRecord;
 
 /// The public record: metadata and the masked username, never a secret.
@@ -67,16 +68,6 @@ impl From<CredentialPage> for CredentialList {
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// 1 to 100, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// The account in the path must be the caller's own; any other is "not found".
 fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &str) -> Result<(), ApiError> {
     if auth.account_id() == account_id {
@@ -111,7 +102,7 @@ pub async fn create(
     path = Function::ProviderCredentialsList.path(),
     operation_id = Function::ProviderCredentialsList.name(),
     tag = "provider-credentials",
-    params(("account_id" = String, Path, description = "The caller's own account"), ListQuery),
+    params(("account_id" = String, Path, description = "The caller's own account"), PageQuery),
     responses(
         (status = 200, description = "One page of the account's credentials", body = CredentialList),
         (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
@@ -122,16 +113,11 @@ pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
     IdPath(account_id): IdPath<AccountId>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CredentialList>, ApiError> {
     own_account(&auth, &account_id)?;
-    let Query(query) = query.map_err(|_| ApiError::bad_request("Invalid query string"))?;
-    let limit = match query.limit.as_deref() {
-        None => page_limit(None)?,
-        Some(raw) => {
-            page_limit(Some(raw.parse().map_err(|_| ApiError::bad_request("limit must be an integer from 1 to 100"))?))?
-        }
-    };
+    let query = PageQuery::from_request(query)?;
+    let limit = query.limit()?;
     let cursor = page_cursor(query.cursor.as_deref())?;
     let page = app.provider_credentials.list(auth.account_id(), limit, cursor.as_deref()).await?;
     Ok(Json(page.into()))

@@ -1,20 +1,22 @@
 //! `/api/smtp-credentials[...]`: keys for the mail protocols, and where the
 //! mail servers are.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, KeyId, ManageSmtpCredentials};
+use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
 use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
 use crate::domain::secret::{expose, SecretString};
-use crate::service::keys::CreatedKey;
+use crate::service::keys::{page_cursor, CreatedKey};
 use crate::store::keys::KeyRecord;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -75,6 +77,9 @@ impl From<CreatedKey> for CreatedSmtpKey {
 pub struct ConnectionInfoAndKeys {
     pub connection_info: ConnectionInfo,
     pub keys: Vec<SmtpKeyView>,
+    /// The `cursor` of the next page of keys; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(
@@ -82,17 +87,24 @@ pub struct ConnectionInfoAndKeys {
     path = Function::SmtpCredentialsGet.path(),
     operation_id = Function::SmtpCredentialsGet.name(),
     tag = "smtp-credentials",
-    responses((status = 200, description = "Where the mail servers are, and the account's keys", body = ConnectionInfoAndKeys), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
+    params(PageQuery),
+    responses((status = 200, description = "Where the mail servers are, and a page of the account's active keys, oldest first", body = ConnectionInfoAndKeys), (status = 400, description = "Invalid limit or cursor", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)),
 )]
 pub async fn get(
     State(app): State<AppState>,
     limited: LimitedBeside<ManageSmtpCredentials, ManageLimit>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<ConnectionInfoAndKeys>, ApiError> {
+    let query = PageQuery::from_request(query)?;
+    let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
     let service = &app.keys;
-    let (_, keys) = limited.beside(|auth| async move { service.list(auth.account_id(), KeyFace::Smtp).await }).await?;
+    let (_, page) = limited
+        .beside(|auth| async move { service.list(auth.account_id(), KeyFace::Smtp, limit, after.as_deref()).await })
+        .await?;
     Ok(Json(ConnectionInfoAndKeys {
         connection_info: app.settings.connection_info.clone(),
-        keys: keys.into_iter().map(Into::into).collect(),
+        keys: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -7,10 +7,16 @@ use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyPrefix, Princi
 use crate::domain::ids::{format_rfc3339, new_key_id, now_rfc3339};
 use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
-use crate::store::keys::KeyRecord;
+use crate::store::keys::{KeyFilter, KeyRecord};
 use crate::store::{Store, StoreError};
 
+use super::page::{paginate, Page};
 use super::ServiceError;
+
+/// A cursor of a key list: the id of the previous page's last key.
+pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, crate::domain::Invalid> {
+    super::page::page_cursor(raw, "key_")
+}
 
 pub const RESOURCE_TYPE: &str = "api_key";
 pub const NOT_FOUND: &str = "API key not found";
@@ -116,9 +122,9 @@ impl Keys {
         if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
             // Bookkeeping only: beside the request's own calls, and a
             // failure here must not fail the request.
-            let (store, principal) = (self.store.clone(), found.principal.clone());
+            let store = self.store.clone();
             crate::bookkeeping::defer(async move {
-                if let Err(err) = store.touch_key(&hash, &principal, &now_text, &cutoff).await {
+                if let Err(err) = store.touch_key(&hash, &now_text, &cutoff).await {
                     tracing::warn!(error = %err, "could not record key use");
                 }
             });
@@ -144,18 +150,17 @@ impl Keys {
         Ok(created)
     }
 
-    /// Active keys of one face, oldest first.
-    pub async fn list(&self, account_id: &str, face: KeyFace) -> Result<Vec<KeyRecord>, ServiceError> {
-        let now = now_rfc3339();
-        let mut keys: Vec<KeyRecord> = self
-            .store
-            .list_keys(account_id)
-            .await?
-            .into_iter()
-            .filter(|k| k.face == face && k.is_active(&now))
-            .collect();
-        keys.sort_by(|a, b| (&a.created_at, &a.key_id).cmp(&(&b.created_at, &b.key_id)));
-        Ok(keys)
+    /// A page of the active keys of one face, oldest first, after the key
+    /// id `after` (see [`page_cursor`]).
+    pub async fn list(
+        &self,
+        account_id: &str,
+        face: KeyFace,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page<KeyRecord>, ServiceError> {
+        let keys = self.store.page_active_keys(account_id, face, limit + 1, after, KeyFilter::All).await?;
+        Ok(paginate(keys, limit, |k| &k.key_id))
     }
 
     /// An active key of one face in the caller's account; anything else is
@@ -210,11 +215,13 @@ impl Keys {
     /// so while `key` loses admin (the one that expires last). Without one,
     /// the change would lock the account out of its own keys.
     async fn other_admin(&self, key: &KeyRecord) -> Result<KeyRecord, ServiceError> {
-        let now = now_rfc3339();
-        let others = self.store.list_keys(&key.account_id).await?;
-        others
+        // Read through the active-keys index (admin keys only): the
+        // transaction then checks the chosen key's own item.
+        let admins =
+            self.store.page_active_keys(&key.account_id, KeyFace::Email, usize::MAX, None, KeyFilter::HoldsAdmin).await?;
+        admins
             .into_iter()
-            .filter(|k| k.key_id != key.key_id && k.is_active(&now) && holds_admin(k))
+            .filter(|k| k.key_id != key.key_id)
             // A key that never expires outlasts every other.
             .max_by_key(|k| (k.expires_at.is_none(), k.expires_at.clone()))
             .ok_or(ServiceError::Conflict(LAST_ADMIN))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod email_providers;
 pub mod health;
 pub mod keys;
+pub mod page;
 pub mod provider_credentials;
 pub mod rate_limit;
 pub mod resolve;

@@ -16,14 +16,14 @@ use crate::domain::Invalid;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::{Store, StoreError};
 
+pub use super::page::page_limit;
+use super::page::Page;
 use super::ServiceError;
 
 pub const RESOURCE_TYPE: &str = "provider_credential";
 pub const NOT_FOUND: &str = "Provider credential not found";
 pub const ACCOUNT_NOT_FOUND: &str = "Account not found";
 const CONFLICT: &str = "The credential was changed by another request at the same time; retry";
-const DEFAULT_PAGE: usize = 50;
-const MAX_PAGE: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct ProviderCredentials {
@@ -33,11 +33,7 @@ pub struct ProviderCredentials {
 }
 
 /// A page of credentials; `next_cursor` continues after the last one.
-#[derive(Debug)]
-pub struct CredentialPage {
-    pub items: Vec<ProviderCredentialRecord>,
-    pub next_cursor: Option<String>,
-}
+pub type CredentialPage = Page<ProviderCredentialRecord>;
 
 /// The blob is bound to its row and to where its secret is delivered: a
 /// host, port or security mode edited in the table makes it unreadable.
@@ -62,35 +58,13 @@ fn not_found(err: StoreError) -> ServiceError {
     }
 }
 
-/// Page size from a query or body: 1–100, 50 when absent.
-pub fn page_limit(raw: Option<i64>) -> Result<usize, Invalid> {
-    match raw {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| Invalid(format!("limit must be an integer from 1 to {MAX_PAGE}"))),
-    }
-}
-
 /// A cursor is the id of the last credential of the previous page.
 pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, Invalid> {
-    match raw.filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(c) => c
-            .strip_prefix("pc_")
-            .filter(|ulid| ulid::Ulid::from_string(ulid).is_ok())
-            .map(|_| Some(c.to_string()))
-            .ok_or_else(|| Invalid::new("Invalid cursor")),
-    }
+    super::page::page_cursor(raw, "pc_")
 }
 
-/// A page of `limit` from up to `limit + 1` records: the one more tells
-/// that a next page exists.
-fn paginate(mut items: Vec<ProviderCredentialRecord>, limit: usize) -> CredentialPage {
-    let next_cursor = (items.len() > limit).then(|| items[limit - 1].id.clone());
-    items.truncate(limit);
-    CredentialPage { items, next_cursor }
+fn paginate(items: Vec<ProviderCredentialRecord>, limit: usize) -> CredentialPage {
+    super::page::paginate(items, limit, |c| &c.id)
 }
 
 fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {

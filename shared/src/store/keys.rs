@@ -2,11 +2,19 @@
 //! always written together:
 //!
 //! - the auth item `KEY#<sha256>`: everything a request check needs, found by
-//!   one strongly consistent `GetItem`;
-//! - the account's `API_KEY#<id>` item: the metadata that lists show.
+//!   one strongly consistent `GetItem`, and the only item that records a
+//!   use (`last_used_at`: one conditional update). While the key is active
+//!   it also carries `active_pk`/`active_sk`, which put it in the sparse
+//!   [`ACTIVE_KEYS_INDEX`]: lists page through an account's active keys of
+//!   one face there, reading only the page, however many keys were ever
+//!   made (revoking a key removes it from the index);
+//! - the account's `API_KEY#<id>` item: the key by id, for the changes a
+//!   caller makes by id (its version guards them).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update};
 
 use super::attrs::{n, s, string_list, Item, Reader};
 use super::{Store, StoreError};
@@ -27,6 +35,14 @@ fn meta_sk(key_id: &str) -> String {
     format!("API_KEY#{key_id}")
 }
 
+/// The sparse index of active keys: partition per account and face, sorted
+/// by key id (a ULID, so oldest first).
+pub const ACTIVE_KEYS_INDEX: &str = "active_keys";
+
+fn active_pk(account_id: &str, face: KeyFace) -> String {
+    format!("ACCOUNT#{account_id}#{}", face.as_str())
+}
+
 /// Platform service keys: their metadata under one partition of their own,
 /// which no account's list reads; their auth items say `kind = service`.
 const SERVICE_KEYS_PK: &str = "SERVICE_KEYS";
@@ -34,6 +50,13 @@ const SERVICE_KIND: &str = "service";
 
 fn service_sk(key_id: &str) -> String {
     format!("SERVICE_KEY#{key_id}")
+}
+
+/// Which active keys a page keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFilter {
+    All,
+    HoldsAdmin,
 }
 
 /// A platform service key's metadata. Never the key itself.
@@ -150,14 +173,23 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
 impl Store {
     fn key_items(&self, key: &KeyRecord) -> [TransactWriteItem; 2] {
         let permissions = string_list(key.permissions.names());
-        let auth = item(vec![
+        let mut auth = item(vec![
             ("pk", s(hash_pk(&key.key_hash))),
             ("sk", s("KEY")),
             ("entity", s("key_hash")),
             ("key_id", s(&key.key_id)),
             ("account_id", s(&key.account_id)),
+            ("face", s(key.face.as_str())),
+            ("key_hash", s(&key.key_hash)),
+            ("name", s(&key.name)),
+            ("prefix", s(&key.prefix)),
             ("permissions", permissions.clone()),
+            ("created_at", s(&key.created_at)),
+            ("updated_at", s(&key.updated_at)),
             ("expires_at", optional(&key.expires_at)),
+            ("version", n(key.version)),
+            ("active_pk", s(active_pk(&key.account_id, key.face))),
+            ("active_sk", s(&key.key_id)),
         ]);
         let mut meta = item(vec![
             ("pk", s(account_pk(&key.account_id))),
@@ -176,8 +208,10 @@ impl Store {
             ("version", n(key.version)),
         ]);
         if let Some(device) = &key.device {
-            meta.insert("platform".into(), s(device.platform.as_str()));
-            meta.insert("device_id".into(), s(&device.device_id));
+            for listing in [&mut auth, &mut meta] {
+                listing.insert("platform".into(), s(device.platform.as_str()));
+                listing.insert("device_id".into(), s(&device.device_id));
+            }
         }
         let table = &self.tables().main;
         [put(table, auth, "attribute_not_exists(pk)"), put(table, meta, "attribute_not_exists(pk)")]
@@ -207,7 +241,8 @@ impl Store {
             .table_name(table)
             .key("pk", s(hash_pk(&key.key_hash)))
             .key("sk", s("KEY"))
-            .update_expression("SET revoked_at = :now")
+            // Out of the active-keys index with it.
+            .update_expression("SET revoked_at = :now REMOVE active_pk, active_sk")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":now", s(now))
             .build()
@@ -276,46 +311,64 @@ impl Store {
         }))
     }
 
-    /// Records a use of a key at `now` on its two items, unless one was
-    /// recorded after `cutoff`: the conditions make concurrent requests
-    /// write at most once. Two plain conditional updates at once (half the
-    /// cost of a transaction, and no need for one: each item only moves
-    /// forward in time). Returns whether the key's own item was written.
-    pub async fn touch_key(
-        &self,
-        hash: &KeyHash,
-        principal: &Principal,
-        now: &str,
-        cutoff: &str,
-    ) -> Result<bool, StoreError> {
-        let (meta_pk, meta_sk) = match principal {
-            Principal::Tenant(caller) => (account_pk(&caller.account_id), meta_sk(&caller.key_id)),
-            Principal::Service { key_id } => (SERVICE_KEYS_PK.to_string(), service_sk(key_id)),
-        };
-        let touch = |pk: String, sk: String| {
-            self.ddb
-                .update_item()
-                .table_name(&self.tables().main)
-                .key("pk", s(pk))
-                .key("sk", s(sk))
-                .update_expression("SET last_used_at = :now")
-                .condition_expression(
-                    "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
-                )
-                .expression_attribute_values(":now", s(now))
-                .expression_attribute_values(":cutoff", s(cutoff))
-                .send()
-        };
-        let (auth, meta) = tokio::join!(touch(hash_pk(hash.as_str()), "KEY".to_string()), touch(meta_pk, meta_sk));
-        let written = |result: Result<_, aws_sdk_dynamodb::error::SdkError<UpdateItemError, _>>| match result {
+    /// Records a use of a key at `now` on its auth item, unless one was
+    /// recorded after `cutoff`: the condition makes concurrent requests
+    /// write at most once. One plain conditional update: lists read the
+    /// same item (through the active-keys index). Returns whether it wrote.
+    pub async fn touch_key(&self, hash: &KeyHash, now: &str, cutoff: &str) -> Result<bool, StoreError> {
+        let touched = self
+            .ddb
+            .update_item()
+            .table_name(&self.tables().main)
+            .key("pk", s(hash_pk(hash.as_str())))
+            .key("sk", s("KEY"))
+            .update_expression("SET last_used_at = :now")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
+            )
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":cutoff", s(cutoff))
+            .send()
+            .await;
+        match touched {
             Ok(_) => Ok(true),
             Err(err) if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {
                 Ok(false)
             }
             Err(err) => Err(StoreError::aws(err)),
-        };
-        written(meta)?;
-        written(auth)
+        }
+    }
+
+    /// When each of `hashes`' keys was last used (the auth items say), for
+    /// the operator's listings; at most 100 keys at a time.
+    async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, String>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in hashes.chunks(100) {
+            let mut keys = KeysAndAttributes::builder()
+                .consistent_read(true)
+                .projection_expression("pk, last_used_at");
+            for hash in chunk {
+                keys = keys.keys(item(vec![("pk", s(hash_pk(hash))), ("sk", s("KEY"))]));
+            }
+            let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
+            while !request.is_empty() {
+                let out = self
+                    .ddb
+                    .batch_get_item()
+                    .set_request_items(Some(request))
+                    .send()
+                    .await
+                    .map_err(StoreError::aws)?;
+                for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
+                    let r = Reader(item);
+                    if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_s("last_used_at")?) {
+                        found.insert(hash.to_string(), at);
+                    }
+                }
+                request = out.unprocessed_keys.unwrap_or_default();
+            }
+        }
+        Ok(found)
     }
 
     /// One key of an account.
@@ -351,9 +404,66 @@ impl Store {
         Ok(accounts)
     }
 
-    /// Every key of an account, revoked ones included, by id.
+    /// Every key of an account, revoked ones included, by id: the
+    /// operator's listing (it reads them all).
     pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
-        self.query_main(account_pk(account_id), "API_KEY#").await?.iter().map(read_key).collect()
+        let mut keys: Vec<KeyRecord> =
+            self.query_main(account_pk(account_id), "API_KEY#").await?.iter().map(read_key).collect::<Result<_, _>>()?;
+        let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
+        for key in &mut keys {
+            key.last_used_at = used.remove(&key.key_hash);
+        }
+        Ok(keys)
+    }
+
+    /// Up to `want` active keys of one face of an account, by id, after the
+    /// key id `after`; `keep` filters them further (in DynamoDB). Reads the
+    /// page, not the account: expired keys are the only ones read and
+    /// skipped.
+    pub async fn page_active_keys(
+        &self,
+        account_id: &str,
+        face: KeyFace,
+        want: usize,
+        after: Option<&str>,
+        keep: KeyFilter,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut found = Vec::new();
+        let mut after = after.map(str::to_string);
+        let now = crate::domain::ids::now_rfc3339();
+        loop {
+            let mut query = self
+                .ddb
+                .query()
+                .table_name(&self.tables().main)
+                .index_name(ACTIVE_KEYS_INDEX)
+                .expression_attribute_values(":pk", s(active_pk(account_id, face)))
+                .expression_attribute_values(":now", s(&now))
+                .limit(i32::try_from(want - found.len()).unwrap_or(i32::MAX));
+            let mut filter = "(attribute_type(expires_at, :null) OR expires_at > :now)".to_string();
+            query = query.expression_attribute_values(":null", s("NULL"));
+            if let KeyFilter::HoldsAdmin = keep {
+                filter.push_str(" AND contains(#permissions, :admin)");
+                query = query
+                    .expression_attribute_names("#permissions", "permissions")
+                    .expression_attribute_values(":admin", s(Permission::Admin.as_str()));
+            }
+            query = match &after {
+                Some(id) => query
+                    .key_condition_expression("active_pk = :pk AND active_sk > :after")
+                    .expression_attribute_values(":after", s(id)),
+                None => query.key_condition_expression("active_pk = :pk"),
+            };
+            let out = query.filter_expression(filter).send().await.map_err(StoreError::aws)?;
+            for item in out.items() {
+                found.push(read_key(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(last) if found.len() < want => after = Some(Reader(last).s("active_sk")?),
+                _ => break,
+            }
+        }
+        Ok(found)
     }
 
     /// Sets a key's name and permissions, on both items, if the key is still
@@ -387,10 +497,16 @@ impl Store {
             .table_name(table)
             .key("pk", s(hash_pk(&key.key_hash)))
             .key("sk", s("KEY"))
-            .update_expression("SET #permissions = :permissions")
+            .update_expression(
+                "SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next",
+            )
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#name", "name")
             .expression_attribute_names("#permissions", "permissions")
+            .expression_attribute_values(":name", s(&updated.name))
             .expression_attribute_values(":permissions", permissions)
+            .expression_attribute_values(":now", s(&updated.updated_at))
+            .expression_attribute_values(":next", n(key.version + 1))
             .build()
             .expect("table, key, expression set");
         let mut items = vec![
@@ -419,6 +535,7 @@ impl Store {
 
     /// A transaction's check that `key` is still as read and not revoked.
     fn still_active(&self, key: &KeyRecord) -> TransactWriteItem {
+        // The metadata item: the index `key` may have been read from lags.
         let check = ConditionCheck::builder()
             .table_name(&self.tables().main)
             .key("pk", s(account_pk(&key.account_id)))
@@ -473,10 +590,73 @@ impl Store {
         self.transact(items).await
     }
 
+    /// Keys made before the active-keys index: copies what lists show from
+    /// each key's metadata onto its auth item, and puts the active ones in
+    /// the index. Safe to run again (and while the service runs: a key
+    /// changed meanwhile keeps its newer copy). Returns how many it wrote.
+    pub async fn backfill_key_listings(&self) -> Result<usize, StoreError> {
+        let metas = self
+            .ddb
+            .scan()
+            .table_name(&self.tables().main)
+            .filter_expression("entity = :api_key")
+            .expression_attribute_values(":api_key", s("api_key"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(StoreError::aws)?;
+        let now = crate::domain::ids::now_rfc3339();
+        let mut written = 0;
+        for key in metas.iter().map(read_key) {
+            let key = key?;
+            let mut update = self
+                .ddb
+                .update_item()
+                .table_name(&self.tables().main)
+                .key("pk", s(hash_pk(&key.key_hash)))
+                .key("sk", s("KEY"))
+                // Only where no listing was written (by this or a newer build).
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#name)")
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":face", s(key.face.as_str()))
+                .expression_attribute_values(":hash", s(&key.key_hash))
+                .expression_attribute_values(":name", s(&key.name))
+                .expression_attribute_values(":prefix", s(&key.prefix))
+                .expression_attribute_values(":created", s(&key.created_at))
+                .expression_attribute_values(":updated", s(&key.updated_at))
+                .expression_attribute_values(":version", n(key.version));
+            let mut set = "face = :face, key_hash = :hash, #name = :name, prefix = :prefix, \
+                           created_at = :created, updated_at = :updated, version = :version"
+                .to_string();
+            if let Some(device) = &key.device {
+                set.push_str(", platform = :platform, device_id = :device");
+                update = update
+                    .expression_attribute_values(":platform", s(device.platform.as_str()))
+                    .expression_attribute_values(":device", s(&device.device_id));
+            }
+            if key.is_active(&now) {
+                set.push_str(", active_pk = :active_pk, active_sk = :active_sk");
+                update = update
+                    .expression_attribute_values(":active_pk", s(active_pk(&key.account_id, key.face)))
+                    .expression_attribute_values(":active_sk", s(&key.key_id));
+            }
+            match update.update_expression(format!("SET {set}")).send().await {
+                Ok(_) => written += 1,
+                Err(err)
+                    if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {}
+                Err(err) => return Err(StoreError::aws(err)),
+            }
+        }
+        Ok(written)
+    }
+
     /// Every platform service key, revoked ones included, by id.
     pub async fn list_service_keys(&self) -> Result<Vec<ServiceKeyRecord>, StoreError> {
         let items = self.query_main(SERVICE_KEYS_PK.to_string(), "SERVICE_KEY#").await?;
-        items
+        let mut keys = items
             .iter()
             .map(|found| {
                 let r = Reader(found);
@@ -485,11 +665,16 @@ impl Store {
                     key_hash: r.s("key_hash")?,
                     name: r.s("name")?,
                     created_at: r.s("created_at")?,
-                    last_used_at: r.opt_s("last_used_at")?,
+                    last_used_at: None,
                     revoked_at: r.opt_s("revoked_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
+        for key in &mut keys {
+            key.last_used_at = used.remove(&key.key_hash);
+        }
+        Ok(keys)
     }
 
     /// Revokes a platform service key on both items; `NotFound` when there

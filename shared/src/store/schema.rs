@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::audit::BY_RESOURCE_INDEX;
+use super::keys::ACTIVE_KEYS_INDEX;
 use super::{Store, StoreError};
 
 /// The TTL attribute of the main table (epoch seconds).
@@ -18,6 +19,17 @@ fn string_attr(name: &str) -> AttributeDefinition {
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("set")
+}
+
+/// The main table's sparse index of active keys (see [`super::keys`]).
+fn active_keys_index() -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(ACTIVE_KEYS_INDEX)
+        .key_schema(key("active_pk", KeyType::Hash))
+        .key_schema(key("active_sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .expect("set")
 }
 
 impl Store {
@@ -40,8 +52,11 @@ impl Store {
                 .billing_mode(BillingMode::PayPerRequest)
                 .attribute_definitions(string_attr("pk"))
                 .attribute_definitions(string_attr("sk"))
+                .attribute_definitions(string_attr("active_pk"))
+                .attribute_definitions(string_attr("active_sk"))
                 .key_schema(key("pk", KeyType::Hash))
                 .key_schema(key("sk", KeyType::Range))
+                .global_secondary_indexes(active_keys_index())
                 .send()
                 .await
                 .map_err(StoreError::aws)?;

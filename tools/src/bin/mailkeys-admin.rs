@@ -75,6 +75,10 @@ enum Command {
         #[arg(long)]
         id: String,
     },
+    /// Once after upgrading a deployment made before key lists read the
+    /// active-keys index: puts its existing keys there. Safe to run again.
+    /// Prints {"keys_updated": N}.
+    MigrateKeys,
     /// Print the OpenAPI document (no AWS needed); `make openapi` writes it to infra/openapi.json.
     Openapi,
 }
@@ -168,6 +172,10 @@ async fn run(cli: Cli) -> Result<String, String> {
         Command::CreateServiceKey { name } => {
             let (record, key) = app().await?.accounts.create_service_key(&name).await.map_err(|e| e.to_string())?;
             json!({"id": record.key_id, "api_key": key.plaintext.expose_secret()})
+        }
+        Command::MigrateKeys => {
+            let updated = app().await?.accounts.migrate_keys().await.map_err(|e| e.to_string())?;
+            return Ok(json!({"keys_updated": updated}).to_string());
         }
         Command::ListAccounts => {
             let accounts = app().await?.accounts.list_accounts().await.map_err(|e| e.to_string())?;

@@ -1,0 +1,36 @@
+//! The query of every paged list: `?limit=&cursor=` (see
+//! [`crate::service::page`]).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
+use serde::Deserialize;
+
+use super::error::ApiError;
+use crate::service::page::{page_limit, MAX_PAGE};
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 100, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` (`nextCursor`) of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The query, or a 400 for one that is not a query string.
+    pub fn from_request(query: Result<Query<PageQuery>, QueryRejection>) -> Result<PageQuery, ApiError> {
+        query.map(|Query(q)| q).map_err(|_| ApiError::bad_request("Invalid query string"))
+    }
+
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        let raw = match self.limit.as_deref() {
+            None => None,
+            Some(raw) => Some(raw.parse().map_err(|_| {
+                ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_PAGE}"))
+            })?),
+        };
+        Ok(page_limit(raw)?)
+    }
+}
