@@ -5,7 +5,7 @@ import {
   h, add, button, pageAllowed, loadInto, table, field, text, number, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
-import { NOTHING_CHANGED } from './common.js';
+import { NOTHING_CHANGED, pager, pageQuery } from './common.js';
 
 const ADMIN = 'admin';
 const PERMISSIONS = ['send', 'read', 'webhooks', 'admin',
@@ -23,8 +23,10 @@ export function render(page) {
   reload();
 }
 
-function reload() {
-  return loadInto(list, () => api('GET', KEYS), (answer) => table([
+const PAGE_SIZE = 50;
+
+function reload(cursor) {
+  return loadInto(list, () => api('GET', `${KEYS}${pageQuery(PAGE_SIZE, cursor)}`), (answer) => h('div', {}, table([
     ['Name', (k) => k.name],
     ['Prefix', (k) => h('code', {}, k.prefix)],
     ['Permissions', (k) => k.permissions.map((p) => h('span', { class: 'tag' }, p))],
@@ -34,7 +36,8 @@ function reload() {
     ['Actions', (k) => h('div', { class: 'row-actions' },
       button('Edit', () => openEdit(k), { name: `Edit ${k.name}` }),
       button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
-  ], answer.data.keys, 'No active API keys.'));
+  ], answer.data.keys, 'No active API keys.'),
+  pager(cursor, answer.data.nextCursor, reload)));
 }
 
 const fieldFor = (f) => (message) => {

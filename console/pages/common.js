@@ -1,5 +1,5 @@
 // What several pages show the same way.
-import { h, when } from '../ui.js';
+import { h, when, button } from '../ui.js';
 
 /** `last_test` of a provider or credential: "ok" or "failed at <stage>", and when. */
 export function lastTest(test) {
@@ -56,3 +56,17 @@ export function secretFollowsDestination(secretField, destinationInputs, moved, 
 
 /** What a Save with nothing changed says. */
 export const NOTHING_CHANGED = 'Nothing changed, so nothing was sent.';
+
+/** A list's paging buttons: back to the first page, on to the next. */
+export function pager(cursor, nextCursor, reload) {
+  return h('div', { class: 'pager' },
+    cursor ? button('First page', () => reload()) : null,
+    nextCursor ? button('Next page', () => reload(nextCursor)) : null);
+}
+
+/** `?limit=…&cursor=…` of a paged list. */
+export function pageQuery(limit, cursor) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (cursor) params.set('cursor', cursor);
+  return `?${params}`;
+}

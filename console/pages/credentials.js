@@ -6,7 +6,7 @@ import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, select,
   formDialog, confirm, act,
 } from '../ui.js';
-import { lastTest, outcome, changes, secretFollowsDestination, NOTHING_CHANGED } from './common.js';
+import { lastTest, outcome, changes, secretFollowsDestination, pager, pageQuery, NOTHING_CHANGED } from './common.js';
 
 const READ = 'ProviderCredentialsRead';
 const WRITE = 'ProviderCredentialsWrite';
@@ -50,7 +50,7 @@ function reload(cursor) {
   if (filters.host.input.value.trim()) query.host = filters.host.input.value.trim();
   const load = Object.keys(query).length
     ? () => api('POST', `${base()}/search`, { ...query, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) })
-    : () => api('GET', `${base()}?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    : () => api('GET', `${base()}${pageQuery(PAGE_SIZE, cursor)}`);
   return loadInto(list, load, (page) => h('div', {},
     table([
       ['Kind', (c) => c.provider_kind.toUpperCase()],
@@ -66,9 +66,7 @@ function reload(cursor) {
         button('Test', () => runTest(c), { needs: WRITE, name: `Test ${c.host}` }),
         button('Delete', () => remove(c), { needs: WRITE, kind: 'danger', name: `Delete ${c.host}` }))],
     ], page.items, 'No provider credentials match.'),
-    h('div', { class: 'pager' },
-      cursor ? button('First page', () => reload()) : null,
-      page.next_cursor ? button('Next page', () => reload(page.next_cursor)) : null)));
+    pager(cursor, page.next_cursor, reload)));
 }
 
 /** The field a 400 message names: messages start with the field's name. */

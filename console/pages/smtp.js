@@ -5,7 +5,7 @@ import {
   h, add, button, pageAllowed, loadInto, table, field, text, select, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
-import { orDash } from './common.js';
+import { orDash, pager, pageQuery } from './common.js';
 
 const APP = 'app';
 const SCOPES = ['smtp', 'pop3', 'imap', 'api:read', 'api:write', 'app', 'internal'];
@@ -25,8 +25,10 @@ export function render(page) {
   reload();
 }
 
-function reload() {
-  return loadInto(list, () => api('GET', BASE), (answer) => h('div', {},
+const PAGE_SIZE = 50;
+
+function reload(cursor) {
+  return loadInto(list, () => api('GET', `${BASE}${pageQuery(PAGE_SIZE, cursor)}`), (answer) => h('div', {},
     h('h2', {}, 'Connection info'),
     table([
       ['Protocol', ([name]) => name.toUpperCase()],
@@ -45,7 +47,8 @@ function reload() {
       ['Actions', (k) => h('div', { class: 'row-actions' },
         button('Rotate', () => rotate(k), { name: `Rotate ${k.name}` }),
         button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
-    ], answer.keys, 'No active SMTP credentials.')));
+    ], answer.keys, 'No active SMTP credentials.'),
+    pager(cursor, answer.nextCursor, reload)));
 }
 
 const fieldFor = (f) => (message) => {

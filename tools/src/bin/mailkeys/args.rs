@@ -165,7 +165,7 @@ pub struct Page {
     /// At most this many (1-100).
     #[arg(long)]
     pub limit: Option<u32>,
-    /// The next_cursor of the previous page.
+    /// The next_cursor (nextCursor) of the previous page.
     #[arg(long)]
     pub cursor: Option<String>,
 }
@@ -256,8 +256,11 @@ pub enum Credentials {
 
 #[derive(Subcommand)]
 pub enum ApiKeys {
-    /// List active keys (never the keys themselves).
-    List,
+    /// List active keys, oldest first (never the keys themselves).
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
     /// Create a key; it is printed once.
     Create {
         #[arg(long)]
@@ -285,8 +288,11 @@ pub enum ApiKeys {
 pub enum SmtpCredentials {
     /// The mail servers' names and ports.
     Info,
-    /// List active keys (never the keys themselves).
-    List,
+    /// List active keys, oldest first (never the keys themselves).
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
     /// Create a key; it is printed once.
     Create {
         #[arg(long)]

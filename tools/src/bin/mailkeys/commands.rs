@@ -230,12 +230,33 @@ const CREDENTIAL_COLUMNS: &[(&str, &str)] = &[
     ("LAST TEST", "last_test"),
 ];
 
+/// `?limit=&cursor=` for a paged list, as given.
+fn page_query(page: Page) -> String {
+    let mut query = vec![];
+    if let Some(limit) = page.limit {
+        query.push(format!("limit={limit}"));
+    }
+    if let Some(cursor) = page.cursor {
+        query.push(format!("cursor={cursor}"));
+    }
+    if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    }
+}
+
+/// Where the next page starts, when there is one.
+fn show_more(next_cursor: &Value) {
+    if let Some(cursor) = next_cursor.as_str() {
+        output::line(format!("More: --cursor {cursor}"));
+    }
+}
+
 fn show_page(ctx: &Ctx, answer: &Answer) {
     ctx.show(answer, |a| {
         output::rows(output::items(&a["items"]), CREDENTIAL_COLUMNS, "No provider credentials.");
-        if let Some(cursor) = a["next_cursor"].as_str() {
-            output::line(format!("More: --cursor {cursor}"));
-        }
+        show_more(&a["next_cursor"]);
     });
 }
 
@@ -251,14 +272,7 @@ async fn credentials(ctx: &Ctx, command: Credentials) -> Result<(), CliError> {
     match command {
         Credentials::List { account, page } => {
             let account = ctx.account(&account).await?;
-            let mut query = vec![];
-            if let Some(limit) = page.limit {
-                query.push(format!("limit={limit}"));
-            }
-            if let Some(cursor) = page.cursor {
-                query.push(format!("cursor={cursor}"));
-            }
-            let path = format!("/api/accounts/{account}/provider-credentials?{}", query.join("&"));
+            let path = format!("/api/accounts/{account}/provider-credentials{}", page_query(page));
             show_page(ctx, &ctx.call(Method::GET, &path, None).await?);
         }
         Credentials::Search { account, kind, host, security_mode, auth_kind, last_test_status, page } => {
@@ -394,8 +408,8 @@ fn show_new_key(ctx: &Ctx, answer: &Answer, details: &Value, key: &Value, warnin
 async fn api_keys(ctx: &Ctx, command: ApiKeys) -> Result<(), CliError> {
     const BASE: &str = "/api/email/api-keys";
     match command {
-        ApiKeys::List => {
-            let answer = ctx.call(Method::GET, BASE, None).await?;
+        ApiKeys::List { page } => {
+            let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
             ctx.show(&answer, |a| {
                 let keys = output::items(&a["data"]["keys"]);
                 let columns = [
@@ -408,6 +422,7 @@ async fn api_keys(ctx: &Ctx, command: ApiKeys) -> Result<(), CliError> {
                     ("EXPIRES", "expiresAt"),
                 ];
                 output::rows(keys, &columns, "No active API keys.");
+                show_more(&a["data"]["nextCursor"]);
             });
         }
         ApiKeys::Create { name, permissions, expires_in } => {
@@ -474,8 +489,8 @@ async fn smtp_credentials(ctx: &Ctx, command: SmtpCredentials) -> Result<(), Cli
                 );
             });
         }
-        SmtpCredentials::List => {
-            let answer = ctx.call(Method::GET, BASE, None).await?;
+        SmtpCredentials::List { page } => {
+            let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
             ctx.show(&answer, |a| {
                 let keys = output::items(&a["keys"]);
                 let columns = [
@@ -486,6 +501,7 @@ async fn smtp_credentials(ctx: &Ctx, command: SmtpCredentials) -> Result<(), Cli
                     ("LAST USED", "lastUsedAt"),
                 ];
                 output::rows(keys, &columns, "No active SMTP credentials.");
+                show_more(&a["nextCursor"]);
             });
         }
         SmtpCredentials::Create { name, scopes } => {
@@ -550,9 +566,7 @@ async fn audit(ctx: &Ctx, command: Audit) -> Result<(), CliError> {
             let answer = ctx.call(Method::GET, &format!("/api/audit-events?{query}"), None).await?;
             ctx.show(&answer, |a| {
                 output::rows(output::items(&a["events"]), EVENT_COLUMNS, "No audit events.");
-                if let Some(cursor) = a["next_cursor"].as_str() {
-                    output::line(format!("More: --cursor {cursor}"));
-                }
+                show_more(&a["next_cursor"]);
             });
         }
         Audit::Tail { filter, interval } => tail(ctx, filter, interval).await?,
