@@ -133,16 +133,39 @@ impl Connectivity {
     }
 
     pub async fn run(&self, probe: &Probe<'_>) -> TestOutcome {
+        self.probe(probe, |address, progress| async move {
+            match probe.protocol {
+                Protocol::Imap => imap::check(probe, address, &self.trust, &progress).await,
+                Protocol::Smtp => smtp::check(probe, address, &self.trust, &progress).await,
+            }
+        })
+        .await
+    }
+
+    /// [`Connectivity::run`] for a caller that only ever speaks SMTP (email
+    /// providers): its function then links no IMAP client.
+    pub async fn run_smtp(&self, probe: &Probe<'_>) -> TestOutcome {
+        debug_assert_eq!(probe.protocol, Protocol::Smtp);
+        self.probe(probe, |address, progress| async move {
+            smtp::check(probe, address, &self.trust, &progress).await
+        })
+        .await
+    }
+
+    /// Resolves the probe's host through the outbound guard, then `check`s
+    /// the address, within the time bound.
+    async fn probe<F, Fut>(&self, probe: &Probe<'_>, check: F) -> TestOutcome
+    where
+        F: FnOnce(std::net::SocketAddr, Progress) -> Fut,
+        Fut: std::future::Future<Output = Result<(), Failure>>,
+    {
         let success = match probe.message {
             Some(_) => "connected, authenticated and sent the test message",
             None => "connected and authenticated",
         };
         self.measure(success, |progress| async move {
             let address = guard::resolve(probe.host, probe.port, self.allow_private_hosts).await?;
-            match probe.protocol {
-                Protocol::Imap => imap::check(probe, address, &self.trust, &progress).await,
-                Protocol::Smtp => smtp::check(probe, address, &self.trust, &progress).await,
-            }
+            check(address, progress).await
         })
         .await
     }

@@ -213,7 +213,7 @@ impl EmailProviders {
             accept_invalid_certs: smtp.accept_invalid_certs,
             message,
         };
-        self.connectivity.run(&probe).await
+        self.connectivity.run_smtp(&probe).await
     }
 
     pub async fn get(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, ServiceError> {
