@@ -13,6 +13,22 @@ export class ApiError extends Error {
 
 /** Calls the API; resolves to the parsed JSON (null for an empty answer). */
 export async function api(method, path, body, key = session.key) {
+  return (await call(method, path, body, key)).data;
+}
+
+/**
+ * A page of a list answered as a bare array (email providers): its items,
+ * and the cursor of the next page from the `Link: <...>; rel="next"` header.
+ */
+export async function apiPage(path) {
+  const { data, response } = await call('GET', path);
+  const link = response.headers.get('Link') || '';
+  const next = link.match(/<([^>]*)>\s*;\s*rel="next"/);
+  const nextCursor = next ? new URL(next[1], window.location.origin).searchParams.get('cursor') : null;
+  return { items: data || [], nextCursor };
+}
+
+async function call(method, path, body, key = session.key) {
   const headers = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
   const init = { method, headers, cache: 'no-store', credentials: 'omit' };
@@ -32,7 +48,7 @@ export async function api(method, path, body, key = session.key) {
   if (text) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
-  if (response.ok) return data;
+  if (response.ok) return { data, response };
   const error = data && data.error ? data.error : {};
   const apiError = new ApiError(response.status, error.code || 'HTTP_' + response.status,
     error.message || `The service answered ${response.status}.`, requestId);

@@ -1,12 +1,12 @@
 // Email providers: list, create, the Edit dialog that follows the PATCH
 // rules of email-providers.txt, delete, test, and the SMTP relay of SES and
 // Scaleway providers.
-import { api } from '../api.js';
+import { api, apiPage } from '../api.js';
 import {
   h, add, clear, button, needsNote, pageAllowed, loadInto, table, field, text, secret, number, checkbox, select,
   formDialog, confirm, act, dialog, errorBox,
 } from '../ui.js';
-import { lastTest, outcome, secretFollowsDestination, NOTHING_CHANGED } from './common.js';
+import { lastTest, outcome, secretFollowsDestination, pager, pageQuery, NOTHING_CHANGED } from './common.js';
 
 const READ = 'EmailProvidersRead';
 const WRITE = 'EmailProvidersWrite';
@@ -28,8 +28,11 @@ export function render(page) {
   reload();
 }
 
-function reload() {
-  return loadInto(list, () => api('GET', '/api/email-providers'), (providers) => table([
+const PAGE_SIZE = 50;
+
+function reload(cursor) {
+  const path = `/api/email-providers${pageQuery(PAGE_SIZE, cursor)}`;
+  return loadInto(list, () => apiPage(path), (page) => h('div', {}, table([
     ['Name', (p) => p.name],
     ['Type', (p) => typeLabel(p.provider_type)],
     ['Region', (p) => p.region],
@@ -41,7 +44,8 @@ function reload() {
       button('Edit', () => openEdit(p.id), { needs: WRITE, name: `Edit ${p.name}` }),
       button('Test', () => openTest(p), { needs: WRITE, name: `Test ${p.name}` }),
       button('Delete', () => remove(p), { needs: WRITE, kind: 'danger', name: `Delete ${p.name}` }))],
-  ], providers, 'No email providers yet. Create one to start sending.'));
+  ], page.items, 'No email providers yet. Create one to start sending.'),
+  pager(cursor, page.nextCursor, reload)));
 }
 
 const typeLabel = (type) => (TYPES.find(([t]) => t === type) || [type, type])[1];

@@ -136,6 +136,12 @@ async fn providers_every_command_with_the_secret_from_stdin() {
     let listed = cli.ok(&["--json", "providers", "list"], None);
     let api = app.admin(Method::GET, "/api/email-providers", None).await;
     assert_eq!(listed.stdout.trim(), api.text.trim(), "--json prints the API's JSON unchanged");
+    // A page: the next one is named by the answer's Link header.
+    let first = cli.ok(&["providers", "list", "--limit", "1"], None);
+    assert!(first.stdout.contains("More: --cursor "), "{}", first.stdout);
+    let cursor = first.stdout.split("More: --cursor ").nth(1).unwrap().trim().to_string();
+    let second = cli.ok(&["providers", "list", "--limit", "1", "--cursor", &cursor], None);
+    assert!(second.stdout.contains("CLI relay") && !second.stdout.contains("CLI SES"), "{}", second.stdout);
     assert!(cli.ok(&["providers", "get", &id], None).stdout.contains("AKIA...MPLE"));
 
     // Update sends only what was given: a rename leaves the blob alone.

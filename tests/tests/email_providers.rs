@@ -777,3 +777,33 @@ async fn audit_events_filter_by_type_and_time() {
     let res = list("event_type=NOPE".into()).await;
     assert!(res.error_message().starts_with("event_type must be one of: ACCOUNT_CREATED"));
 }
+
+/// The list pages like every list (`limit`, a cursor that is the last id),
+/// and stays the array it was: the next page is a `Link` header.
+#[tokio::test]
+async fn the_provider_list_pages_with_a_link_to_the_next_page() {
+    let app = TestApp::start().await;
+    for n in 0..3 {
+        let mut body = ses_body();
+        body["name"] = json!(format!("SES {n}"));
+        assert_eq!(app.admin(Method::POST, "/api/email-providers", Some(&body)).await.status, StatusCode::CREATED);
+    }
+    let queries_before = app.ddb_calls.query_limits().len();
+    let first = app.admin(Method::GET, "/api/email-providers?limit=2", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let ids: Vec<u64> = first.json().as_array().unwrap().iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2]);
+    let link = first.headers.get("link").expect("a next page").to_str().unwrap().to_string();
+    assert_eq!(link, "</api/email-providers?limit=2&cursor=2>; rel=\"next\"");
+    let last = app.admin(Method::GET, "/api/email-providers?limit=2&cursor=2", None).await;
+    let ids: Vec<u64> = last.json().as_array().unwrap().iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [3]);
+    assert!(last.headers.get("link").is_none());
+    assert_eq!(app.ddb_calls.query_limits()[queries_before..], [Some(3), Some(3)]);
+    // Without parameters: up to 50.
+    assert_eq!(app.admin(Method::GET, "/api/email-providers", None).await.json().as_array().unwrap().len(), 3);
+    for bad in ["limit=0", "limit=101", "cursor=0", "cursor=abc", "cursor=-1"] {
+        let res = app.admin(Method::GET, &format!("/api/email-providers?{bad}"), None).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

@@ -1,7 +1,9 @@
 //! `/api/email-providers[/{id}]`.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header::LINK;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
 use serde::Serialize;
 
@@ -9,12 +11,14 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{
     Authorized, EmailProviderId, IdPath, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders,
 };
+use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
 use crate::domain::masking::mask_identifier;
 use crate::domain::smtp_relay::{SCALEWAY_SMTP_HOST, SES_SMTP_REGIONS, SUBMISSION_PORT};
+use crate::service::page::numeric_cursor;
 use crate::store::email_providers::EmailProviderRecord;
 
 /// The masked `EmailProviderResponse`.
@@ -104,14 +108,28 @@ pub async fn create(
     path = Function::EmailProvidersList.path(),
     operation_id = Function::EmailProvidersList.name(),
     tag = "email-providers",
-    responses((status = 200, description = "The account's providers", body = Vec<EmailProviderResponse>)),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of the account's providers by id; when there are more, a `Link` header names the next page (`rel=\"next\"`)", body = Vec<EmailProviderResponse>,
+         headers(("Link" = String, description = "`</api/email-providers?limit=N&cursor=ID>; rel=\"next\"`"))),
+        (status = 400, description = "Invalid limit or cursor", body = ErrorBody),
+    ),
 )]
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadEmailProviders>,
-) -> Result<Json<Vec<EmailProviderResponse>>, ApiError> {
-    let records = app.email_providers.list(auth.account_id()).await?;
-    Ok(Json(records.into_iter().map(Into::into).collect()))
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<EmailProviderResponse>>), ApiError> {
+    let query = PageQuery::from_request(query)?;
+    let (limit, after) = (query.limit()?, numeric_cursor(query.cursor.as_deref())?);
+    let page = app.email_providers.list(auth.account_id(), limit, after).await?;
+    // The answer stays the array it always was; the next page is a link.
+    let mut headers = HeaderMap::new();
+    if let Some(next) = page.next_cursor {
+        let link = format!("<{}?limit={limit}&cursor={next}>; rel=\"next\"", Function::EmailProvidersList.path());
+        headers.insert(LINK, HeaderValue::from_str(&link).expect("a path and digits"));
+    }
+    Ok((headers, Json(page.items.into_iter().map(Into::into).collect())))
 }
 
 #[utoipa::path(

@@ -13,6 +13,7 @@ use crate::domain::secret::ExposeSecret;
 use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
 use crate::store::{Store, StoreError};
 
+use super::page::{paginate, Page};
 use super::ServiceError;
 
 pub const RESOURCE_TYPE: &str = "email_provider";
@@ -220,8 +221,15 @@ impl EmailProviders {
         self.store.get_email_provider(account_id, id).await.map_err(not_found)
     }
 
-    pub async fn list(&self, account_id: &str) -> Result<Vec<EmailProviderRecord>, ServiceError> {
-        Ok(self.store.list_email_providers(account_id).await?)
+    /// A page of the account's providers by id, after the id `after`.
+    pub async fn list(
+        &self,
+        account_id: &str,
+        limit: usize,
+        after: Option<u64>,
+    ) -> Result<Page<EmailProviderRecord>, ServiceError> {
+        let found = self.store.page_email_providers(account_id, limit + 1, after).await?;
+        Ok(paginate(found, limit, |p| p.id.to_string()))
     }
 
     /// Applies a partial update. Nothing is written (and nothing audited)

@@ -160,7 +160,7 @@ impl Keys {
         after: Option<&str>,
     ) -> Result<Page<KeyRecord>, ServiceError> {
         let keys = self.store.page_active_keys(account_id, face, limit + 1, after, KeyFilter::All).await?;
-        Ok(paginate(keys, limit, |k| &k.key_id))
+        Ok(paginate(keys, limit, |k| k.key_id.clone()))
     }
 
     /// An active key of one face in the caller's account; anything else is

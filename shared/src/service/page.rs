@@ -39,9 +39,17 @@ pub fn page_cursor(raw: Option<&str>, prefix: &str) -> Result<Option<String>, In
     }
 }
 
+/// A cursor that is a numeric id (email providers): a positive integer.
+pub fn numeric_cursor(raw: Option<&str>) -> Result<Option<u64>, Invalid> {
+    match raw.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => c.parse().ok().filter(|id| *id > 0).map(Some).ok_or_else(|| Invalid::new("Invalid cursor")),
+    }
+}
+
 /// A page of `limit` from up to `limit + 1` items.
-pub fn paginate<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> &str) -> Page<T> {
-    let next_cursor = (items.len() > limit).then(|| id(&items[limit - 1]).to_string());
+pub fn paginate<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> String) -> Page<T> {
+    let next_cursor = (items.len() > limit).then(|| id(&items[limit - 1]));
     items.truncate(limit);
     Page { items, next_cursor }
 }
@@ -59,9 +67,13 @@ mod tests {
         assert_eq!(page_cursor(Some(&id), "key_").unwrap(), Some(id.clone()));
         assert!(page_cursor(Some(&id), "pc_").is_err());
         assert!(page_cursor(Some("key_nope"), "key_").is_err());
-        let page = paginate(vec!["a", "b", "c"], 2, |s| s);
+        assert_eq!(numeric_cursor(Some("12")).unwrap(), Some(12));
+        for bad in ["0", "-1", "x", "1.5"] {
+            assert!(numeric_cursor(Some(bad)).is_err(), "{bad}");
+        }
+        let page = paginate(vec!["a", "b", "c"], 2, |s| s.to_string());
         assert_eq!((page.items, page.next_cursor), (vec!["a", "b"], Some("b".to_string())));
-        let page = paginate(vec!["a"], 2, |s| s);
+        let page = paginate(vec!["a"], 2, |s| s.to_string());
         assert_eq!(page.next_cursor, None);
     }
 }

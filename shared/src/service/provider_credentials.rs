@@ -64,7 +64,7 @@ pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, Invalid> {
 }
 
 fn paginate(items: Vec<ProviderCredentialRecord>, limit: usize) -> CredentialPage {
-    super::page::paginate(items, limit, |c| &c.id)
+    super::page::paginate(items, limit, |c| c.id.clone())
 }
 
 fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {

@@ -166,9 +166,40 @@ impl Store {
         self.get_main(key(account_id, id)).await?.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
     }
 
-    /// Every provider of an account, by id.
-    pub async fn list_email_providers(&self, account_id: &str) -> Result<Vec<EmailProviderRecord>, StoreError> {
-        self.query_main(pk(account_id), SK_PREFIX).await?.iter().map(from_item).collect()
+    /// Up to `want` providers of an account by id, after the id `after`:
+    /// reads that many items, not the account.
+    pub async fn page_email_providers(
+        &self,
+        account_id: &str,
+        want: usize,
+        after: Option<u64>,
+    ) -> Result<Vec<EmailProviderRecord>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = after.map(|id| key(account_id, id));
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(&self.tables().main)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(pk(account_id)))
+                .expression_attribute_values(":prefix", s(SK_PREFIX))
+                .consistent_read(true)
+                .limit(i32::try_from(want - found.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+            for item in out.items() {
+                found.push(from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                // A page cut short by DynamoDB's 1 MB limit goes on.
+                Some(last) if found.len() < want => start = Some(last),
+                _ => break,
+            }
+        }
+        Ok(found)
     }
 
     /// Applies `changes` if the item is still at `expected_version`; any

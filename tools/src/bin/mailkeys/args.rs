@@ -106,8 +106,11 @@ pub struct ProviderBlock {
 
 #[derive(Subcommand)]
 pub enum Providers {
-    /// List the account's email providers.
-    List,
+    /// List the account's email providers, by id.
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
     /// Show one provider (masked).
     Get { id: u64 },
     /// Create a provider; its secret comes from stdin (--secret-stdin) or a hidden prompt.

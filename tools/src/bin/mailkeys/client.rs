@@ -51,6 +51,17 @@ impl CliError {
 pub struct Answer {
     pub body: Value,
     pub raw: String,
+    /// The cursor of the next page named by a `Link: <...>; rel="next"`
+    /// header (lists answered as a bare array).
+    pub next_cursor: Option<String>,
+}
+
+/// The `cursor` query parameter of a `rel="next"` link.
+fn next_cursor(link: &str) -> Option<String> {
+    link.split(',')
+        .find(|part| part.contains("rel=\"next\""))
+        .and_then(|part| part.split_once("cursor="))
+        .map(|(_, rest)| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
 }
 
 pub struct Client {
@@ -92,11 +103,12 @@ impl Client {
         let response = request.send().await.map_err(|e| self.unreachable(e))?;
         let status = response.status();
         let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let next_cursor = response.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_cursor);
         let text = response.text().await.map_err(|e| self.unreachable(e))?;
         let body: Value =
             if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
         if status.is_success() {
-            return Ok(Answer { body, raw: text });
+            return Ok(Answer { body, raw: text, next_cursor });
         }
         let error = &body["error"];
         Err(CliError::Api {

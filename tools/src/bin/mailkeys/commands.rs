@@ -135,9 +135,12 @@ fn block_fields(block: &ProviderBlock) -> Map<String, Value> {
 async fn providers(ctx: &Ctx, command: Providers) -> Result<(), CliError> {
     const BASE: &str = "/api/email-providers";
     match command {
-        Providers::List => {
-            let answer = ctx.call(Method::GET, BASE, None).await?;
-            ctx.show(&answer, |a| output::rows(output::items(a), PROVIDER_COLUMNS, "No email providers."));
+        Providers::List { page } => {
+            let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
+            ctx.show(&answer, |a| {
+                output::rows(output::items(a), PROVIDER_COLUMNS, "No email providers.");
+                show_more(&answer.next_cursor.clone().into());
+            });
         }
         Providers::Get { id } => {
             let answer = ctx.call(Method::GET, &format!("{BASE}/{id}"), None).await?;
