@@ -64,11 +64,12 @@ impl AppState {
         }
     }
 
-    /// Settings and AWS configuration from the environment, every AWS call
-    /// bounded ([`crate::aws`]); the endpoint comes from `AWS_ENDPOINT_URL*`
-    /// when set (a local emulator).
+    /// Settings and AWS configuration from the environment, as a function
+    /// has them ([`crate::aws::function_sdk_config`]), every AWS call
+    /// bounded; the endpoint comes from `AWS_ENDPOINT_URL*` when set (a
+    /// local emulator).
     pub async fn from_env() -> Result<AppState, ConfigError> {
         let settings = Settings::from_env()?;
-        Ok(AppState::new(settings, &crate::aws::sdk_config().await))
+        Ok(AppState::new(settings, &crate::aws::function_sdk_config().await))
     }
 }

@@ -38,9 +38,27 @@ pub fn retry_config() -> RetryConfig {
 }
 
 /// The AWS configuration of the environment (region, credentials, and the
-/// endpoint settings `AWS_ENDPOINT_URL*` of a local emulator), bounded.
+/// endpoint settings `AWS_ENDPOINT_URL*` of a local emulator), bounded, with
+/// the SDK's whole default chain: profiles, SSO, web identity, containers,
+/// instance metadata. For the operator's tools.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeout_config())
+        .retry_config(retry_config())
+        .load()
+        .await
+}
+
+/// The functions' AWS configuration: Lambda puts every function's
+/// credentials and region in its environment (`AWS_ACCESS_KEY_ID`, ...,
+/// `AWS_REGION`), and so does `make dev`, so only the environment is asked.
+/// A function then links none of the other credential providers (STS, SSO,
+/// container and instance metadata clients) and starts without them.
+pub async fn function_sdk_config() -> SdkConfig {
+    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+    aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
         .timeout_config(timeout_config())
         .retry_config(retry_config())
         .load()
