@@ -380,19 +380,7 @@ impl Store {
     /// Every account, for the operator: a scan of the main table for account
     /// items (accounts have no index of their own; this is not an API path).
     pub async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
-        let items = self
-            .ddb
-            .scan()
-            .table_name(&self.tables().main)
-            .filter_expression("sk = :account")
-            .expression_attribute_values(":account", s("ACCOUNT"))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(StoreError::aws)?;
+        let items = self.scan_main("sk", "ACCOUNT").await?;
         let mut accounts = items
             .iter()
             .map(|found| {
@@ -595,19 +583,7 @@ impl Store {
     /// the index. Safe to run again (and while the service runs: a key
     /// changed meanwhile keeps its newer copy). Returns how many it wrote.
     pub async fn backfill_key_listings(&self) -> Result<usize, StoreError> {
-        let metas = self
-            .ddb
-            .scan()
-            .table_name(&self.tables().main)
-            .filter_expression("entity = :api_key")
-            .expression_attribute_values(":api_key", s("api_key"))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(StoreError::aws)?;
+        let metas = self.scan_main("entity", "api_key").await?;
         let now = crate::domain::ids::now_rfc3339();
         let mut written = 0;
         for key in metas.iter().map(read_key) {

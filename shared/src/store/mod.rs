@@ -127,6 +127,25 @@ impl Store {
             .map_err(StoreError::aws)
     }
 
+    /// Every item of the main table whose `attribute` is `value`, all pages:
+    /// a scan of the whole table, for the operator's tools only.
+    pub(crate) async fn scan_main(&self, attribute: &str, value: &str) -> Result<Vec<Item>, StoreError> {
+        use attrs::s;
+        self.ddb
+            .scan()
+            .table_name(&self.tables.main)
+            .filter_expression("#attribute = :value")
+            .expression_attribute_names("#attribute", attribute)
+            .expression_attribute_values(":value", s(value))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(StoreError::aws)
+    }
+
     /// Stores a connectivity test's outcome on an item (a record of use, not
     /// a configuration change: its version stays), with its audit record.
     pub(crate) async fn set_last_test(
