@@ -70,6 +70,6 @@ impl AppState {
     /// local emulator).
     pub async fn from_env() -> Result<AppState, ConfigError> {
         let settings = Settings::from_env()?;
-        Ok(AppState::new(settings, &crate::aws::function_sdk_config().await))
+        Ok(AppState::new(settings, &crate::aws::function_sdk_config()))
     }
 }

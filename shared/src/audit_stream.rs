@@ -155,7 +155,7 @@ fn log(audit: &AuditImage) {
 /// The function's `main`.
 pub async fn run() -> Result<(), lambda_http::Error> {
     crate::logging::init();
-    let sdk = crate::aws::function_sdk_config().await;
+    let sdk = crate::aws::function_sdk_config();
     let forwarder = AuditForwarder::from_env(&sdk);
     let forwarder = forwarder.as_ref();
     lambda_http::lambda_runtime::run(lambda_http::service_fn(|event: lambda_http::LambdaEvent<Event>| async move {

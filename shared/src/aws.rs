@@ -51,18 +51,60 @@ pub async fn sdk_config() -> SdkConfig {
 
 /// The functions' AWS configuration: Lambda puts every function's
 /// credentials and region in its environment (`AWS_ACCESS_KEY_ID`, ...,
-/// `AWS_REGION`), and so does `make dev`, so only the environment is asked.
-/// A function then links none of the other credential providers (STS, SSO,
-/// container and instance metadata clients) and starts without them.
-pub async fn function_sdk_config() -> SdkConfig {
-    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
-    aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
-        .region(EnvironmentVariableRegionProvider::new())
+/// `AWS_REGION`), and so does `make dev`; a local emulator's endpoints come
+/// from `AWS_ENDPOINT_URL[_<SERVICE>]`. Built from the environment alone,
+/// without the SDK's loader, so that a function links none of the other
+/// credential and region providers (profile files, SSO, STS web identity,
+/// container and instance metadata) and starts without them. The HTTP
+/// client, sleep and time source are the SDK's defaults.
+pub fn function_sdk_config() -> SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_sdk_dynamodb::config::{Region, SharedCredentialsProvider};
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"].into_iter().find_map(|name| std::env::var(name).ok());
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region.map(Region::new))
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
         .timeout_config(timeout_config())
         .retry_config(retry_config())
-        .load()
-        .await
+        .service_config(EnvEndpoints)
+        .build()
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE ID>` (`AWS_ENDPOINT_URL_DYNAMODB`), else
+/// `AWS_ENDPOINT_URL`, as the SDK's own loader reads them from the
+/// environment.
+#[derive(Debug)]
+struct EnvEndpoints;
+
+impl aws_types::service_config::LoadServiceConfig for EnvEndpoints {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        let service = key.service_id().to_uppercase().replace(' ', "_");
+        std::env::var(format!("{}_{service}", key.env())).or_else(|_| std::env::var(key.env())).ok()
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
+
+    use super::EnvEndpoints;
+
+    #[test]
+    fn a_service_endpoint_wins_over_the_global_one() {
+        let key = |service| {
+            ServiceConfigKey::builder()
+                .service_id(service)
+                .profile("endpoint_url")
+                .env("MAILKEYS_TEST_ENDPOINT")
+                .build()
+                .unwrap()
+        };
+        std::env::set_var("MAILKEYS_TEST_ENDPOINT", "http://global");
+        std::env::set_var("MAILKEYS_TEST_ENDPOINT_DYNAMODB_STREAMS", "http://streams");
+        assert_eq!(EnvEndpoints.load_config(key("DynamoDB Streams")).as_deref(), Some("http://streams"));
+        assert_eq!(EnvEndpoints.load_config(key("KMS")).as_deref(), Some("http://global"));
+    }
 }
 
 /// Error codes that say the service is busy or briefly unwell, not that the
