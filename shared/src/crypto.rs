@@ -13,12 +13,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-/// The blob format written by this code. 2 bound the destination as well;
-/// 3 leaves the row's id out of the KMS encryption context (the GCM
-/// associated data still binds it), so a new row's data key can be asked
-/// for while its id is being allocated. Both are read.
+/// The blob format written by this code. 2 bound the row's id and the
+/// destination in the KMS encryption context as well as in the GCM
+/// associated data; 3 keeps them in the associated data only (the data key
+/// is bound to the account and the kind of resource), so a data key can be
+/// asked for while the row is still being read or its id allocated. A blob
+/// copied onto another row, or a destination edited in the table, fails to
+/// open either way. Both are read.
 pub const SEALED_VERSION: u8 = 3;
-/// Version 2 blobs, still opened: the row's id is in the KMS context too.
+/// Version 2 blobs, still opened: id and destination in the KMS context too.
 const SEALED_VERSION_ID_IN_KMS: u8 = 2;
 pub const NONCE_LEN: usize = 12;
 
@@ -44,43 +47,38 @@ pub struct Destination {
     pub security: &'static str,
 }
 
-/// What a data key is bound to in KMS: whose secret, of which kind, and
-/// where it is delivered. Known before a new row has its id.
+/// What a data key is bound to in KMS: whose secret, and of which kind
+/// (the template's KMS permissions are per kind). Known before the row is
+/// read or has its id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyScope {
     pub account_id: String,
     pub resource_type: &'static str,
-    pub destination: Option<Destination>,
 }
 
 impl KeyScope {
     fn kms_context(&self) -> HashMap<String, String> {
-        let mut context = HashMap::from([
+        HashMap::from([
             ("account_id".to_string(), self.account_id.clone()),
             ("resource_type".to_string(), self.resource_type.to_string()),
-        ]);
-        if let Some(d) = &self.destination {
-            context.insert("host".to_string(), d.host.clone());
-            context.insert("port".to_string(), d.port.to_string());
-            context.insert("security".to_string(), d.security.to_string());
-        }
-        context
+        ])
     }
 }
 
 impl SecretContext {
     pub fn scope(&self) -> KeyScope {
-        KeyScope {
-            account_id: self.account_id.clone(),
-            resource_type: self.resource_type,
-            destination: self.destination.clone(),
-        }
+        KeyScope { account_id: self.account_id.clone(), resource_type: self.resource_type }
     }
 
     fn kms_context(&self, version: u8) -> HashMap<String, String> {
         let mut context = self.scope().kms_context();
         if version == SEALED_VERSION_ID_IN_KMS {
             context.insert("resource_id".to_string(), self.resource_id.clone());
+            if let Some(d) = &self.destination {
+                context.insert("host".to_string(), d.host.clone());
+                context.insert("port".to_string(), d.port.to_string());
+                context.insert("security".to_string(), d.security.to_string());
+            }
         }
         context
     }

@@ -11,9 +11,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 fn filter() -> Targets {
     let directives = std::env::var("MAILKEYS_LOG").or_else(|_| std::env::var("RUST_LOG")).ok();
-    directives
-        .and_then(|d| d.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
+    directives.and_then(|d| d.parse::<Targets>().ok()).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 pub fn init() {

@@ -81,7 +81,6 @@ async fn round_trips_and_kms_calls_per_route() {
     seen.check("create a credential", (app.round_trips.get() - trips, app.kms_calls.get() - kms), (3, 1));
     let pc = created["id"].as_str().unwrap().to_string();
     seen.check("credential list", cost(&app, Method::GET, &format!("{path}?limit=10"), &key, None, 200).await, (2, 0));
-
     seen.check(
         "key list: counted beside the query",
         cost(&app, Method::GET, "/api/email/api-keys", &key, None, 200).await,
@@ -126,4 +125,40 @@ async fn round_trips_and_kms_calls_per_route() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     seen.check("a 304 is one round trip", (app.round_trips.get() - trips, app.kms_calls.get() - kms), (1, 0));
+
+    // A data key is bound to the account and the kind, not the row: it is
+    // asked for while the row is read.
+    let rotate_to = json!({"password": "pw-2", "username": "worker@example.com"});
+    seen.check(
+        "rotate a credential: key, item ‖ GenerateDataKey, transaction",
+        cost(&app, Method::POST, &format!("/api/provider-credentials/{pc}/rotate"), &key, Some(&rotate_to), 200).await,
+        (3, 1),
+    );
+    // Keeping the username, which is only in the blob, opens it first.
+    seen.check(
+        "rotate keeping the username: + Decrypt",
+        cost(
+            &app,
+            Method::POST,
+            &format!("/api/provider-credentials/{pc}/rotate"),
+            &key,
+            Some(&json!({"password": "pw-3"})),
+            200,
+        )
+        .await,
+        (4, 2),
+    );
+    seen.check(
+        "move a credential: key, item ‖ GenerateDataKey, Decrypt (username), transaction",
+        cost(
+            &app,
+            Method::PATCH,
+            &format!("/api/provider-credentials/{pc}"),
+            &key,
+            Some(&json!({"port": 2587, "password": "pw-4"})),
+            200,
+        )
+        .await,
+        (4, 2),
+    );
 }

@@ -146,10 +146,8 @@ impl Connectivity {
     /// providers): its function then links no IMAP client.
     pub async fn run_smtp(&self, probe: &Probe<'_>) -> TestOutcome {
         debug_assert_eq!(probe.protocol, Protocol::Smtp);
-        self.probe(probe, |address, progress| async move {
-            smtp::check(probe, address, &self.trust, &progress).await
-        })
-        .await
+        self.probe(probe, |address, progress| async move { smtp::check(probe, address, &self.trust, &progress).await })
+            .await
     }
 
     /// Resolves the probe's host through the outbound guard, then `check`s

@@ -215,6 +215,14 @@ pub struct UpdateProviderCredentialRequest {
     username: Option<IgnoredAny>,
 }
 
+impl UpdateProviderCredentialRequest {
+    /// Whether the PATCH sends a secret (which it may only with a new
+    /// destination): a data key can be asked for before the row is read.
+    pub fn carries_secret(&self) -> bool {
+        self.password.is_some() || self.access_token.is_some()
+    }
+}
+
 /// A validated PATCH: the endpoint after it, and the secret that goes with
 /// a new destination.
 #[derive(Debug)]

@@ -27,9 +27,10 @@ impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
         let raw = match self.limit.as_deref() {
             None => None,
-            Some(raw) => Some(raw.parse().map_err(|_| {
-                ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_PAGE}"))
-            })?),
+            Some(raw) => Some(
+                raw.parse()
+                    .map_err(|_| ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_PAGE}")))?,
+            ),
         };
         Ok(page_limit(raw)?)
     }

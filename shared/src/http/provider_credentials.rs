@@ -11,6 +11,7 @@ use super::extract::{
     AccountId, Authorized, IdPath, JsonBody, ProviderCredentialId, ReadProviderCredentials, Requirement,
     WriteProviderCredentials,
 };
+use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
@@ -18,7 +19,6 @@ use crate::domain::provider_credential::{
     AuthKind, CreateProviderCredentialRequest, ProviderKind, RotateProviderCredentialRequest,
     SearchProviderCredentialsRequest, SecurityMode, UpdateProviderCredentialRequest,
 };
-use super::page::PageQuery;
 use crate::service::provider_credentials::{page_cursor, CredentialPage, ACCOUNT_NOT_FOUND};
 use crate::store::provider_credentials::ProviderCredentialRecord;
 

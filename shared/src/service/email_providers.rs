@@ -163,7 +163,7 @@ impl EmailProviders {
         let new = request.validate()?;
         // The data key does not depend on the new id (only the sealed
         // blob's associated data does): both are fetched at once.
-        let scope = KeyScope { account_id: actor.account_id.clone(), resource_type: RESOURCE_TYPE, destination: None };
+        let scope = KeyScope { account_id: actor.account_id.clone(), resource_type: RESOURCE_TYPE };
         let (id, data_key) = tokio::try_join!(
             async { Ok::<_, ServiceError>(self.store.next_email_provider_id(&actor.account_id).await?) },
             async { Ok(self.envelope.data_key(scope).await?) },

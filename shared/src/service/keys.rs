@@ -217,8 +217,10 @@ impl Keys {
     async fn other_admin(&self, key: &KeyRecord) -> Result<KeyRecord, ServiceError> {
         // Read through the active-keys index (admin keys only): the
         // transaction then checks the chosen key's own item.
-        let admins =
-            self.store.page_active_keys(&key.account_id, KeyFace::Email, usize::MAX, None, KeyFilter::HoldsAdmin).await?;
+        let admins = self
+            .store
+            .page_active_keys(&key.account_id, KeyFace::Email, usize::MAX, None, KeyFilter::HoldsAdmin)
+            .await?;
         admins
             .into_iter()
             .filter(|k| k.key_id != key.key_id)

@@ -3,7 +3,7 @@
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security};
-use crate::crypto::{Destination, Envelope, SealedSecret, SecretContext};
+use crate::crypto::{DataKey, Destination, Envelope, KeyScope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::ids::now_rfc3339;
 use crate::domain::provider_credential::{
@@ -137,6 +137,20 @@ impl ProviderCredentials {
         Ok(self.envelope.seal_json(&context(account_id, id, endpoint), secret).await?)
     }
 
+    /// The credential, and a fresh data key asked for at the same time: a
+    /// data key is bound to the account and the kind, not to the row, so a
+    /// secret write waits for one round trip, not two.
+    async fn get_beside_data_key(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<(ProviderCredentialRecord, DataKey), ServiceError> {
+        let scope = KeyScope { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE };
+        let (current, data_key) = tokio::join!(self.get(account_id, id), self.envelope.data_key(scope));
+        // A missing row answers 404 whatever KMS said.
+        Ok((current?, data_key?))
+    }
+
     /// The stored username and secret, decrypted in memory, for the
     /// destination stored beside them.
     pub async fn open_secret(&self, record: &ProviderCredentialRecord) -> Result<CredentialSecret, ServiceError> {
@@ -226,7 +240,10 @@ impl ProviderCredentials {
         id: &str,
         request: &UpdateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
-        let current = self.get(&actor.account_id, id).await?;
+        let (current, data_key) = match request.carries_secret() {
+            true => self.get_beside_data_key(&actor.account_id, id).await.map(|(c, key)| (c, Some(key)))?,
+            false => (self.get(&actor.account_id, id).await?, None),
+        };
         let EndpointUpdate { endpoint, secret } = request.apply(&current.endpoint)?;
         let mut fields = endpoint_changes(&current.endpoint, &endpoint);
         if fields.is_empty() {
@@ -238,7 +255,11 @@ impl ProviderCredentials {
                 // The username is only in the blob: opened here, in memory.
                 let username = self.open_secret(&current).await?.username;
                 fields.push("secret".to_string());
-                self.seal(&actor.account_id, id, &endpoint, &CredentialSecret { username, secret }).await?
+                let secret = CredentialSecret { username, secret };
+                match data_key {
+                    Some(key) => key.seal_json(&context(&actor.account_id, id, &endpoint), &secret)?,
+                    None => self.seal(&actor.account_id, id, &endpoint, &secret).await?,
+                }
             }
         };
         let updated = ProviderCredentialRecord {
@@ -261,7 +282,7 @@ impl ProviderCredentials {
         id: &str,
         request: &RotateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
-        let current = self.get(&actor.account_id, id).await?;
+        let (current, data_key) = self.get_beside_data_key(&actor.account_id, id).await?;
         // The current username is kept unless a new one is given; it is only
         // in the blob, so it is opened here, in memory.
         let current_username = match request.username {
@@ -275,7 +296,7 @@ impl ProviderCredentials {
             fields.push("username".to_string());
         }
         fields.extend(endpoint_changes(&current.endpoint, &endpoint));
-        let sealed = self.seal(&actor.account_id, id, &endpoint, &secret).await?;
+        let sealed = data_key.seal_json(&context(&actor.account_id, id, &endpoint), &secret)?;
         let updated = ProviderCredentialRecord {
             endpoint,
             username_masked: secret.username_masked(),

@@ -344,21 +344,14 @@ impl Store {
     async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, String>, StoreError> {
         let mut found = HashMap::new();
         for chunk in hashes.chunks(100) {
-            let mut keys = KeysAndAttributes::builder()
-                .consistent_read(true)
-                .projection_expression("pk, last_used_at");
+            let mut keys = KeysAndAttributes::builder().consistent_read(true).projection_expression("pk, last_used_at");
             for hash in chunk {
                 keys = keys.keys(item(vec![("pk", s(hash_pk(hash))), ("sk", s("KEY"))]));
             }
             let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
             while !request.is_empty() {
-                let out = self
-                    .ddb
-                    .batch_get_item()
-                    .set_request_items(Some(request))
-                    .send()
-                    .await
-                    .map_err(StoreError::aws)?;
+                let out =
+                    self.ddb.batch_get_item().set_request_items(Some(request)).send().await.map_err(StoreError::aws)?;
                 for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
                     let r = Reader(item);
                     if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_s("last_used_at")?) {
@@ -395,8 +388,12 @@ impl Store {
     /// Every key of an account, revoked ones included, by id: the
     /// operator's listing (it reads them all).
     pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
-        let mut keys: Vec<KeyRecord> =
-            self.query_main(account_pk(account_id), "API_KEY#").await?.iter().map(read_key).collect::<Result<_, _>>()?;
+        let mut keys: Vec<KeyRecord> = self
+            .query_main(account_pk(account_id), "API_KEY#")
+            .await?
+            .iter()
+            .map(read_key)
+            .collect::<Result<_, _>>()?;
         let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
         for key in &mut keys {
             key.last_used_at = used.remove(&key.key_hash);
@@ -485,9 +482,7 @@ impl Store {
             .table_name(table)
             .key("pk", s(hash_pk(&key.key_hash)))
             .key("sk", s("KEY"))
-            .update_expression(
-                "SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next",
-            )
+            .update_expression("SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#name", "name")
             .expression_attribute_names("#permissions", "permissions")
