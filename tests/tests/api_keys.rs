@@ -536,6 +536,9 @@ async fn keys_made_before_the_index_are_listed_after_migrate_keys() {
         .unwrap();
     let listed = |body: Value| body["data"]["keys"].as_array().unwrap().iter().any(|k| k["id"] == id);
     assert!(!listed(app.admin(Method::GET, KEYS, None).await.json()));
+    // Renamed before the migration ran: the rename writes the auth item too.
+    let rename_first = app.admin(Method::PATCH, &format!("{KEYS}/{id}"), Some(&json!({"name": "old key"}))).await;
+    assert_eq!(rename_first.status, StatusCode::OK);
     // The key itself kept working all along.
     assert_eq!(app.call(Method::GET, "/api/whoami", Some(&key), None).await.status, StatusCode::OK);
 
@@ -549,7 +552,7 @@ async fn keys_made_before_the_index_are_listed_after_migrate_keys() {
     assert_eq!(report["keys_updated"], 1);
     let body = app.admin(Method::GET, KEYS, None).await.json();
     let found = body["data"]["keys"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap().clone();
-    assert_eq!(found["name"], "older key");
+    assert_eq!(found["name"], "old key");
     assert_eq!(found["permissions"], json!(["send"]));
     assert_eq!(found["createdAt"], created["data"]["createdAt"]);
 

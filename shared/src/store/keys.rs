@@ -589,8 +589,6 @@ impl Store {
                 .table_name(&self.tables().main)
                 .key("pk", s(hash_pk(&key.key_hash)))
                 .key("sk", s("KEY"))
-                // Only where no listing was written (by this or a newer build).
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#name)")
                 .expression_attribute_names("#name", "name")
                 .expression_attribute_values(":face", s(key.face.as_str()))
                 .expression_attribute_values(":hash", s(&key.key_hash))
@@ -608,13 +606,18 @@ impl Store {
                     .expression_attribute_values(":platform", s(device.platform.as_str()))
                     .expression_attribute_values(":device", s(&device.device_id));
             }
+            // Only where no listing was written (`face` is the one field a
+            // rename or a permission change does not write on this item).
+            let mut condition = "attribute_exists(pk) AND attribute_not_exists(face)".to_string();
             if key.is_active(&now) {
+                // A key revoked since the scan stays out of the index.
+                condition.push_str(" AND attribute_not_exists(revoked_at)");
                 set.push_str(", active_pk = :active_pk, active_sk = :active_sk");
                 update = update
                     .expression_attribute_values(":active_pk", s(active_pk(&key.account_id, key.face)))
                     .expression_attribute_values(":active_sk", s(&key.key_id));
             }
-            match update.update_expression(format!("SET {set}")).send().await {
+            match update.update_expression(format!("SET {set}")).condition_expression(condition).send().await {
                 Ok(_) => written += 1,
                 Err(err)
                     if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {}
