@@ -425,3 +425,25 @@ def test_a_credential_edit_sends_only_changes_and_a_new_destination_needs_the_se
     assert sorted(body) == ["password", "port", "security_mode"], "only what changed, and the secret"
     status, stored = call("GET", f"/api/provider-credentials/{credential['id']}")
     assert (stored["port"], stored["security_mode"]) == (143, "starttls")
+
+
+def test_the_provider_list_pages_through_the_link_header(console):
+    """Lists show 50 at a time; the provider list's next page is named by the
+    answer's Link header. Last in the file: it fills pages, then empties them."""
+    made = [create_provider("ses") for _ in range(51)]
+    try:
+        console.sign_in(page="providers")
+        console.wait_loaded()
+        first = [r.text for r in console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        assert len(first) == 50
+        console.record_requests()
+        console.button("Next page").click()
+        console.wait_loaded()
+        console.button("First page")
+        second = [r.text for r in console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        assert second and not set(second) & set(first)
+        assert made[-1]["name"] in "\n".join(second), "the newest provider is on a later page"
+        assert "cursor=" in console.sent("GET")[-1]["url"]
+    finally:
+        for provider in made:
+            call("DELETE", f"/api/email-providers/{provider['id']}")
