@@ -25,10 +25,10 @@ pub const SEALED_VERSION: u8 = 3;
 const SEALED_VERSION_ID_IN_KMS: u8 = 2;
 pub const NONCE_LEN: usize = 12;
 
-/// What a secret belongs to, and where it may be delivered. It is the KMS
-/// encryption context and the GCM associated data, so a blob copied onto
-/// another row, or a row whose destination was edited in the table, does
-/// not decrypt.
+/// What a secret belongs to, and where it may be delivered: the GCM
+/// associated data (its [`KeyScope`] is the KMS encryption context), so a
+/// blob copied onto another row, or a row whose destination was edited in
+/// the table, does not decrypt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecretContext {
     pub account_id: String,

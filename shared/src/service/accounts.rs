@@ -91,14 +91,14 @@ impl Accounts {
         Ok(self.store.list_accounts().await?)
     }
 
-    /// Every key of an account, revoked and expired ones included (the
-    /// operator's view).
     /// Puts keys made before the active-keys index there (see
     /// [`Store::backfill_key_listings`]); how many were written.
     pub async fn migrate_keys(&self) -> Result<usize, ServiceError> {
         Ok(self.store.backfill_key_listings().await?)
     }
 
+    /// Every key of an account, revoked and expired ones included (the
+    /// operator's view).
     pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, ServiceError> {
         Ok(self.store.list_keys(account_id).await?)
     }
