@@ -1,8 +1,7 @@
 //! `/api/email/api-keys[/{id}]`: the email API keys, in the
 //! `{success, data, message}` envelope.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -111,9 +110,8 @@ pub struct UpdatedApiKey {
 pub async fn list(
     State(app): State<AppState>,
     limited: LimitedBeside<ManageApiKeys, ManageLimit>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    query: PageQuery,
 ) -> Result<Json<Envelope<ApiKeyList>>, ApiError> {
-    let query = PageQuery::from_request(query)?;
     let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
     let (_, page) = limited
         .beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email, limit, after.as_deref()).await })

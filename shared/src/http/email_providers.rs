@@ -1,7 +1,6 @@
 //! `/api/email-providers[/{id}]`.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::LINK;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
@@ -118,9 +117,8 @@ pub async fn create(
 pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadEmailProviders>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    query: PageQuery,
 ) -> Result<(HeaderMap, Json<Vec<EmailProviderResponse>>), ApiError> {
-    let query = PageQuery::from_request(query)?;
     let (limit, after) = (query.limit()?, numeric_cursor(query.cursor.as_deref())?);
     let page = app.email_providers.list(auth.account_id(), limit, after).await?;
     // The answer stays the array it always was; the next page is a link.

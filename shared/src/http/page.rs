@@ -1,8 +1,8 @@
 //! The query of every paged list: `?limit=&cursor=` (see
 //! [`crate::service::page`]).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use serde::Deserialize;
 
 use super::error::ApiError;
@@ -18,12 +18,19 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
-impl PageQuery {
-    /// The query, or a 400 for one that is not a query string.
-    pub fn from_request(query: Result<Query<PageQuery>, QueryRejection>) -> Result<PageQuery, ApiError> {
-        query.map(|Query(q)| q).map_err(|_| ApiError::bad_request("Invalid query string"))
-    }
+/// The query, or a 400 in the error body for one that is not a query string.
+impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
+    type Rejection = ApiError;
 
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(query) = Query::<PageQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("Invalid query string"))?;
+        Ok(query)
+    }
+}
+
+impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
         let raw = match self.limit.as_deref() {
             None => None,

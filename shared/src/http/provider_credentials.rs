@@ -1,7 +1,7 @@
 //! `/api/accounts/{account_id}/provider-credentials[...]` and
 //! `/api/provider-credentials/{id}[...]`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -113,10 +113,9 @@ pub async fn list(
     State(app): State<AppState>,
     auth: Authorized<ReadProviderCredentials>,
     IdPath(account_id): IdPath<AccountId>,
-    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    query: PageQuery,
 ) -> Result<Json<CredentialList>, ApiError> {
     own_account(&auth, &account_id)?;
-    let query = PageQuery::from_request(query)?;
     let limit = query.limit()?;
     let cursor = page_cursor(query.cursor.as_deref())?;
     let page = app.provider_credentials.list(auth.account_id(), limit, cursor.as_deref()).await?;

@@ -1,8 +1,7 @@
 //! `/api/smtp-credentials[...]`: keys for the mail protocols, and where the
 //! mail servers are.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
@@ -93,9 +92,8 @@ pub struct ConnectionInfoAndKeys {
 pub async fn get(
     State(app): State<AppState>,
     limited: LimitedBeside<ManageSmtpCredentials, ManageLimit>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    query: PageQuery,
 ) -> Result<Json<ConnectionInfoAndKeys>, ApiError> {
-    let query = PageQuery::from_request(query)?;
     let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
     let service = &app.keys;
     let (_, page) = limited

@@ -16,8 +16,7 @@ use crate::domain::Invalid;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::{Store, StoreError};
 
-pub use super::page::page_limit;
-use super::page::Page;
+use super::page::{page_limit, Page};
 use super::ServiceError;
 
 pub const RESOURCE_TYPE: &str = "provider_credential";
@@ -240,6 +239,8 @@ impl ProviderCredentials {
         id: &str,
         request: &UpdateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
+        // A PATCH that carries a secret (allowed only with a new
+        // destination) gets its data key while the row is read.
         let (current, data_key) = match request.carries_secret() {
             true => self.get_beside_data_key(&actor.account_id, id).await.map(|(c, key)| (c, Some(key)))?,
             false => (self.get(&actor.account_id, id).await?, None),
@@ -256,10 +257,9 @@ impl ProviderCredentials {
                 let username = self.open_secret(&current).await?.username;
                 fields.push("secret".to_string());
                 let secret = CredentialSecret { username, secret };
-                match data_key {
-                    Some(key) => key.seal_json(&context(&actor.account_id, id, &endpoint), &secret)?,
-                    None => self.seal(&actor.account_id, id, &endpoint, &secret).await?,
-                }
+                // `apply` gives a secret only from the request's own.
+                let key = data_key.ok_or(ServiceError::Invalid(Invalid::new("no secret was sent")))?;
+                key.seal_json(&context(&actor.account_id, id, &endpoint), &secret)?
             }
         };
         let updated = ProviderCredentialRecord {

@@ -139,7 +139,7 @@ async fn providers(ctx: &Ctx, command: Providers) -> Result<(), CliError> {
             let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
             ctx.show(&answer, |a| {
                 output::rows(output::items(a), PROVIDER_COLUMNS, "No email providers.");
-                show_more(&answer.next_cursor.clone().into());
+                show_more(answer.next_cursor.as_deref());
             });
         }
         Providers::Get { id } => {
@@ -250,8 +250,8 @@ fn page_query(page: Page) -> String {
 }
 
 /// Where the next page starts, when there is one.
-fn show_more(next_cursor: &Value) {
-    if let Some(cursor) = next_cursor.as_str() {
+fn show_more(next_cursor: Option<&str>) {
+    if let Some(cursor) = next_cursor {
         output::line(format!("More: --cursor {cursor}"));
     }
 }
@@ -259,7 +259,7 @@ fn show_more(next_cursor: &Value) {
 fn show_page(ctx: &Ctx, answer: &Answer) {
     ctx.show(answer, |a| {
         output::rows(output::items(&a["items"]), CREDENTIAL_COLUMNS, "No provider credentials.");
-        show_more(&a["next_cursor"]);
+        show_more(a["next_cursor"].as_str());
     });
 }
 
@@ -425,7 +425,7 @@ async fn api_keys(ctx: &Ctx, command: ApiKeys) -> Result<(), CliError> {
                     ("EXPIRES", "expiresAt"),
                 ];
                 output::rows(keys, &columns, "No active API keys.");
-                show_more(&a["data"]["nextCursor"]);
+                show_more(a["data"]["nextCursor"].as_str());
             });
         }
         ApiKeys::Create { name, permissions, expires_in } => {
@@ -504,7 +504,7 @@ async fn smtp_credentials(ctx: &Ctx, command: SmtpCredentials) -> Result<(), Cli
                     ("LAST USED", "lastUsedAt"),
                 ];
                 output::rows(keys, &columns, "No active SMTP credentials.");
-                show_more(&a["nextCursor"]);
+                show_more(a["nextCursor"].as_str());
             });
         }
         SmtpCredentials::Create { name, scopes } => {
@@ -569,7 +569,7 @@ async fn audit(ctx: &Ctx, command: Audit) -> Result<(), CliError> {
             let answer = ctx.call(Method::GET, &format!("/api/audit-events?{query}"), None).await?;
             ctx.show(&answer, |a| {
                 output::rows(output::items(&a["events"]), EVENT_COLUMNS, "No audit events.");
-                show_more(&a["next_cursor"]);
+                show_more(a["next_cursor"].as_str());
             });
         }
         Audit::Tail { filter, interval } => tail(ctx, filter, interval).await?,
