@@ -13,8 +13,8 @@ const WRITE = 'EmailProvidersWrite';
 const TYPES = [['ses', 'AWS SES'], ['scaleway', 'Scaleway'], ['smtp', 'SMTP']];
 const ENCRYPTIONS = [['starttls', 'STARTTLS'], ['tls', 'TLS'], ['none', 'None']];
 const KEEP = 'Leave blank to keep current.';
-const DESTINATION_RULE = 'Required because host, port or encryption changed: a stored password only goes '
-  + 'to the server it was given for, so enter it again for the new destination.';
+const DESTINATION_RULE = 'Required because host, port or encryption changed, or certificate checks were turned '
+  + 'off: a stored password only goes to the server it was given for, so enter it again for the new destination.';
 
 let list;
 
@@ -182,14 +182,17 @@ function editDialog(loaded) {
   const credsBox = h('fieldset', {}, h('legend', {}, 'Credentials'), Object.values(creds).map((c) => c.row));
   const all = { ...f, ...creds };
 
-  // SMTP: moving the destination makes the password required (when there is one).
+  // SMTP: moving the destination, or turning certificate checks off, makes
+  // the password required (when there is one).
   const hasPassword = type === 'smtp' && loaded.credentials.password !== null;
   const destinationChanged = () => type === 'smtp' && (
     creds.host.input.value.trim() !== loaded.credentials.host
     || Number(creds.port.input.value) !== loaded.credentials.port
-    || creds.encryption.input.value !== loaded.credentials.encryption);
+    || creds.encryption.input.value !== loaded.credentials.encryption
+    || (creds.accept_invalid_certs.input.checked && !loaded.credentials.accept_invalid_certs));
   const waitsForPassword = hasPassword
-    ? secretFollowsDestination(creds.password, ['host', 'port', 'encryption'].map((n) => creds[n].input),
+    ? secretFollowsDestination(creds.password,
+      ['host', 'port', 'encryption', 'accept_invalid_certs'].map((n) => creds[n].input),
       destinationChanged, { rule: DESTINATION_RULE, otherwise: KEEP })
     : () => false;
 

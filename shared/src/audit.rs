@@ -101,17 +101,28 @@ pub struct AuditEvent {
     /// For resolves: why the worker asked, as it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// The resource's version this record is about: the one its change
+    /// wrote (in the same transaction, under the condition that the one
+    /// before was current, so a resource's changes number 1, 2, 3, … in the
+    /// order they were committed), or, for a record of use (a test, a
+    /// resolve), the one that was used. Records written before versions
+    /// were recorded have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
     pub actor_key_id: String,
     pub request_id: String,
     pub created_at: String,
 }
 
 impl AuditEvent {
+    /// A record of `event_type` on the resource at `version` (see
+    /// [`AuditEvent::version`]).
     pub fn new(
         actor: &Actor,
         event_type: AuditEventType,
         resource_type: &str,
         resource_id: impl Into<String>,
+        version: u64,
         changed_fields: Vec<String>,
     ) -> Self {
         AuditEvent {
@@ -120,6 +131,7 @@ impl AuditEvent {
             event_type: event_type.as_str().to_string(),
             resource_type: resource_type.to_string(),
             resource_id: resource_id.into(),
+            version: Some(version),
             changed_fields,
             key_prefix: None,
             related_resource_id: None,

@@ -39,6 +39,9 @@ struct AuditImage {
     related_resource_id: Option<String>,
     outcome: Option<String>,
     purpose: Option<String>,
+    /// The resource's version the record is about: downstream consumers
+    /// order a resource's events by it and drop one they have seen.
+    version: Option<u64>,
 }
 
 /// An EventBridge bus that receives every audit record.
@@ -184,11 +187,13 @@ mod tests {
             related_resource_id: None,
             outcome: None,
             purpose: None,
+            version: Some(3),
         };
         let line: serde_json::Value = serde_json::from_str(&audit_line(&audit)).unwrap();
         assert_eq!(line["target"], "mailkeys::audit");
         assert_eq!(line["fields"]["changed_fields"], serde_json::json!(["name", "credentials"]));
         assert_eq!(line["fields"]["event_type"], "EMAIL_PROVIDER_UPDATED");
         assert!(line["fields"].get("outcome").is_none());
+        assert_eq!(line["fields"]["version"], 3, "consumers order and de-duplicate by it");
     }
 }

@@ -169,6 +169,26 @@ def test_only_changed_fields_are_sent(console):
     assert events["events"][0]["changed_fields"] == ["name", "is_active"]
 
 
+def test_turning_certificate_checks_off_requires_the_password(console):
+    provider = create_provider("smtp")
+    console.sign_in()
+    dialog = open_edit(console, provider)
+    console.record_requests()
+    password_row = console.field_row("Password", dialog)
+    console.field("Accept invalid certificates", dialog).click()
+    assert "required" in password_row.get_attribute("class")
+    assert "certificate checks were turned off" in password_row.text
+    console.button("Save", dialog).click()
+    error = console.field_error("Password", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert console.sent("PATCH") == [], "no request without the password"
+    # Unticked again: nothing moved, the password is optional once more.
+    console.field("Accept invalid certificates", dialog).click()
+    assert "required" not in password_row.get_attribute("class")
+    console.button("Cancel", dialog).click()
+    console.no_dialog()
+
+
 def test_a_new_smtp_destination_requires_the_password_and_says_why(console):
     provider = create_provider("smtp")
     console.sign_in()

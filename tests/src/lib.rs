@@ -380,6 +380,23 @@ impl TestApp {
         self.call(method, path, Some(&self.admin_key), body).await
     }
 
+    /// A resource's whole audit trail, newest first, every page.
+    pub async fn trail(&self, resource_id: &str) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let path = format!("/api/audit-events?resource_id={resource_id}&limit=100{cursor}");
+            let page = self.admin(Method::GET, &path, None).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            let page = page.json();
+            events.extend(page["events"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => return events,
+            }
+        }
+    }
+
     /// Environment for a separate `mailkeys-local` process on this test's
     /// tables.
     pub fn server_env(&self) -> Vec<(&'static str, String)> {
@@ -477,6 +494,14 @@ fn from_stream_value(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> 
         S::Ns(v) => AttributeValue::Ns(v.clone()),
         other => panic!("unexpected attribute in stream: {other:?}"),
     }
+}
+
+/// The versions of a trail of changes (newest first) are its commits,
+/// numbered without a gap down to the creation: n, n - 1, …, 1.
+pub fn assert_versions_gap_free(trail: &[Value], what: &str) {
+    let versions: Vec<u64> = trail.iter().map(|e| e["version"].as_u64().expect("a version")).collect();
+    let expected: Vec<u64> = (1..=trail.len() as u64).rev().collect();
+    assert_eq!(versions, expected, "{what}: versions out of commit order or with a gap");
 }
 
 /// Whether `needle` appears anywhere in `item`, in text or in bytes.

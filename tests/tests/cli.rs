@@ -391,6 +391,26 @@ async fn where_and_who_and_the_exit_statuses() {
     assert_eq!(missing.status, 2);
     assert!(missing.stderr.contains("mailkeys login --profile home"));
 
+    // A malformed config file is named with its line, never quoted (it
+    // holds keys); one readable by others is warned about.
+    let good_config = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good_config}\n[profiles.broken]\nurl = 1\napi_key = \"{}\"\n", app.admin_key))
+        .unwrap();
+    let broken = elsewhere.run(&["--profile", "work", "api-keys", "list"], None);
+    assert_eq!(broken.status, 1);
+    broken.never_shows(&app.admin_key);
+    assert!(broken.stderr.contains("is not a valid config file (line "), "{}", broken.stderr);
+    std::fs::write(&config, &good_config).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let shared = elsewhere.ok(&["--profile", "work", "api-keys", "list"], None);
+        assert!(shared.stderr.contains("can be read by other users"), "{}", shared.stderr);
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(!elsewhere.ok(&["--profile", "work", "api-keys", "list"], None).stderr.contains("other users"));
+    }
+
     // An unreachable server: exit 3, and what to check.
     let unreachable = elsewhere
         .run(&["--url", "http://127.0.0.1:1", "--api-key-file", key_file.to_str().unwrap(), "providers", "list"], None);

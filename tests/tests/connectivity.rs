@@ -437,6 +437,15 @@ async fn a_stored_secret_never_goes_to_a_server_the_caller_chose() {
     let res = app.call(Method::PATCH, &provider_path, Some(&editor), Some(&same)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.json()["credentials"]["password"], "***", "the kept password stays");
+    // Turning certificate checks off is a redirection too (any server that
+    // answers for the host would get the password): it needs the password.
+    let lax = json!({"smtp_credentials": {"host": "localhost", "port": owner.port, "encryption": "starttls",
+                                          "accept_invalid_certs": true}});
+    let res = app.call(Method::PATCH, &provider_path, Some(&editor), Some(&lax)).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.error_message().contains("or certificate checks are turned off"), "{}", res.error_message());
+    let shown = app.admin(Method::GET, &provider_path, None).await.json();
+    assert_eq!(shown["credentials"]["accept_invalid_certs"], false, "nothing was stored");
     let res = app.call(Method::POST, &format!("{provider_path}/test"), Some(&editor), None).await;
     assert_outcome(&res.json(), "ok", Value::Null);
 

@@ -2,9 +2,10 @@
 //! the emulator over HTTP.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::future::join_all;
 use mailkeys::domain::permission::Permission;
 use mailkeys::domain::secret::ExposeSecret;
-use mailkeys_tests::{item_contains, TestApp};
+use mailkeys_tests::{assert_versions_gap_free, item_contains, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -405,4 +406,51 @@ async fn other_accounts_and_permissions() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(app.call(Method::GET, &path, None, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Eleven PATCHes (each a new port with the password) and a rotate race on
+/// one credential, twenty times: the trail is in commit order (versions
+/// without a gap, one record per 200), and its newest update is the one
+/// whose port is stored.
+#[tokio::test]
+async fn the_trail_is_in_commit_order_when_writers_race() {
+    let app = TestApp::start().await;
+    for round in 0..20 {
+        let id = create(&app, imap_body()).await["id"].as_str().unwrap().to_string();
+        let path = format!("/api/provider-credentials/{id}");
+        let patches = (0..11u16).map(|i| {
+            let body = json!({"port": 10_000 + i, "password": format!("pw-{round}-{i}")});
+            let (app, path) = (&app, path.clone());
+            async move { (10_000 + i, app.admin(Method::PATCH, &path, Some(&body)).await) }
+        });
+        let (rotate_path, rotate_body) = (format!("{path}/rotate"), json!({"password": PASSWORD_2}));
+        let rotate = app.admin(Method::POST, &rotate_path, Some(&rotate_body));
+        let (answers, rotated) = tokio::join!(join_all(patches), rotate);
+        let mut port_of_request = std::collections::HashMap::new();
+        let mut ok = usize::from(rotated.status == StatusCode::OK);
+        for (port, answer) in &answers {
+            match answer.status {
+                StatusCode::OK => {
+                    ok += 1;
+                    port_of_request.insert(answer.headers["x-request-id"].to_str().unwrap().to_string(), *port);
+                }
+                StatusCode::CONFLICT | StatusCode::SERVICE_UNAVAILABLE => {}
+                other => panic!("round {round}: {other}: {}", answer.text),
+            }
+        }
+        let trail = app.trail(&id).await;
+        let changes: Vec<&Value> = trail.iter().filter(|e| e["event_type"] != "PROVIDER_CREDENTIAL_CREATED").collect();
+        assert_eq!(changes.len(), ok, "round {round}: one record per 200");
+        assert_versions_gap_free(&trail, &format!("round {round}"));
+        let stored = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
+        assert_eq!(
+            json!(stored.version),
+            trail[0]["version"],
+            "round {round}: the newest record is the stored version"
+        );
+        if let Some(newest_update) = trail.iter().find(|e| e["event_type"] == "PROVIDER_CREDENTIAL_UPDATED") {
+            let request = newest_update["request_id"].as_str().unwrap();
+            assert_eq!(stored.endpoint.port, port_of_request[request], "round {round}: the newest update's port");
+        }
+    }
 }

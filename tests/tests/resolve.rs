@@ -323,6 +323,7 @@ async fn refusals() {
             StatusCode::NOT_FOUND,
             "Provider not found",
         ),
+        (json!({"email_provider_id": id, "purpose": "send"}), StatusCode::BAD_REQUEST, "Missing field `account_id`"),
         (
             json!({"account_id": app.account_id, "purpose": "send"}),
             StatusCode::BAD_REQUEST,
@@ -357,4 +358,124 @@ async fn refusals() {
     let res = resolve(&app, &internal, own, None).await;
     assert_eq!((res.status, res.error_message()), (StatusCode::CONFLICT, "Provider is disabled".to_string()));
     assert!(!res.text.contains(SES_SECRET));
+}
+
+/// Someone with write access to the table copies a whole row under another
+/// key: into another account's partition (only `pk` changed), or under
+/// another id of the same account (only `sk` changed), and the same again
+/// with the row's own `account_id`/`id` rewritten to match. None of them
+/// opens: the binding comes from the key the row was read under, and a row
+/// whose attributes disagree with its key is refused.
+#[tokio::test]
+async fn a_row_copied_under_another_key_never_opens() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = TestApp::start().await;
+    let (_, service) = app.state.accounts.create_service_key("workers").await.unwrap();
+    let service = service.plaintext.expose_secret().to_string();
+    let (other_account, _) = app.other_account().await;
+    let provider_id = provider(&app, ses("eu-west-1")).await;
+    let credential_id = credential(
+        &app,
+        json!({"provider_kind": "imap", "host": "imap.example.com", "port": 993,
+        "security_mode": "ssl_tls", "auth_kind": "password", "username": "box@example.com", "password": IMAP_PASSWORD}),
+    )
+    .await;
+    let copied_pc = format!("pc_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let rows = [
+        (
+            format!("EMAIL_PROVIDER#{provider_id:020}"),
+            "email_provider_id",
+            json!(provider_id),
+            format!("EMAIL_PROVIDER#{:020}", provider_id + 100),
+            json!(provider_id + 100),
+        ),
+        (
+            format!("PROVIDER_CREDENTIAL#{credential_id}"),
+            "provider_credential_id",
+            json!(credential_id),
+            format!("PROVIDER_CREDENTIAL#{copied_pc}"),
+            json!(copied_pc),
+        ),
+    ];
+    let table = app.tables().main.clone();
+    for (sk, field, id, other_sk, other_id) in rows {
+        let original = app
+            .ddb()
+            .get_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S(format!("ACCOUNT#{}", app.account_id)))
+            .key("sk", AttributeValue::S(sk.clone()))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the row");
+        let id_attr = |id: &Value| match id {
+            Value::Number(n) => AttributeValue::N(n.to_string()),
+            other => AttributeValue::S(other.as_str().unwrap().to_string()),
+        };
+        // (pk, sk, rewrite the attributes too?, the account and id to resolve)
+        let copies = [
+            (format!("ACCOUNT#{other_account}"), sk.clone(), false, other_account.clone(), id.clone()),
+            (format!("ACCOUNT#{other_account}"), sk.clone(), true, other_account.clone(), id.clone()),
+            (format!("ACCOUNT#{}", app.account_id), other_sk.clone(), false, app.account_id.clone(), other_id.clone()),
+            (format!("ACCOUNT#{}", app.account_id), other_sk.clone(), true, app.account_id.clone(), other_id.clone()),
+        ];
+        for (pk, sk, rewrite, account, resolve_id) in copies {
+            let mut copy = original.clone();
+            copy.insert("pk".into(), AttributeValue::S(pk.clone()));
+            copy.insert("sk".into(), AttributeValue::S(sk.clone()));
+            if rewrite {
+                copy.insert("account_id".into(), AttributeValue::S(account.clone()));
+                copy.insert("id".into(), id_attr(&resolve_id));
+            }
+            app.ddb().put_item().table_name(&table).set_item(Some(copy)).send().await.unwrap();
+            let res =
+                resolve(&app, &service, json!({"account_id": account, field: resolve_id, "purpose": "steal"}), None)
+                    .await;
+            let what = format!("{field} copied to {pk}/{sk} (attributes rewritten: {rewrite})");
+            assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+            assert_eq!(res.json()["error"]["code"], "INTERNAL_ERROR", "{what}");
+            assert!(!res.text.contains(SES_SECRET) && !res.text.contains(IMAP_PASSWORD), "{what}: a secret left");
+            app.ddb()
+                .delete_item()
+                .table_name(&table)
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    // The originals still open where they were written.
+    for body in [
+        json!({"account_id": app.account_id, "email_provider_id": provider_id, "purpose": "send"}),
+        json!({"account_id": app.account_id, "provider_credential_id": credential_id, "purpose": "sync"}),
+    ] {
+        assert_eq!(resolve(&app, &service, body, None).await.status, StatusCode::OK);
+    }
+}
+
+/// `If-None-Match` as RFC 9110 reads it: a list of entity tags compared
+/// weakly, `*` for any current version; a malformed or unquoted value
+/// holds nothing.
+#[tokio::test]
+async fn if_none_match_follows_rfc_9110() {
+    let app = TestApp::start().await;
+    let (_, service) = app.state.accounts.create_service_key("workers").await.unwrap();
+    let service = service.plaintext.expose_secret().to_string();
+    let id = provider(&app, ses("eu-west-1")).await;
+    let body = json!({"account_id": app.account_id, "email_provider_id": id, "purpose": "send"});
+    for (held, status) in [
+        ("\"1\"", StatusCode::NOT_MODIFIED),
+        ("W/\"1\"", StatusCode::NOT_MODIFIED),
+        ("\"7\", W/\"1\"", StatusCode::NOT_MODIFIED),
+        ("*", StatusCode::NOT_MODIFIED),
+        ("\"01\"", StatusCode::OK),
+        ("1", StatusCode::OK),
+        ("\"1", StatusCode::OK),
+        ("\"2\"", StatusCode::OK),
+    ] {
+        assert_eq!(resolve(&app, &service, body.clone(), Some(held)).await.status, status, "If-None-Match: {held}");
+    }
 }

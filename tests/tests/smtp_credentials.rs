@@ -399,3 +399,50 @@ async fn service_keys_and_tenant_keys_on_the_internal_routes() {
     app.state.accounts.revoke_service_key(&record.key_id).await.unwrap();
     assert_eq!(verify(&service, &mine).await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// verify-key looks the presented key up beside its caller's check, but a
+/// caller whose own key fails leaves no trace on the presented key: no
+/// `lastUsedAt` write, no DynamoDB write at all, and the same answer
+/// whatever it presented.
+#[tokio::test]
+async fn a_failed_caller_writes_nothing_for_the_presented_key() {
+    let app = TestApp::start().await;
+    let (record, service) = app.state.accounts.create_service_key("mail servers").await.unwrap();
+    let service = service.plaintext.expose_secret().to_string();
+    app.state.accounts.revoke_service_key(&record.key_id).await.unwrap();
+    let created = create(&app, &app.admin_key, json!({"name": "mail client", "scopes": ["imap"]})).await;
+    let key = created["apiKey"].as_str().unwrap().to_string();
+    let unknown = app.state.keys.build(
+        &app.account_id,
+        mailkeys::domain::key::KeyFace::Smtp,
+        mailkeys::domain::key::NewKey {
+            name: "never stored".into(),
+            permissions: [Permission::Imap].into_iter().collect(),
+            expires_in_days: None,
+            device: None,
+        },
+    );
+    let unknown = unknown.key.plaintext.expose_secret().to_string();
+    let mut answers = Vec::new();
+    for presented in [key.as_str(), unknown.as_str(), "not-a-key"] {
+        let writes_before = app.ddb_calls.get();
+        let res = app
+            .call(Method::POST, VERIFY, Some(&service), Some(&json!({"apiKey": presented, "protocol": "imap"})))
+            .await;
+        // The revoked caller's GetItem, and the presented key's lookup at most.
+        assert!(app.ddb_calls.get() - writes_before <= 2, "{} calls", app.ddb_calls.get() - writes_before);
+        answers.push((res.status, res.text));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "the same answer whatever was presented");
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    let listed = app.admin(Method::GET, BASE, None).await.json();
+    assert_eq!(listed["keys"][0]["lastUsedAt"], Value::Null, "the failed caller's check recorded a use");
+
+    // A caller that passes records the use.
+    let (_, good) = app.state.accounts.create_service_key("mail servers 2").await.unwrap();
+    let good = good.plaintext.expose_secret().to_string();
+    let res = app.call(Method::POST, VERIFY, Some(&good), Some(&json!({"apiKey": key, "protocol": "imap"}))).await;
+    assert_eq!(res.json()["valid"], true);
+    let listed = app.admin(Method::GET, BASE, None).await.json();
+    assert!(listed["keys"][0]["lastUsedAt"].is_string());
+}

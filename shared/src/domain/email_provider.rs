@@ -128,10 +128,13 @@ impl std::fmt::Debug for SmtpCredentials {
 }
 
 impl SmtpCredentials {
-    /// Where the password is delivered: a change of any of these needs the
-    /// password again.
-    fn destination(&self) -> (&Host, u16, SmtpEncryption) {
-        (&self.host, self.port, self.encryption)
+    /// Whether a password stored for `stored` would go elsewhere with these
+    /// settings: another host, port or encryption, or certificate checks
+    /// turned off (then any server that answers for the host receives it).
+    /// Each needs the password again.
+    fn redirects_from(&self, stored: &SmtpCredentials) -> bool {
+        (&self.host, self.port, self.encryption) != (&stored.host, stored.port, stored.encryption)
+            || (self.accept_invalid_certs && !stored.accept_invalid_certs)
     }
 
     /// A password never crosses an unencrypted connection.
@@ -245,8 +248,11 @@ pub struct SmtpCredentialsInput {
     accept_invalid_certs: bool,
 }
 
-fn required_secret(block: &str, field: &str, value: &str) -> Result<String, Invalid> {
+/// A required field kept in the blob but shown in part (masked) or whole:
+/// no control characters.
+fn required_text(block: &str, field: &str, value: &str) -> Result<String, Invalid> {
     check_required(block, field, value)?;
+    super::check_no_control_characters(&format!("{block}.{field}"), value)?;
     Ok(value.to_string())
 }
 
@@ -300,20 +306,20 @@ impl SmtpUpdate {
     }
 
     /// The block after this update. A kept password follows only an
-    /// unchanged destination (host, port, encryption): anyone who may edit a
-    /// provider could otherwise send its stored password to a server of
-    /// their own.
+    /// unchanged destination (host, port, encryption, certificate checks
+    /// on): anyone who may edit a provider could otherwise send its stored
+    /// password to a server of their own.
     pub fn apply(self, current: Option<SmtpCredentials>) -> Result<SmtpCredentials, Invalid> {
         let (username, password) = match &current {
             Some(c) => (c.username.clone(), c.password.clone()),
             None => (None, None),
         };
         let keeps_password = matches!(self.password, Change::Keep) && password.is_some();
-        let moved = current.as_ref().is_none_or(|c| c.destination() != self.base.destination());
+        let moved = current.as_ref().is_none_or(|c| self.base.redirects_from(c));
         if keeps_password && moved {
             return Err(Invalid::new(
-                "smtp_credentials.password is required when host, port or encryption changes: \
-                 a stored password only goes to the server it was given for",
+                "smtp_credentials.password is required when host, port or encryption changes \
+                 or certificate checks are turned off: a stored password only goes to the server it was given for",
             ));
         }
         SmtpCredentials {
@@ -335,7 +341,7 @@ impl SesCredentialsInput {
     fn validate(&self) -> Result<ProviderCredentials, Invalid> {
         let block = ProviderType::Ses.block_name();
         Ok(ProviderCredentials::Ses(SesCredentials {
-            access_key_id: required_secret(block, "access_key_id", self.access_key_id.trim())?,
+            access_key_id: required_text(block, "access_key_id", self.access_key_id.trim())?,
             secret_access_key: required_secret_value(block, "secret_access_key", self.secret_access_key.as_ref())?,
         }))
     }
@@ -346,7 +352,7 @@ impl ScalewayCredentialsInput {
         let block = ProviderType::Scaleway.block_name();
         Ok(ProviderCredentials::Scaleway(ScalewayCredentials {
             api_key: required_secret_value(block, "api_key", self.api_key.as_ref())?,
-            project_id: required_secret(block, "project_id", self.project_id.trim())?,
+            project_id: required_text(block, "project_id", self.project_id.trim())?,
         }))
     }
 }
@@ -370,7 +376,7 @@ impl SmtpCredentialsInput {
             None => Change::Keep,
             Some(None) => Change::Clear,
             Some(Some(u)) if u.is_empty() => Change::Keep,
-            Some(Some(u)) => Change::Set(required_secret(block, "username", u)?),
+            Some(Some(u)) => Change::Set(required_text(block, "username", u)?),
         };
         let password = match &self.password {
             None => Change::Keep,
@@ -701,13 +707,18 @@ mod tests {
 
     #[test]
     fn a_kept_password_follows_only_its_destination() {
-        let same = smtp_update(json!({"host": "smtp.example.com", "port": 587, "accept_invalid_certs": true}));
+        let same = smtp_update(json!({"host": "smtp.example.com", "port": 587}));
         assert!(same.keeps_stored_values());
         let kept = same.apply(Some(stored())).unwrap();
         assert_eq!(kept.password.as_ref().map(|p| p.expose_secret().to_string()), Some("stored-password".into()));
         assert_eq!(kept.username.as_deref(), Some("mailer@example.com"));
-        assert!(kept.accept_invalid_certs);
+        // Turning certificate checks back on keeps it too: the destination
+        // only gets stricter.
+        let lax = SmtpCredentials { accept_invalid_certs: true, ..stored() };
+        let strict = smtp_update(json!({"host": "smtp.example.com", "port": 587, "accept_invalid_certs": false}));
+        assert!(!strict.apply(Some(lax)).unwrap().accept_invalid_certs);
         for moved in [
+            json!({"host": "smtp.example.com", "port": 587, "accept_invalid_certs": true}),
             json!({"host": "attacker.example.net", "port": 587}),
             json!({"host": "smtp.example.com", "port": 2525}),
             json!({"host": "smtp.example.com", "port": 587, "encryption": "tls"}),

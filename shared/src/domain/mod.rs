@@ -56,9 +56,29 @@ pub fn check_display_text(field: &str, text: &str, max_chars: usize) -> Result<(
     Ok(())
 }
 
+/// Checks text that is kept as given but shown in part (the visible ends of
+/// a masked username or access key id, a project id): no C0 or C1 control
+/// characters, which a terminal would run as commands. `field` starts the
+/// message.
+pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), Invalid> {
+    match text.chars().any(char::is_control) {
+        true => Err(Invalid(format!("{field} must not contain control characters"))),
+        false => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::check_display_text;
+    use super::{check_display_text, check_no_control_characters};
+
+    #[test]
+    fn c0_and_c1_control_characters_are_refused() {
+        for c in ['\u{1b}', '\u{7}', '\u{0}', '\u{7f}', '\u{9b}', '\u{85}', '\n'] {
+            let err = check_no_control_characters("username", &format!("ada{c}[31m")).unwrap_err();
+            assert_eq!(err.0, "username must not contain control characters", "{c:?}");
+        }
+        assert!(check_no_control_characters("username", "ädä@exämple.com").is_ok());
+    }
 
     #[test]
     fn display_text_refuses_hidden_characters() {

@@ -123,6 +123,13 @@ fn required(field: &str, value: &str) -> Result<SecretString, Invalid> {
     Ok(SecretString::from(value))
 }
 
+/// The username: shown masked, so without control characters.
+fn required_username(value: &str) -> Result<SecretString, Invalid> {
+    let username = required("username", value)?;
+    super::check_no_control_characters("username", value)?;
+    Ok(username)
+}
+
 /// The secret for `auth_kind`: `password` for password, `access_token` for
 /// oauth2, and never the other one.
 fn secret_for(
@@ -183,7 +190,7 @@ impl CreateProviderCredentialRequest {
             auth_kind: self.auth_kind,
         }
         .check()?;
-        let username = required("username", self.username.trim())?;
+        let username = required_username(self.username.trim())?;
         let secret = secret_for(self.auth_kind, &self.password, &self.access_token)?;
         Ok((endpoint, CredentialSecret { username, secret }))
     }
@@ -296,7 +303,7 @@ impl RotateProviderCredentialRequest {
         let auth_kind = self.auth_kind.unwrap_or(current_auth);
         let secret = secret_for(auth_kind, &self.password, &self.access_token)?;
         let username = match &self.username {
-            Some(u) => required("username", u.trim())?,
+            Some(u) => required_username(u.trim())?,
             None => current_username.clone(),
         };
         Ok((auth_kind, CredentialSecret { username, secret }))

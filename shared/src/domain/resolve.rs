@@ -11,8 +11,8 @@ const MAX_PURPOSE_CHARS: usize = 64;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"account_id": "acc_01jdx7m3k9q2w8e4r5t6y7u8i9", "email_provider_id": 1, "purpose": "send"}))]
 pub struct ResolveCredentialRequest {
-    #[serde(default)]
-    #[schema(required)]
+    /// Whose credential: a body without it is malformed (400), not a
+    /// credential that is not found.
     pub account_id: String,
     /// Exactly one of `email_provider_id` and `provider_credential_id`.
     #[schema(minimum = 1)]
@@ -64,5 +64,89 @@ impl ResolveCredentialRequest {
             return Err(Invalid::new("purpose must be 1 to 64 printable characters"));
         }
         Ok(Resolve { account_id: self.account_id.clone(), target, purpose: purpose.to_string() })
+    }
+}
+
+/// The versions a worker says it holds, from `If-None-Match` (RFC 9110
+/// §13.1.2): `*` (whatever version is current) or a list of entity tags,
+/// compared weakly (`W/"3"` holds version 3). A member that is not a
+/// well-formed entity tag is ignored, and a tag names a version only when it
+/// is written as the ETag is (`"01"` is not version 1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeldVersions {
+    any: bool,
+    tags: Vec<String>,
+}
+
+impl HeldVersions {
+    /// From the header's values (there may be several).
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut held = HeldVersions::default();
+        for value in values {
+            let mut rest = value;
+            loop {
+                rest = rest.trim_start_matches([' ', '\t', ',']);
+                if rest.is_empty() {
+                    break;
+                }
+                if let Some(after) = rest.strip_prefix('*') {
+                    held.any = true;
+                    rest = after;
+                    continue;
+                }
+                let (tag, after) = entity_tag(rest);
+                held.tags.extend(tag.map(str::to_string));
+                rest = after;
+            }
+        }
+        held
+    }
+
+    pub fn holds(&self, version: u64) -> bool {
+        self.any || self.tags.iter().any(|tag| *tag == version.to_string())
+    }
+}
+
+/// The opaque tag of the entity tag `text` starts with (weak or not), if it
+/// is one, and what follows the list member.
+fn entity_tag(text: &str) -> (Option<&str>, &str) {
+    let member_end = |from: &str| -> usize { from.find(',').unwrap_or(from.len()) };
+    let quoted = text.strip_prefix("W/").unwrap_or(text);
+    let Some(inner) = quoted.strip_prefix('"') else {
+        let end = member_end(text);
+        return (None, &text[end..]);
+    };
+    // etagc: %x21 / %x23-7E / obs-text (no space, no DQUOTE, no controls).
+    let Some(close) = inner.find('"') else { return (None, "") };
+    let tag = &inner[..close];
+    let after = &inner[close + 1..];
+    let well_formed = tag.chars().all(|c| c == '!' || ('#'..='~').contains(&c) || !c.is_ascii());
+    let trailing = after.trim_start_matches([' ', '\t']);
+    if !well_formed || !(trailing.is_empty() || trailing.starts_with(',')) {
+        let end = member_end(after);
+        return (None, &after[end..]);
+    }
+    (Some(tag), trailing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HeldVersions;
+
+    #[test]
+    fn if_none_match_is_read_as_rfc_9110_says() {
+        let held = |values: &[&str]| HeldVersions::parse(values.iter().copied());
+        assert!(held(&["\"3\""]).holds(3));
+        assert!(held(&["W/\"3\""]).holds(3), "weak comparison");
+        assert!(held(&["\"1\", W/\"3\" , \"7\""]).holds(3), "a list");
+        assert!(held(&["\"1\"", "\"3\""]).holds(3), "several header lines");
+        assert!(held(&["*"]).holds(42), "any current version");
+        for no in ["3", "\"01\"", "\"3", "W/3", "\"3\"x", "\"3 \"", "", "\"\"", "W/\"03\""] {
+            assert!(!held(&[no]).holds(3), "{no:?}");
+        }
+        // A malformed member does not spoil the rest of the list.
+        assert!(held(&["3, \"3\""]).holds(3));
+        assert!(held(&["\"a,b\", \"3\""]).holds(3), "a comma inside a tag");
+        assert!(!held(&["\"2\""]).holds(3));
     }
 }

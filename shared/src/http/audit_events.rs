@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditEventType};
-use crate::store::audit::AuditFilter;
+use crate::store::audit::{AuditCursor, AuditFilter};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
@@ -64,10 +64,15 @@ fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, A
         .transpose()
 }
 
-/// A cursor is the id (a ULID) of the last event of the previous page.
-fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+/// A cursor is `next_cursor` of the previous page of the same listing (by
+/// resource, it names the version too).
+fn parse_cursor(raw: Option<&str>, by_resource: bool) -> Result<Option<AuditCursor>, ApiError> {
     raw.filter(|c| !c.is_empty())
-        .map(|c| ulid::Ulid::from_string(c).map(|u| u.to_string()).map_err(|_| ApiError::bad_request("Invalid cursor")))
+        .map(|c| {
+            AuditCursor::parse(c)
+                .filter(|cursor| cursor.version.is_some() == by_resource)
+                .ok_or_else(|| ApiError::bad_request("Invalid cursor"))
+        })
         .transpose()
 }
 
@@ -78,7 +83,7 @@ fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     tag = "audit",
     params(AuditEventsQuery),
     responses(
-        (status = 200, description = "The account's audit events, newest first", body = AuditEventsResponse),
+        (status = 200, description = "The account's audit events, newest first: by time, or for one resource by its versions (the order its changes were committed)", body = AuditEventsResponse),
         (status = 400, description = "Invalid limit, cursor, event_type or time, or an unknown parameter", body = ErrorBody),
     ),
 )]
@@ -97,8 +102,8 @@ pub async fn list(
         }
     })?;
     let limit = parse_limit(query.limit.as_deref())?;
-    let cursor = parse_cursor(query.cursor.as_deref())?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
+    let cursor = parse_cursor(query.cursor.as_deref(), resource_id.is_some())?;
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
         return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
     }
@@ -107,12 +112,13 @@ pub async fn list(
         let known: Vec<&str> = AuditEventType::ALL.iter().map(|t| t.as_str()).collect();
         return Err(ApiError::bad_request(format!("event_type must be one of: {}", known.join(", "))));
     }
-    let filter = AuditFilter {
-        resource_id,
-        event_type,
-        since: parse_time("since", query.since.as_deref())?,
-        until: parse_time("until", query.until.as_deref())?,
-    };
-    let page = app.audit.list(auth.account_id(), &filter, limit, cursor.as_deref()).await?;
-    Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor }))
+    let (since, until) = (parse_time("since", query.since.as_deref())?, parse_time("until", query.until.as_deref())?);
+    if let (Some(since), Some(until)) = (since, until) {
+        if since > until {
+            return Err(ApiError::bad_request("since must not be later than until"));
+        }
+    }
+    let filter = AuditFilter { resource_id, event_type, since, until };
+    let page = app.audit.list(auth.account_id(), &filter, limit, cursor.as_ref()).await?;
+    Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor.map(|c| c.to_string()) }))
 }

@@ -113,10 +113,22 @@ pub struct ErrorDetail<'a> {
     message: &'a str,
 }
 
+impl ApiError {
+    /// The documented error body as JSON text (for a server that answers
+    /// outside the router, such as `mailkeys-local` for a head it cannot
+    /// parse).
+    pub fn body_json(&self) -> String {
+        serde_json::to_string(&self.body()).expect("an error body serializes")
+    }
+
+    fn body(&self) -> ErrorBody<'_> {
+        ErrorBody { success: false, error: ErrorDetail { code: self.code, message: &self.message } }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { success: false, error: ErrorDetail { code: self.code, message: &self.message } };
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }

@@ -82,6 +82,9 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     if !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
         set(&mut response, "cache-control", "no-store");
     }
+    // No browser reads an answer (an error body included) as anything but
+    // the type it is sent as.
+    set(&mut response, "x-content-type-options", "nosniff");
     tracing::info!(
         target: "mailkeys::access",
         request_id = %request_id,

@@ -17,7 +17,7 @@ use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::email_provider::{ProviderCredentials, SmtpEncryption};
 use crate::domain::provider_credential::{AuthKind, CredentialSecret, ProviderKind, SecurityMode};
-use crate::domain::resolve::ResolveCredentialRequest;
+use crate::domain::resolve::{HeldVersions, ResolveCredentialRequest};
 use crate::domain::secret::ExposeSecret;
 use crate::domain::smtp_relay::{scaleway_relay, ses_relay, SmtpRelay};
 use crate::service::resolve::{Resolved, ResolvedSecret};
@@ -140,10 +140,9 @@ impl From<ResolvedSecret> for ResolvedCredential {
     }
 }
 
-/// The version an `If-None-Match: "<version>"` names, if any.
-fn held_version(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?.trim();
-    value.trim_start_matches("W/").trim_matches('"').parse().ok()
+/// The versions the worker holds, from every `If-None-Match` line.
+fn held_versions(headers: &HeaderMap) -> HeldVersions {
+    HeldVersions::parse(headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()))
 }
 
 fn etag(version: u64) -> HeaderValue {
@@ -156,7 +155,7 @@ fn etag(version: u64) -> HeaderValue {
     operation_id = Function::CredentialsResolve.name(),
     tag = "internal",
     request_body = ResolveCredentialRequest,
-    params(("If-None-Match" = Option<String>, Header, description = "The ETag (\"<version>\") of the copy the worker holds")),
+    params(("If-None-Match" = Option<String>, Header, description = "The ETags (\"<version>\") of the copies the worker holds, compared weakly, or * for whatever version is current")),
     responses(
         (status = 200, description = "The secret, audited before it left; ETag is its version", body = Object),
         (status = 304, description = "The worker's copy is current: no body, no KMS call, no audit record"),
@@ -174,8 +173,10 @@ pub async fn resolve(
     // The key check and the record's read at once: one round trip.
     let (internal, fetched) = tokio::join!(pending.check(), app.resolver.fetch(&resolve));
     let internal = internal?;
-    let found =
-        app.resolver.resolve(&internal.scope, &internal.request_id, &resolve, fetched, held_version(&headers)).await?;
+    let found = app
+        .resolver
+        .resolve(&internal.scope, &internal.request_id, &resolve, fetched, &held_versions(&headers))
+        .await?;
     Ok(match found {
         Resolved::NotModified { version } => {
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()

@@ -13,7 +13,6 @@ use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::key::VerifyKeyRequest;
 use crate::domain::secret::ExposeSecret;
-use crate::service::keys::Keys;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -56,15 +55,16 @@ pub async fn verify(
 ) -> Result<Json<VerifyKeyResponse>, ApiError> {
     let source = source(&request, seen)?;
     // The caller's key and the presented one are looked up at once: one
-    // round trip. What was found counts only once the caller passed.
-    let (internal, found) = tokio::join!(pending.check(), app.keys.authenticate(request.api_key.expose_secret()));
-    let internal = internal?;
+    // round trip. A caller that fails is answered at once, whatever it
+    // presented (the lookup is dropped, nothing is written for that key).
+    let look_up = async { Ok::<_, ApiError>(app.keys.look_up(request.api_key.expose_secret()).await) };
+    let (internal, found) = tokio::try_join!(pending.check(), look_up)?;
     // A valid key is never refused here: keys are 256 random bits, so a
     // throttle protects none by refusing it, and it must not let one caller
     // lock others out. Failures are counted per caller and source; past the
     // allowance the answer becomes 429, so the mail server can drop a client
     // that keeps guessing.
-    match Keys::verified(&internal.scope, found?, request.protocol) {
+    match app.keys.verified(&internal.scope, found?, request.protocol) {
         Some(caller) => Ok(Json(VerifyKeyResponse {
             valid: true,
             account_id: Some(caller.account_id),

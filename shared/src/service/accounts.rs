@@ -56,6 +56,7 @@ impl Accounts {
             AuditEventType::AccountCreated,
             "account",
             &account.account_id,
+            1,
             vec!["name".into()],
         );
         let key_event = Keys::created_event(&actor, &created);
@@ -80,6 +81,7 @@ impl Accounts {
             AuditEventType::ApiKeyCreated,
             SERVICE_KEY_RESOURCE,
             &record.key_id,
+            1,
             vec!["name".into()],
         );
         self.store.insert_service_key(&record, &event).await?;
@@ -95,6 +97,13 @@ impl Accounts {
     /// [`Store::backfill_key_listings`]); how many were written.
     pub async fn migrate_keys(&self) -> Result<usize, ServiceError> {
         Ok(self.store.backfill_key_listings().await?)
+    }
+
+    /// Gives audit records written before versions were their place in
+    /// the listing by resource (see [`Store::backfill_audit_order`]); how
+    /// many were written.
+    pub async fn migrate_audit(&self) -> Result<usize, ServiceError> {
+        Ok(self.store.backfill_audit_order().await?)
     }
 
     /// Every key of an account, revoked and expired ones included (the
@@ -113,6 +122,8 @@ impl Accounts {
             AuditEventType::ApiKeyRevoked,
             SERVICE_KEY_RESOURCE,
             key_id,
+            // A service key is created (1) and revoked (2), nothing else.
+            2,
             vec!["revoked_at".into()],
         );
         match self.store.revoke_service_key(key_id, &now_rfc3339(), &event).await {

@@ -1,6 +1,6 @@
 //! Reading the audit log of an account.
 
-use crate::store::audit::{AuditFilter, AuditPage};
+use crate::store::audit::{AuditCursor, AuditFilter, AuditPage};
 use crate::store::Store;
 
 use super::ServiceError;
@@ -22,7 +22,7 @@ impl AuditLog {
         account_id: &str,
         filter: &AuditFilter<'_>,
         limit: usize,
-        after: Option<&str>,
+        after: Option<&AuditCursor>,
     ) -> Result<AuditPage, ServiceError> {
         Ok(self.store.audit_events(account_id, filter, limit, after).await?)
     }

@@ -24,6 +24,9 @@ const CONFLICT: &str = "The provider was changed by another request at the same 
 /// before it answers 409. A PATCH names only the fields it sets, so applying
 /// it again on the newer version loses nothing.
 const UPDATE_ATTEMPTS: usize = 3;
+/// A deletion wants the same whatever changed meanwhile, so it tries longer
+/// (each failed try means another writer's change was committed).
+pub(crate) const DELETE_ATTEMPTS: usize = 10;
 
 #[derive(Clone, Debug)]
 pub struct EmailProviders {
@@ -139,6 +142,7 @@ impl EmailProviders {
             AuditEventType::EmailProviderTested,
             RESOURCE_TYPE,
             id.to_string(),
+            record.version,
             vec!["last_test".into()],
         )
         .with_outcome(outcome.status.as_str());
@@ -185,7 +189,8 @@ impl EmailProviders {
             last_test: None,
         };
         let fields = ["name", "provider_type", "region", "is_active", "credentials"].map(String::from).to_vec();
-        let event = AuditEvent::new(actor, AuditEventType::EmailProviderCreated, RESOURCE_TYPE, id.to_string(), fields);
+        let event =
+            AuditEvent::new(actor, AuditEventType::EmailProviderCreated, RESOURCE_TYPE, id.to_string(), 1, fields);
         self.store.insert_email_provider(&record, &event).await?;
         Ok(record)
     }
@@ -276,8 +281,14 @@ impl EmailProviders {
                 return Ok(current);
             }
             let now = now_rfc3339();
-            let event =
-                AuditEvent::new(actor, AuditEventType::EmailProviderUpdated, RESOURCE_TYPE, id.to_string(), fields);
+            let event = AuditEvent::new(
+                actor,
+                AuditEventType::EmailProviderUpdated,
+                RESOURCE_TYPE,
+                id.to_string(),
+                current.version + 1,
+                fields,
+            );
             match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, &now, &event).await
             {
                 Ok(()) => return Ok(apply(current, changes, now)),
@@ -314,9 +325,25 @@ impl EmailProviders {
         Ok(self.envelope.open_json(&secret_context(&record.account_id, record.id), &record.secret).await?)
     }
 
+    /// Deletes the provider as its last version: it is read, then deleted
+    /// on the condition that no other change came in between (else read
+    /// again), so its audit record comes after every change it undoes.
     pub async fn delete(&self, actor: &Actor, id: u64) -> Result<(), ServiceError> {
-        let event =
-            AuditEvent::new(actor, AuditEventType::EmailProviderDeleted, RESOURCE_TYPE, id.to_string(), Vec::new());
-        self.store.delete_email_provider(&actor.account_id, id, &event).await.map_err(not_found)
+        for _ in 0..DELETE_ATTEMPTS {
+            let current = self.get(&actor.account_id, id).await?;
+            let event = AuditEvent::new(
+                actor,
+                AuditEventType::EmailProviderDeleted,
+                RESOURCE_TYPE,
+                id.to_string(),
+                current.version + 1,
+                Vec::new(),
+            );
+            match self.store.delete_email_provider(&actor.account_id, id, current.version, &event).await {
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                other => return other.map_err(Into::into),
+            }
+        }
+        Err(ServiceError::Conflict(CONFLICT))
     }
 }

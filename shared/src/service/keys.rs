@@ -3,7 +3,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
-use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyPrefix, Principal};
+use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyHash, KeyPrefix, Principal};
 use crate::domain::ids::{format_rfc3339, new_key_id, now_rfc3339};
 use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
@@ -30,6 +30,16 @@ const LAST_ADMIN: &str = "This is the account's last active key holding admin: \
 /// `lastUsedAt` is written at most this often per key.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
+/// A presented key that is valid (known, neither revoked nor expired), as
+/// [`Keys::look_up`] found it; [`Keys::accept`] records its use.
+#[derive(Debug)]
+pub struct FoundKey {
+    principal: Principal,
+    hash: KeyHash,
+    last_used_at: Option<String>,
+    checked_at: OffsetDateTime,
+}
+
 /// A key as just created: the plaintext is in `key` and nowhere else.
 #[derive(Debug)]
 pub struct CreatedKey {
@@ -55,8 +65,15 @@ fn holds_admin(key: &KeyRecord) -> bool {
     key.permissions.allows(Permission::Admin)
 }
 
-fn key_event(actor: &Actor, event_type: AuditEventType, key: &KeyRecord, fields: Vec<String>) -> AuditEvent {
-    AuditEvent::new(actor, event_type, RESOURCE_TYPE, &key.key_id, fields).with_key_prefix(&key.prefix)
+/// A record of a change to `key` that leaves it at `version`.
+fn key_event(
+    actor: &Actor,
+    event_type: AuditEventType,
+    key: &KeyRecord,
+    version: u64,
+    fields: Vec<String>,
+) -> AuditEvent {
+    AuditEvent::new(actor, event_type, RESOURCE_TYPE, &key.key_id, version, fields).with_key_prefix(&key.prefix)
 }
 
 impl Keys {
@@ -103,33 +120,48 @@ impl Keys {
         if created.record.expires_at.is_some() {
             fields.push("expires_at".to_string());
         }
-        key_event(actor, AuditEventType::ApiKeyCreated, &created.record, fields)
+        key_event(actor, AuditEventType::ApiKeyCreated, &created.record, created.record.version, fields)
     }
 
     /// Who a presented key stands for: `None` for a key that is not ours
     /// (refused without a DynamoDB call), unknown, revoked or expired.
     /// Records the use at most once a minute.
     pub async fn authenticate(&self, presented: &str) -> Result<Option<Principal>, ServiceError> {
+        Ok(self.look_up(presented).await?.map(|found| self.accept(found)))
+    }
+
+    /// The valid key `presented` is, if any, with its use not yet recorded:
+    /// a check that looks a key up before its own caller is known (the
+    /// internal routes) accepts it only once the caller passed.
+    pub async fn look_up(&self, presented: &str) -> Result<Option<FoundKey>, ServiceError> {
         let Some((_, hash)) = recognise(presented) else { return Ok(None) };
         let Some(found) = self.store.auth_record(&hash).await? else { return Ok(None) };
-        let now = OffsetDateTime::now_utc();
-        let now_text = format_rfc3339(now);
+        let checked_at = OffsetDateTime::now_utc();
+        let now_text = format_rfc3339(checked_at);
         let expired = matches!(&found.expires_at, Some(at) if at.as_str() <= now_text.as_str());
         if found.revoked_at.is_some() || expired {
             return Ok(None);
         }
-        let cutoff = format_rfc3339(now - TOUCH_INTERVAL);
+        Ok(Some(FoundKey { principal: found.principal, hash, last_used_at: found.last_used_at, checked_at }))
+    }
+
+    /// Whom a found key stands for; its use is recorded (at most once a
+    /// minute) beside the request.
+    pub fn accept(&self, found: FoundKey) -> Principal {
+        let now = format_rfc3339(found.checked_at);
+        let cutoff = format_rfc3339(found.checked_at - TOUCH_INTERVAL);
         if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
             // Bookkeeping only: beside the request's own calls, and a
             // failure here must not fail the request.
             let store = self.store.clone();
+            let hash = found.hash;
             crate::bookkeeping::defer(async move {
-                if let Err(err) = store.touch_key(&hash, &now_text, &cutoff).await {
+                if let Err(err) = store.touch_key(&hash, &now, &cutoff).await {
                     tracing::warn!(error = %err, "could not record key use");
                 }
             });
         }
-        Ok(Some(found.principal))
+        found.principal
     }
 
     /// Creates a key of `face` for the actor's account. The caller can never
@@ -206,7 +238,7 @@ impl Keys {
         };
         updated.updated_at = now_rfc3339();
         updated.version += 1;
-        let event = key_event(actor, AuditEventType::ApiKeyUpdated, &current, fields);
+        let event = key_event(actor, AuditEventType::ApiKeyUpdated, &current, updated.version, fields);
         self.store.update_key(&current, &updated, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
         Ok(updated)
     }
@@ -237,7 +269,8 @@ impl Keys {
             Ok(_) | Err(StoreError::NotFound) => return Err(ServiceError::NotFound(NOT_FOUND)),
             Err(other) => return Err(other.into()),
         };
-        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
+        let revoked = vec!["revoked_at".to_string()];
+        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, key.version + 1, revoked);
         self.store.revoke_key(&key, &now_rfc3339(), &event, None).await.map_err(conflict_or)
     }
 
@@ -260,7 +293,8 @@ impl Keys {
             false => None,
         };
         let now = now_rfc3339();
-        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, vec!["revoked_at".to_string()]);
+        let revoked = vec!["revoked_at".to_string()];
+        let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, key.version + 1, revoked);
         self.store.revoke_key(&key, &now, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
         key.revoked_at = Some(now);
         Ok(key)
@@ -307,24 +341,26 @@ impl Keys {
             device: old.device.clone(),
         };
         let created = self.build(&actor.account_id, face, new);
-        let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, vec!["key".to_string()])
+        let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
             .with_related_resource(&created.record.key_id);
         self.store.rotate_key(&old, &created.record, &created.record.created_at, &event).await.map_err(conflict_or)?;
         Ok(created)
     }
 
-    /// The key check of the mail servers, on what [`Keys::authenticate`]
-    /// found for the presented key (looked up beside the caller's own key
-    /// check): the caller of an active tenant key that holds `protocol`'s
-    /// scope and that `scope` may see, or `None`.
-    pub fn verified(scope: &InternalScope, found: Option<Principal>, protocol: MailProtocol) -> Option<Caller> {
-        match found {
-            Some(Principal::Tenant(caller))
-                if caller.holds(protocol.permission()) && scope.covers(&caller.account_id) =>
-            {
-                Some(caller)
+    /// The key check of the mail servers, on what [`Keys::look_up`] found
+    /// for the presented key (beside the caller's own key check, which has
+    /// passed): the caller of an active tenant key that holds `protocol`'s
+    /// scope and that `scope` may see, or `None`. Only such a use is
+    /// recorded.
+    pub fn verified(&self, scope: &InternalScope, found: Option<FoundKey>, protocol: MailProtocol) -> Option<Caller> {
+        let found = found?;
+        let caller = match &found.principal {
+            Principal::Tenant(caller) if caller.holds(protocol.permission()) && scope.covers(&caller.account_id) => {
+                caller.clone()
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        self.accept(found);
+        Some(caller)
     }
 }

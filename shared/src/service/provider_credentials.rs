@@ -122,7 +122,7 @@ impl ProviderCredentials {
             message: None,
         };
         let outcome = self.connectivity.run(&probe).await;
-        self.record_test(actor, id, &outcome).await?;
+        self.record_test(actor, id, record.version, &outcome).await?;
         Ok(outcome)
     }
 
@@ -183,6 +183,7 @@ impl ProviderCredentials {
             AuditEventType::ProviderCredentialCreated,
             RESOURCE_TYPE,
             &id,
+            1,
             fields.map(String::from).to_vec(),
         );
         self.store.insert_provider_credential(&record, &event).await?;
@@ -269,7 +270,14 @@ impl ProviderCredentials {
             version: current.version + 1,
             ..current.clone()
         };
-        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialUpdated, RESOURCE_TYPE, id, fields);
+        let event = AuditEvent::new(
+            actor,
+            AuditEventType::ProviderCredentialUpdated,
+            RESOURCE_TYPE,
+            id,
+            updated.version,
+            fields,
+        );
         self.store.replace_provider_credential(&current, &updated, &event).await.map_err(not_found)?;
         Ok(updated)
     }
@@ -305,22 +313,53 @@ impl ProviderCredentials {
             version: current.version + 1,
             ..current.clone()
         };
-        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialRotated, RESOURCE_TYPE, id, fields);
+        let event = AuditEvent::new(
+            actor,
+            AuditEventType::ProviderCredentialRotated,
+            RESOURCE_TYPE,
+            id,
+            updated.version,
+            fields,
+        );
         self.store.replace_provider_credential(&current, &updated, &event).await.map_err(not_found)?;
         Ok(updated)
     }
 
+    /// Deletes the credential as its last version (see
+    /// [`super::email_providers::EmailProviders::delete`]).
     pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
-        let event = AuditEvent::new(actor, AuditEventType::ProviderCredentialDeleted, RESOURCE_TYPE, id, Vec::new());
-        self.store.delete_provider_credential(&actor.account_id, id, &event).await.map_err(not_found)
+        for _ in 0..super::email_providers::DELETE_ATTEMPTS {
+            let current = self.get(&actor.account_id, id).await?;
+            let event = AuditEvent::new(
+                actor,
+                AuditEventType::ProviderCredentialDeleted,
+                RESOURCE_TYPE,
+                id,
+                current.version + 1,
+                Vec::new(),
+            );
+            match self.store.delete_provider_credential(&actor.account_id, id, current.version, &event).await {
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                other => return other.map_err(not_found),
+            }
+        }
+        Err(ServiceError::Conflict(CONFLICT))
     }
 
-    pub async fn record_test(&self, actor: &Actor, id: &str, outcome: &TestOutcome) -> Result<(), ServiceError> {
+    /// Stores the outcome of a test of the credential at `version`.
+    async fn record_test(
+        &self,
+        actor: &Actor,
+        id: &str,
+        version: u64,
+        outcome: &TestOutcome,
+    ) -> Result<(), ServiceError> {
         let event = AuditEvent::new(
             actor,
             AuditEventType::ProviderCredentialTested,
             RESOURCE_TYPE,
             id,
+            version,
             vec!["last_test".into()],
         )
         .with_outcome(outcome.status.as_str());

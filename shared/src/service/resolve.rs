@@ -7,7 +7,7 @@ use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::InternalScope;
 use crate::domain::email_provider::ProviderCredentials as EmailProviderSecret;
 use crate::domain::provider_credential::CredentialSecret;
-use crate::domain::resolve::{Resolve, ResolveTarget};
+use crate::domain::resolve::{HeldVersions, Resolve, ResolveTarget};
 use crate::store::email_providers::EmailProviderRecord;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::Store;
@@ -82,7 +82,7 @@ impl Resolver {
 
     /// The credential `resolve` names, for a caller of `scope`. Another
     /// account's resource, or an unknown one, is "not found"; a disabled
-    /// provider is not handed out. `current` is the version the caller
+    /// provider is not handed out. `held` is what the caller
     /// already holds (`If-None-Match`). The secret is opened (KMS) while
     /// the audit record is written; it leaves only when both succeeded.
     pub async fn resolve(
@@ -91,7 +91,7 @@ impl Resolver {
         request_id: &str,
         resolve: &Resolve,
         fetched: Result<Fetched, ServiceError>,
-        current: Option<u64>,
+        held: &HeldVersions,
     ) -> Result<Resolved, ServiceError> {
         if !resolve.has_our_shape() || !scope.covers(&resolve.account_id) {
             return Err(ServiceError::NotFound(not_found(resolve)));
@@ -106,24 +106,30 @@ impl Resolver {
                 if !record.is_active {
                     return Err(ServiceError::Conflict(DISABLED));
                 }
-                if current == Some(record.version) {
+                if held.holds(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
                 }
                 let id = record.id.to_string();
                 let (secret, audited) = tokio::join!(
                     self.email_providers.open(&record),
-                    self.audit(&actor, email_providers::RESOURCE_TYPE, &id, &resolve.purpose)
+                    self.audit(&actor, email_providers::RESOURCE_TYPE, &id, record.version, &resolve.purpose)
                 );
                 audited?;
                 Ok(Resolved::Secret(Box::new(ResolvedSecret::EmailProvider { secret: secret?, record })))
             }
             Fetched::ProviderCredential(record) => {
-                if current == Some(record.version) {
+                if held.holds(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
                 }
                 let (secret, audited) = tokio::join!(
                     self.provider_credentials.open_secret(&record),
-                    self.audit(&actor, provider_credentials::RESOURCE_TYPE, &record.id, &resolve.purpose)
+                    self.audit(
+                        &actor,
+                        provider_credentials::RESOURCE_TYPE,
+                        &record.id,
+                        record.version,
+                        &resolve.purpose
+                    )
                 );
                 audited?;
                 Ok(Resolved::Secret(Box::new(ResolvedSecret::ProviderCredential { secret: secret?, record })))
@@ -132,8 +138,15 @@ impl Resolver {
     }
 
     /// The record that must be written before the secret leaves.
-    async fn audit(&self, actor: &Actor, resource_type: &str, id: &str, purpose: &str) -> Result<(), ServiceError> {
-        let event = AuditEvent::new(actor, AuditEventType::CredentialResolved, resource_type, id, Vec::new())
+    async fn audit(
+        &self,
+        actor: &Actor,
+        resource_type: &str,
+        id: &str,
+        version: u64,
+        purpose: &str,
+    ) -> Result<(), ServiceError> {
+        let event = AuditEvent::new(actor, AuditEventType::CredentialResolved, resource_type, id, version, Vec::new())
             .with_purpose(purpose);
         Ok(self.store.put_audit(&event).await?)
     }

@@ -26,6 +26,12 @@ pub(crate) fn string_list<S: AsRef<str>>(values: impl IntoIterator<Item = S>) ->
     AttributeValue::L(values.into_iter().map(|v| s(v.as_ref())).collect())
 }
 
+/// An item whose attributes name another row than its key: copied there
+/// by someone with write access to the table. It is never used.
+pub(crate) fn moved_item() -> StoreError {
+    StoreError::Corrupt("the item's account_id or id disagrees with its key: refused as copied from another row".into())
+}
+
 /// Typed reads of one stored item; a missing or mistyped attribute is a
 /// `Corrupt` error naming the attribute.
 pub(crate) struct Reader<'a>(pub &'a Item);
@@ -64,6 +70,23 @@ impl Reader<'_> {
 
     pub fn map(&self, name: &str) -> Result<&Item, StoreError> {
         self.get(name)?.as_m().map_err(|_| Self::wrong(name))
+    }
+
+    /// The account and id an item is stored under, read from its key
+    /// (`pk` = `ACCOUNT#<account>`, `sk` = `<sk_prefix><id>`), checked
+    /// against the item's own `account_id` attribute. Whatever is built from
+    /// a record (a blob's binding above all) comes from the key it was read
+    /// under, and an item copied whole under another key is refused.
+    pub fn owner_key(&self, sk_prefix: &str) -> Result<(String, String), StoreError> {
+        let account_id = self.s("pk")?.strip_prefix("ACCOUNT#").map(str::to_string);
+        let id = self.s("sk")?.strip_prefix(sk_prefix).map(str::to_string);
+        let (Some(account_id), Some(id)) = (account_id, id) else {
+            return Err(StoreError::Corrupt("the item's key is not of its kind".into()));
+        };
+        if self.s("account_id")? != account_id {
+            return Err(moved_item());
+        }
+        Ok((account_id, id))
     }
 
     pub fn string_list(&self, name: &str) -> Result<Vec<String>, StoreError> {

@@ -2,9 +2,9 @@
 //! the non-secret fields and the masked display form in clear beside the
 //! encrypted blob.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
-use super::attrs::{b, n, s, Item, Reader};
+use super::attrs::{b, moved_item, n, s, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
 use crate::crypto::{SealedSecret, NONCE_LEN};
@@ -106,9 +106,14 @@ fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("unknown provider_type".into()))?;
     let credentials_masked = serde_json::from_str(&r.s("credentials_masked")?)
         .map_err(|_| StoreError::Corrupt("credentials_masked is not JSON".into()))?;
+    let (account_id, id) = r.owner_key(SK_PREFIX)?;
+    let id: u64 = id.parse().map_err(|_| StoreError::Corrupt("the item's sort key is not a provider id".into()))?;
+    if r.n::<u64>("id")? != id {
+        return Err(moved_item());
+    }
     Ok(EmailProviderRecord {
-        id: r.n("id")?,
-        account_id: r.s("account_id")?,
+        id,
+        account_id,
         name: r.s("name")?,
         provider_type,
         region: r.s("region")?,
@@ -257,17 +262,16 @@ impl Store {
         self.set_last_test(key(account_id, id), outcome, event).await
     }
 
-    /// Deletes the provider and its secret; `NotFound` when it is gone.
-    pub async fn delete_email_provider(&self, account_id: &str, id: u64, event: &AuditEvent) -> Result<(), StoreError> {
-        let delete = Delete::builder()
-            .table_name(&self.tables().main)
-            .set_key(Some(key(account_id, id)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .expect("table, key set");
-        match self.transact(vec![TransactWriteItem::builder().delete(delete).build(), self.audit_put(event)]).await {
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
-            other => other,
-        }
+    /// Deletes the provider and its secret if it is still at
+    /// `expected_version` (so its audit record is the last of its versions);
+    /// `ConditionFailed` when it changed or is gone meanwhile.
+    pub async fn delete_email_provider(
+        &self,
+        account_id: &str,
+        id: u64,
+        expected_version: u64,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.delete_versioned(key(account_id, id), expected_version, event).await
     }
 }

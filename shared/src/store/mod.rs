@@ -168,6 +168,24 @@ impl Store {
         }
     }
 
+    /// Deletes the item at `key` if it is at `expected_version`, with the
+    /// audit record of the deletion.
+    pub(crate) async fn delete_versioned(
+        &self,
+        key: Item,
+        expected_version: u64,
+        event: &crate::audit::AuditEvent,
+    ) -> Result<(), StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.tables.main)
+            .set_key(Some(key))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", attrs::n(expected_version))
+            .build()
+            .expect("table, key, condition set");
+        self.transact(vec![TransactWriteItem::builder().delete(delete).build(), self.audit_put(event)]).await
+    }
+
     /// Writes all items or none. A failed condition is reported with the
     /// index of the item whose condition failed.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {

@@ -1,8 +1,8 @@
 //! Provider credential items: `ACCOUNT#<account>` / `PROVIDER_CREDENTIAL#<id>`.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::attrs::{n, s, Item, Reader};
+use super::attrs::{moved_item, n, s, Item, Reader};
 use super::email_providers::{sealed_from_attr, sealed_to_attr};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
@@ -52,9 +52,13 @@ fn from_item(item: &Item) -> Result<ProviderCredentialRecord, StoreError> {
         Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("last_test"))?),
         None => None,
     };
+    let (account_id, id) = r.owner_key(SK_PREFIX)?;
+    if r.s("id")? != id {
+        return Err(moved_item());
+    }
     Ok(ProviderCredentialRecord {
-        id: r.s("id")?,
-        account_id: r.s("account_id")?,
+        id,
+        account_id,
         endpoint,
         username_masked: r.s("username_masked")?,
         secret: sealed_from_attr(r.map("secret")?)?,
@@ -216,21 +220,15 @@ impl Store {
         self.set_last_test(key(account_id, id), outcome, event).await
     }
 
+    /// Deletes the credential if it is still at `expected_version`;
+    /// `ConditionFailed` when it changed or is gone meanwhile.
     pub async fn delete_provider_credential(
         &self,
         account_id: &str,
         id: &str,
+        expected_version: u64,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let delete = Delete::builder()
-            .table_name(&self.tables().main)
-            .set_key(Some(key(account_id, id)))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .expect("set");
-        match self.transact(vec![TransactWriteItem::builder().delete(delete).build(), self.audit_put(event)]).await {
-            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
-            other => other,
-        }
+        self.delete_versioned(key(account_id, id), expected_version, event).await
     }
 }

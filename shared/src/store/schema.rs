@@ -78,7 +78,7 @@ impl Store {
             let by_resource = GlobalSecondaryIndex::builder()
                 .index_name(BY_RESOURCE_INDEX)
                 .key_schema(key("resource_pk", KeyType::Hash))
-                .key_schema(key("sk", KeyType::Range))
+                .key_schema(key("resource_seq", KeyType::Range))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .expect("set");
@@ -89,6 +89,7 @@ impl Store {
                 .attribute_definitions(string_attr("pk"))
                 .attribute_definitions(string_attr("sk"))
                 .attribute_definitions(string_attr("resource_pk"))
+                .attribute_definitions(string_attr("resource_seq"))
                 .key_schema(key("pk", KeyType::Hash))
                 .key_schema(key("sk", KeyType::Range))
                 .global_secondary_indexes(by_resource)

@@ -79,6 +79,11 @@ enum Command {
     /// active-keys index: puts its existing keys there. Safe to run again.
     /// Prints {"keys_updated": N}.
     MigrateKeys,
+    /// Once after upgrading a deployment made before audit records carried
+    /// their resource's version: puts the older records in the listing by
+    /// resource (before every newer one). Safe to run again. Prints
+    /// {"records_updated": N}.
+    MigrateAudit,
     /// Print the OpenAPI document (no AWS needed); `make openapi` writes it to infra/openapi.json.
     Openapi,
 }
@@ -176,6 +181,10 @@ async fn run(cli: Cli) -> Result<String, String> {
         Command::MigrateKeys => {
             let updated = app().await?.accounts.migrate_keys().await.map_err(|e| e.to_string())?;
             return Ok(json!({"keys_updated": updated}).to_string());
+        }
+        Command::MigrateAudit => {
+            let updated = app().await?.accounts.migrate_audit().await.map_err(|e| e.to_string())?;
+            return Ok(json!({"records_updated": updated}).to_string());
         }
         Command::ListAccounts => {
             let accounts = app().await?.accounts.list_accounts().await.map_err(|e| e.to_string())?;

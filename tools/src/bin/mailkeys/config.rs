@@ -34,11 +34,37 @@ pub fn config_path() -> Result<PathBuf, CliError> {
 }
 
 fn read(path: &Path) -> Result<ConfigFile, CliError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text)
-            .map_err(|e| CliError::Other(format!("{} is not a valid config file: {}", path.display(), e.message()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-        Err(e) => Err(CliError::Other(format!("cannot read {}: {e}", path.display()))),
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => SecretString::from(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => return Err(CliError::Other(format!("cannot read {}: {e}", path.display()))),
+    };
+    warn_if_shared(path);
+    let text = text.expose_secret();
+    // The parser's own message may quote the file (a key among it): only
+    // the line is told.
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|at| text[..at.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        CliError::Other(format!(
+            "{} is not a valid config file{at}: fix that line, or remove the file and run mailkeys login",
+            path.display()
+        ))
+    })
+}
+
+/// Says so when others than the user may read the config file (it holds keys).
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            eprintln!(
+                "warning: {} can be read by other users and holds API keys; run: chmod 600 {}",
+                path.display(),
+                path.display()
+            );
+        }
     }
 }
 

@@ -14,11 +14,25 @@ pub fn line(text: impl std::fmt::Display) {
     }
 }
 
+/// Text as a terminal may show it: control characters (C0, DEL, C1) as
+/// escapes such as `\u{1b}`, so that what a tenant stored cannot drive the
+/// operator's terminal.
+pub fn printable(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => shown.extend(c.escape_unicode()),
+            false => shown.push(c),
+        }
+    }
+    shown
+}
+
 /// A JSON value as a table cell.
 pub fn cell(value: &Value) -> String {
     match value {
         Value::Null => "-".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => printable(s),
         Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
         Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(", "),
         Value::Object(map) if map.contains_key("status") && map.contains_key("tested_at") => {
@@ -26,7 +40,9 @@ pub fn cell(value: &Value) -> String {
             let stage = map.get("stage").and_then(Value::as_str).map(|s| format!(" at {s}")).unwrap_or_default();
             format!("{}{stage} ({})", cell(&map["status"]), cell(&map["tested_at"]))
         }
-        Value::Object(map) => map.iter().map(|(k, v)| format!("{k}={}", cell(v))).collect::<Vec<_>>().join(" "),
+        Value::Object(map) => {
+            map.iter().map(|(k, v)| format!("{}={}", printable(k), cell(v))).collect::<Vec<_>>().join(" ")
+        }
         other => other.to_string(),
     }
 }
@@ -60,7 +76,7 @@ pub fn record(value: &Value) {
     let mut table = Table::new();
     table.load_preset(NOTHING).set_content_arrangement(ContentArrangement::Dynamic);
     for (name, value) in map {
-        table.add_row(vec![name.clone(), cell(value)]);
+        table.add_row(vec![printable(name), cell(value)]);
     }
     line(table);
 }
@@ -69,5 +85,18 @@ pub fn record(value: &Value) {
 pub fn raw(text: &str) {
     if !text.is_empty() {
         line(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_cells_are_shown_escaped() {
+        let stored = serde_json::json!({"project_id": "p\u{1b}]0;owned\u{7}\u{9b}2J", "name": "Zürich 📱"});
+        assert_eq!(cell(&stored["project_id"]), "p\\u{1b}]0;owned\\u{7}\\u{9b}2J");
+        assert_eq!(cell(&stored["name"]), "Zürich 📱");
+        assert!(!cell(&stored).chars().any(char::is_control));
     }
 }
