@@ -50,6 +50,8 @@ function reload(cursor) {
       ['Time', (e) => when(e.created_at)],
       ['Event', (e) => h('code', {}, e.event_type)],
       ['Resource', (e) => [e.resource_type, ' ', h('code', {}, e.resource_id)]],
+      // The resource's version the change wrote: a resource's trail is in this order.
+      ['Version', (e) => (e.version === undefined ? '—' : String(e.version))],
       ['Changed fields', (e) => (e.changed_fields && e.changed_fields.length ? e.changed_fields.join(', ') : '—')],
       ['Details', details],
       ['Actor', (e) => h('code', {}, e.actor_key_id || '—')],

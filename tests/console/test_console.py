@@ -361,6 +361,7 @@ def test_the_audit_trail_filters_and_pages(console):
     rows = console.driver.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == \
         ["EMAIL_PROVIDER_UPDATED"] * 3 + ["EMAIL_PROVIDER_CREATED"], "newest first"
+    assert [r.find_elements(By.TAG_NAME, "td")[3].text for r in rows] == ["4", "3", "2", "1"], "the versions"
     assert "name" in rows[0].text
     first = console.driver.execute_script("return document.querySelector('tbody time').textContent")
     assert "T" not in first, "times in the browser's locale, not RFC 3339"

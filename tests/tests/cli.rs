@@ -295,6 +295,7 @@ async fn audit_list_and_tail() {
     app.admin(Method::POST, "/api/email/api-keys", Some(&json!({"name": "one"}))).await;
     let table = cli.ok(&["audit", "list", "--event-type", "API_KEY_CREATED", "--limit", "5"], None);
     assert!(table.stdout.contains("API_KEY_CREATED") && !table.stdout.contains("ACCOUNT_CREATED"));
+    assert!(table.stdout.contains("VERSION"), "{}", table.stdout);
     let page = cli.ok(&["--json", "audit", "list", "--limit", "1"], None).json();
     assert_eq!(page["events"].as_array().unwrap().len(), 1);
     assert!(page["next_cursor"].is_string());

@@ -532,6 +532,7 @@ const EVENT_COLUMNS: &[(&str, &str)] = &[
     ("TIME", "created_at"),
     ("EVENT", "event_type"),
     ("RESOURCE", "resource_id"),
+    ("VERSION", "version"),
     ("CHANGED", "changed_fields"),
     ("ACTOR", "actor_key_id"),
     ("REQUEST", "request_id"),
