@@ -63,7 +63,7 @@ bench:
 	cargo build -p mailkeys-tools --bins
 	scripts/with-dev.sh python3 bench/run.py
 	@echo "==> AWS round trips and KMS calls per request (asserted in make test)"
-	@scripts/with-local-aws.sh cargo test -q -p mailkeys-tests --test round_trips -- --nocapture 2>&1 | grep '^round trips'
+	@scripts/with-local-aws.sh cargo test -q -p mailkeys-tests --test api round_trips:: -- --nocapture 2>&1 | grep '^round trips'
 
 fmt:
 	cargo fmt --all

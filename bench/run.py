@@ -6,7 +6,7 @@ p50, peak RSS, init as a ratio of the bare Lambda's, and the binary's size.
 
 Timings are for reading, not for asserting: CI machines are noisy. `make
 bench` then prints the AWS round trips and KMS calls per request, which
-`make test` asserts (tests/tests/round_trips.rs).
+`make test` asserts (tests/api/round_trips.rs).
 """
 
 import http.server

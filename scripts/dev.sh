@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # `make dev`: the local AWS (DynamoDB Local, and moto for KMS and the rest),
 # the tables and KMS key, a default account with an admin key, and every
-# route on http://127.0.0.1:${PORT:-8080}. .local/env and .local/admin-key
-# are written only once the server answers, so a failed start never
+# route on http://127.0.0.1:${PORT:-8080}. Its state (env, admin-key, the
+# local AWS's logs) goes to $MAILKEYS_DEV_STATE: .local for `make dev`, a
+# folder of their own for the instances that scripts/with-dev.sh starts (the
+# tests, CI), so nothing else ever replaces .local/env or .local/admin-key.
+# They are written only once the server answers, so a failed start never
 # replaces those of a running one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${PORT:-8080}"
+state="${MAILKEYS_DEV_STATE:-.local}"
 step() { printf '==> %s\n' "$*" >&2; }
 
 # The port first, before anything is installed, started or written.
@@ -28,6 +32,7 @@ cargo build -p mailkeys-tools --bins
 
 step "starting the local AWS (DynamoDB Local and moto)"
 source scripts/local-aws.sh
+export LOCAL_AWS_LOGS="$state/logs"
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
@@ -60,8 +65,9 @@ done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" || { echo "mailkeys-local does not answer /health" >&2; exit 1; }
 
 umask 077
-printf '%s\n' "$admin_key" > .local/admin-key
-cat > .local/env <<ENV
+mkdir -p "$state"
+printf '%s\n' "$admin_key" > "$state/admin-key.new" && mv "$state/admin-key.new" "$state/admin-key"
+cat > "$state/env.new" <<ENV
 export MAILKEYS_URL=http://127.0.0.1:$PORT
 export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
 export AWS_ENDPOINT_URL_DYNAMODB=$AWS_ENDPOINT_URL_DYNAMODB
@@ -77,17 +83,18 @@ export MAILKEYS_ACCOUNT_ID=$MAILKEYS_ACCOUNT_ID
 export MAILKEYS_ALLOW_PRIVATE_HOSTS=$MAILKEYS_ALLOW_PRIVATE_HOSTS
 ${MAILKEYS_EXTRA_CA_FILE:+export MAILKEYS_EXTRA_CA_FILE=$MAILKEYS_EXTRA_CA_FILE}
 ENV
+mv "$state/env.new" "$state/env"
 
 cat <<MSG
 
 Mailkeys is running on http://127.0.0.1:$PORT
 Local AWS: DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, moto (KMS, SES) at $AWS_ENDPOINT_URL
 Account:   $MAILKEYS_ACCOUNT_ID
-Admin key: $admin_key   (also in .local/admin-key; environment in .local/env)
+Admin key: $admin_key   (also in $state/admin-key; environment in $state/env)
 Console:   http://127.0.0.1:$PORT/console/   (sign in with the admin key)
 
 Try:
-  curl -s http://127.0.0.1:$PORT/api/email-providers -H "Authorization: Bearer \$(cat .local/admin-key)"
+  curl -s http://127.0.0.1:$PORT/api/email-providers -H "Authorization: Bearer \$(cat $state/admin-key)"
 
 Ctrl-C stops the server and the local AWS.
 MSG

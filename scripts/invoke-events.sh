@@ -36,7 +36,7 @@ cargo build -p mailkeys-functions
 
 MAILKEYS_INVOKE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export MAILKEYS_INVOKE_PORT
-log=.local/lambda-watch.log
+log="${MAILKEYS_DEV_STATE:-.local}/lambda-watch.log"
 setsid cargo lambda watch --quiet --invoke-address 127.0.0.1 --invoke-port "$MAILKEYS_INVOKE_PORT" > "$log" 2>&1 &
 watch_pid=$!
 trap 'kill -- -"$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true' EXIT

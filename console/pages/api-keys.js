@@ -1,4 +1,4 @@
-// Email API keys (api-keys.txt): list, create (shown once), edit name and
+// Email API keys (docs/api/api-keys.md): list, create (shown once), edit name and
 // permissions, revoke.
 import { api } from '../api.js';
 import {
@@ -11,7 +11,7 @@ const ADMIN = 'admin';
 const PERMISSIONS = ['send', 'read', 'webhooks', 'admin',
   'EmailProvidersRead', 'EmailProvidersWrite', 'ProviderCredentialsRead', 'ProviderCredentialsWrite'];
 const KEYS = '/api/email/api-keys';
-// api-keys.txt's own warning.
+// the API's own warning (docs/api/api-keys.md).
 export const WARNING = 'The full API key is only returned once upon creation. Store it securely as it cannot be retrieved again.';
 
 let list;

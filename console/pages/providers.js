@@ -1,5 +1,5 @@
 // Email providers: list, create, the Edit dialog that follows the PATCH
-// rules of email-providers.txt, delete, test, and the SMTP relay of SES and
+// rules of docs/api/email-providers.md, delete, test, and the SMTP relay of SES and
 // Scaleway providers.
 import { api, apiPage } from '../api.js';
 import {

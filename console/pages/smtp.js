@@ -1,4 +1,4 @@
-// SMTP credentials (smtp-credentials.txt): connection info, keys with
+// SMTP credentials (docs/api/smtp-credentials.md): connection info, keys with
 // scopes, create and rotate (the new key shown once), revoke, mobile keys.
 import { api } from '../api.js';
 import {
@@ -10,7 +10,7 @@ import { orDash, pager, pageQuery } from './common.js';
 const APP = 'app';
 const SCOPES = ['smtp', 'pop3', 'imap', 'api:read', 'api:write', 'app', 'internal'];
 const BASE = '/api/smtp-credentials';
-// smtp-credentials.txt's own warning.
+// the API's own warning (docs/api/smtp-credentials.md).
 const WARNING = 'The apiKey field is only returned when the key is created. Store it securely -- you will not '
   + 'be able to view it again. If lost, revoke the key and create a new one.';
 

@@ -114,6 +114,10 @@ pub enum CryptoError {
     BadDataKey,
     #[error("the secret could not be encrypted")]
     Encrypt,
+    /// A data key fetched for one owner or kind was handed a secret of
+    /// another: a bug in the caller, refused before anything is sealed.
+    #[error("a data key was used for a secret outside the scope it was fetched for")]
+    ScopeMismatch,
     #[error("the secret could not be decrypted (wrong context or damaged blob)")]
     Decrypt,
     #[error("unsupported blob version {0}")]
@@ -233,7 +237,7 @@ impl DataKey {
     /// key's scope (a key asked for one owner never seals another's secret).
     pub fn seal(self, context: &SecretContext, plaintext: &[u8]) -> Result<SealedSecret, CryptoError> {
         if context.scope() != self.scope {
-            return Err(CryptoError::Encrypt);
+            return Err(CryptoError::ScopeMismatch);
         }
         let cipher = cipher_for(&self.plaintext)?;
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -256,12 +260,32 @@ impl DataKey {
     }
 }
 
-/// `value` as JSON in a buffer that is wiped when dropped.
+/// `value` as JSON in a buffer that is wiped when dropped. Its size is
+/// counted first and the buffer allocated once at that size: a buffer that
+/// grew would leave the bytes written so far behind in freed memory,
+/// unwiped.
 fn json_plaintext<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    // Reserve up front so the plaintext is not copied around by growth.
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(8 * 1024));
+    let mut size = ByteCount(0);
+    serde_json::to_writer(&mut size, value).map_err(|_| CryptoError::Encrypt)?;
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(size.0));
+    let reserved = plaintext.capacity();
     serde_json::to_writer(&mut *plaintext, value).map_err(|_| CryptoError::Encrypt)?;
+    debug_assert_eq!(plaintext.capacity(), reserved, "the plaintext buffer grew");
     Ok(plaintext)
+}
+
+/// Counts what is written to it, and keeps nothing.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A failed KMS call as what it is: unavailable (retry later) or refused.
@@ -281,4 +305,24 @@ fn cipher_for(data_key: &[u8]) -> Result<Aes256Gcm, CryptoError> {
         return Err(CryptoError::BadDataKey);
     }
     Ok(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(data_key)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_plaintext;
+
+    /// The largest secret a request may hold (8,192 characters), of the
+    /// characters that take the most room in JSON: 4-byte ones, and control
+    /// characters written as `\u00XX`. It fits the buffer sized for it,
+    /// which never grows (checked inside).
+    #[test]
+    fn the_largest_secret_is_serialized_without_a_copy() {
+        for c in ['\u{1F511}', '\u{1}', '"'] {
+            let secret = c.to_string().repeat(8192);
+            let value = serde_json::json!({"username": "u", "password": secret});
+            let plaintext = json_plaintext(&value).unwrap();
+            assert_eq!(plaintext.len(), serde_json::to_vec(&value).unwrap().len());
+            assert_eq!(plaintext.capacity(), plaintext.len(), "{c:?}: allocated at its size");
+        }
+    }
 }

@@ -1,5 +1,5 @@
 """The console in a real Chromium against `make dev`: the Edit dialog's
-rules (email-providers.txt), keys shown once, errors beside their field,
+rules (docs/api/email-providers.md), keys shown once, errors beside their field,
 sign-out on 401, permissions, keyboard use, narrow screens, the headers."""
 import json
 import time

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Admin, Authorized};
+use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
 use time::format_description::well_known::Rfc3339;
@@ -14,12 +15,8 @@ use time::OffsetDateTime;
 use crate::audit::{AuditEvent, AuditEventType};
 use crate::store::audit::{AuditCursor, AuditFilter};
 
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 100;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct AuditEventsQuery {
     /// Only the events of this resource.
     pub resource_id: Option<String>,
@@ -32,25 +29,18 @@ pub struct AuditEventsQuery {
     /// 1 to 100, default 50.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page of the same listing.
     pub cursor: Option<String>,
+    /// Whatever else was sent: refused by name.
+    #[serde(flatten)]
+    #[param(ignore)]
+    unknown: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEventsResponse {
     pub events: Vec<AuditEvent>,
     pub next_cursor: Option<String>,
-}
-
-fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
-    match raw {
-        None => Ok(DEFAULT_LIMIT),
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_LIMIT}"))),
-    }
 }
 
 /// An RFC 3339 time of a query, such as `2026-11-24T10:00:00Z`.
@@ -92,18 +82,17 @@ pub async fn list(
     auth: Authorized<Admin>,
     query: Result<Query<AuditEventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditEventsResponse>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        if rejection.body_text().contains("unknown field") {
-            ApiError::bad_request(
-                "Unknown query parameter; allowed: resource_id, event_type, since, until, limit, cursor",
-            )
-        } else {
-            ApiError::bad_request("Invalid query string")
-        }
-    })?;
-    let limit = parse_limit(query.limit.as_deref())?;
+    let Query(query) = query.map_err(|_| ApiError::bad_request("Invalid query string"))?;
+    if !query.unknown.is_empty() {
+        return Err(ApiError::bad_request(
+            "Unknown query parameter; allowed: resource_id, event_type, since, until, limit, cursor",
+        ));
+    }
+    // Paged as every list is; the cursor is the audit listing's own.
+    let page = PageQuery { limit: query.limit, cursor: query.cursor };
+    let limit = page.limit()?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
-    let cursor = parse_cursor(query.cursor.as_deref(), resource_id.is_some())?;
+    let cursor = parse_cursor(page.cursor.as_deref(), resource_id.is_some())?;
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
         return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
     }
@@ -120,5 +109,5 @@ pub async fn list(
     }
     let filter = AuditFilter { resource_id, event_type, since, until };
     let page = app.audit.list(auth.account_id(), &filter, limit, cursor.as_ref()).await?;
-    Ok(Json(AuditEventsResponse { events: page.events, next_cursor: page.next_cursor.map(|c| c.to_string()) }))
+    Ok(Json(AuditEventsResponse { events: page.items, next_cursor: page.next_cursor }))
 }

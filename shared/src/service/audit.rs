@@ -1,8 +1,10 @@
 //! Reading the audit log of an account.
 
-use crate::store::audit::{AuditCursor, AuditFilter, AuditPage};
+use crate::audit::AuditEvent;
+use crate::store::audit::{AuditCursor, AuditFilter};
 use crate::store::Store;
 
+use super::page::{paginate, Page};
 use super::ServiceError;
 
 #[derive(Clone, Debug)]
@@ -23,7 +25,9 @@ impl AuditLog {
         filter: &AuditFilter<'_>,
         limit: usize,
         after: Option<&AuditCursor>,
-    ) -> Result<AuditPage, ServiceError> {
-        Ok(self.store.audit_events(account_id, filter, limit, after).await?)
+    ) -> Result<Page<AuditEvent>, ServiceError> {
+        let events = self.store.audit_events(account_id, filter, limit + 1, after).await?;
+        let by_resource = filter.resource_id.is_some();
+        Ok(paginate(events, limit, |e| AuditCursor::after(e, by_resource).to_string()))
     }
 }

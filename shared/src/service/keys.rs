@@ -333,14 +333,16 @@ impl Keys {
         if !granter.covers(&old.permissions) {
             return Err(ServiceError::Forbidden(ESCALATION));
         }
-        let expires_in_days = None;
         let new = NewKey {
             name: old.name.clone(),
             permissions: old.permissions.clone(),
-            expires_in_days,
+            expires_in_days: None,
             device: old.device.clone(),
         };
-        let created = self.build(&actor.account_id, face, new);
+        let mut created = self.build(&actor.account_id, face, new);
+        // A rotation replaces the secret, not its lifetime: the new key
+        // expires when the old one would have (never, for one without).
+        created.record.expires_at = old.expires_at.clone();
         let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
             .with_related_resource(&created.record.key_id);
         self.store.rotate_key(&old, &created.record, &created.record.created_at, &event).await.map_err(conflict_or)?;

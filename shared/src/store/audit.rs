@@ -54,7 +54,9 @@ impl AuditCursor {
         Some(AuditCursor { version, event_id })
     }
 
-    fn of(event: &AuditEvent, by_resource: bool) -> AuditCursor {
+    /// The cursor that goes on after `event` in a listing by resource, or
+    /// of the whole account.
+    pub fn after(event: &AuditEvent, by_resource: bool) -> AuditCursor {
         AuditCursor { version: by_resource.then(|| event.version.unwrap_or(0)), event_id: event.event_id.clone() }
     }
 }
@@ -66,14 +68,6 @@ impl std::fmt::Display for AuditCursor {
             None => f.write_str(&self.event_id),
         }
     }
-}
-
-/// A page of events, newest first.
-#[derive(Debug)]
-pub struct AuditPage {
-    pub events: Vec<AuditEvent>,
-    /// Where the next page starts, when there are more.
-    pub next_cursor: Option<AuditCursor>,
 }
 
 impl Store {
@@ -127,8 +121,8 @@ impl Store {
         self.transact(vec![self.audit_put(event)]).await
     }
 
-    /// Events of one account, newest first, narrowed by `filter`; `after`
-    /// is the previous page's cursor. Without a resource, newest means by
+    /// Up to `want` events of one account, newest first, narrowed by
+    /// `filter`; `after` is the previous page's cursor. Without a resource, newest means by
     /// time (event ids are ULIDs, so a time window is a range of sort keys);
     /// for one resource, by its versions (the order of its commits), a time
     /// window then filtering. A cursor outside the window is applied within
@@ -138,9 +132,9 @@ impl Store {
         &self,
         account_id: &str,
         filter: &AuditFilter<'_>,
-        limit: usize,
+        want: usize,
         after: Option<&AuditCursor>,
-    ) -> Result<AuditPage, StoreError> {
+    ) -> Result<Vec<AuditEvent>, StoreError> {
         let from = filter.since.map_or("EVENT#".to_string(), |t| event_key(&ulid_at(t, 0).to_string()));
         // `~` sorts after every ULID character.
         let to = filter.until.map_or("EVENT#~".to_string(), |t| event_key(&ulid_at(t, u128::MAX).to_string()));
@@ -176,7 +170,7 @@ impl Store {
                 if let Some(after) = after {
                     let cursor_key = event_key(&after.event_id);
                     if cursor_key <= from {
-                        return Ok(AuditPage { events: Vec::new(), next_cursor: None });
+                        return Ok(Vec::new());
                     }
                     // A cursor newer than the window starts at its top.
                     if cursor_key <= to {
@@ -195,29 +189,23 @@ impl Store {
             };
             query = query.filter_expression(narrowed).expression_attribute_values(":type", s(event_type));
         }
-        // One more than asked tells whether another page exists. A filter
-        // is applied after DynamoDB's own limit, so a page may need several
-        // reads to fill.
-        let limit_plus_one = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        // A filter is applied after DynamoDB's own limit, so a page may
+        // need several reads to fill.
         let mut events = Vec::new();
         loop {
-            let out = query.clone().set_exclusive_start_key(start.take()).limit(limit_plus_one).send().await;
+            let limit = i32::try_from(want - events.len()).unwrap_or(i32::MAX);
+            let out = query.clone().set_exclusive_start_key(start.take()).limit(limit).send().await;
             let out = out.map_err(StoreError::aws)?;
             for item in out.items() {
                 events.push(read_event(item)?);
             }
             match out.last_evaluated_key {
-                Some(key) if events.len() <= limit => start = Some(key),
+                Some(key) if events.len() < want => start = Some(key),
                 _ => break,
             }
         }
-        let next_cursor = if events.len() > limit {
-            events.truncate(limit);
-            events.last().map(|e| AuditCursor::of(e, filter.resource_id.is_some()))
-        } else {
-            None
-        };
-        Ok(AuditPage { events, next_cursor })
+        events.truncate(want);
+        Ok(events)
     }
 
     /// Records written before versions were: gives each its place in the

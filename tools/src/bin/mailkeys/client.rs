@@ -96,9 +96,13 @@ impl Client {
             .bearer_auth(self.key.expose_secret())
             .header("accept", "application/json");
         if let Some(body) = body {
-            // The body may hold a secret: its bytes are wiped once sent.
+            // The body may hold a secret. The HTTP client sends from this
+            // buffer, which is wiped when the client is done with it; what
+            // is not wiped: the JSON value the command built, and the TLS
+            // layer's own copy as it encrypts (an https URL).
             let bytes = Zeroizing::new(serde_json::to_vec(body).expect("JSON serializes"));
-            request = request.header("content-type", "application/json").body(bytes.to_vec());
+            let body = reqwest::Body::from(bytes::Bytes::from_owner(bytes));
+            request = request.header("content-type", "application/json").body(body);
         }
         let response = request.send().await.map_err(|e| self.unreachable(e))?;
         let status = response.status();

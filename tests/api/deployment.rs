@@ -274,6 +274,68 @@ fn make_dev_refuses_a_bad_or_busy_port_before_touching_anything() {
     assert_eq!((modified("env"), modified("admin-key")), before, "nothing under .local/ was touched");
 }
 
+/// A user's `make dev` keeps its state while the tests (and CI's other
+/// steps) start stacks of their own: its env file and admin key stay as
+/// they were, and it still answers with them. Here "make dev" keeps its state
+/// in a folder of the test's (as `make dev` does in .local), and the others
+/// are the very commands `make test` runs: `scripts/with-dev.sh` and
+/// `scripts/with-local-aws.sh`. The workspace's own `.local/env` and
+/// `.local/admin-key` are not touched either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_make_dev_keeps_its_state_when_others_start() {
+    use std::os::unix::process::CommandExt;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: PathBuf| std::fs::read(path).ok();
+    let workspace_state = || (read(root.join(".local/env")), read(root.join(".local/admin-key")));
+    let before = workspace_state();
+    let state = std::env::temp_dir().join(format!("mailkeys-dev-{}", ulid::Ulid::new()));
+    let port = mailkeys_tests::free_port();
+    let mut dev = std::process::Command::new(root.join("scripts/dev.sh"))
+        .env("PORT", port.to_string())
+        .env("MAILKEYS_DEV_STATE", &state)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("dev.sh runs");
+    let stop = |dev: &mut std::process::Child| {
+        let _ = std::process::Command::new("kill").args(["--", &format!("-{}", dev.id())]).status();
+        let _ = dev.wait();
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !(state.join("env").exists() && reqwest::get(format!("{url}/health")).await.is_ok()) {
+        if std::time::Instant::now() > deadline || dev.try_wait().unwrap().is_some() {
+            stop(&mut dev);
+            panic!("make dev did not start");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let env = std::fs::read_to_string(state.join("env")).unwrap();
+    let key = std::fs::read_to_string(state.join("admin-key")).unwrap().trim().to_string();
+    assert!(env.contains(&format!("MAILKEYS_URL={url}")));
+
+    for others in [["scripts/with-dev.sh", "true"], ["scripts/with-local-aws.sh", "true"]] {
+        let status = std::process::Command::new(root.join(others[0])).arg(others[1]).status().unwrap();
+        assert!(status.success(), "{} failed", others[0]);
+    }
+
+    let still =
+        (std::fs::read_to_string(state.join("env")).ok(), std::fs::read_to_string(state.join("admin-key")).ok());
+    let answered = reqwest::Client::new()
+        .get(format!("{url}/api/email-providers"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .map(|r| r.status());
+    stop(&mut dev);
+    let _ = std::fs::remove_dir_all(&state);
+    assert_eq!(still.0.as_deref(), Some(env.as_str()), "make dev's env file was replaced");
+    assert_eq!(still.1.as_deref().map(str::trim), Some(key.as_str()), "make dev's admin key was replaced");
+    assert_eq!(answered.ok(), Some(reqwest::StatusCode::OK), "make dev no longer answers with its own key");
+    assert!(workspace_state() == before, "the workspace's .local/env or .local/admin-key changed");
+}
+
 /// `mailkeys-admin init` is idempotent past the first page of `ListTables`
 /// (100 names): with more than 100 tables before ours, a second run still
 /// sees that ours exist instead of trying to create them again.

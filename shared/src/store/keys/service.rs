@@ -1,0 +1,114 @@
+//! Platform service keys: their metadata under one partition of their own,
+//! which no account's list reads; their auth items say `kind = service`.
+
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use super::super::attrs::{s, string_list, Reader};
+use super::super::{Store, StoreError};
+use super::*;
+use crate::audit::AuditEvent;
+use crate::domain::permission::Permission;
+
+const SERVICE_KEYS_PK: &str = "SERVICE_KEYS";
+pub(super) const SERVICE_KIND: &str = "service";
+
+fn service_sk(key_id: &str) -> String {
+    format!("SERVICE_KEY#{key_id}")
+}
+
+/// A platform service key's metadata. Never the key itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceKeyRecord {
+    pub key_id: String,
+    pub key_hash: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl Store {
+    /// Stores a new platform service key (auth item and metadata).
+    pub async fn insert_service_key(&self, key: &ServiceKeyRecord, event: &AuditEvent) -> Result<(), StoreError> {
+        let table = &self.tables().main;
+        let auth = item(vec![
+            ("pk", s(hash_pk(&key.key_hash))),
+            ("sk", s("KEY")),
+            ("entity", s("key_hash")),
+            ("kind", s(SERVICE_KIND)),
+            ("key_id", s(&key.key_id)),
+            ("permissions", string_list([Permission::Internal.as_str()])),
+        ]);
+        let meta = item(vec![
+            ("pk", s(SERVICE_KEYS_PK)),
+            ("sk", s(service_sk(&key.key_id))),
+            ("entity", s("service_key")),
+            ("key_id", s(&key.key_id)),
+            ("key_hash", s(&key.key_hash)),
+            ("name", s(&key.name)),
+            ("created_at", s(&key.created_at)),
+        ]);
+        let items = vec![
+            put(table, auth, "attribute_not_exists(pk)"),
+            put(table, meta, "attribute_not_exists(pk)"),
+            self.audit_put(event),
+        ];
+        self.transact(items).await
+    }
+
+    /// Every platform service key, revoked ones included, by id.
+    pub async fn list_service_keys(&self) -> Result<Vec<ServiceKeyRecord>, StoreError> {
+        let items = self.query_main(SERVICE_KEYS_PK.to_string(), "SERVICE_KEY#").await?;
+        let mut keys = items
+            .iter()
+            .map(|found| {
+                let r = Reader(found);
+                Ok(ServiceKeyRecord {
+                    key_id: r.s("key_id")?,
+                    key_hash: r.s("key_hash")?,
+                    name: r.s("name")?,
+                    created_at: r.s("created_at")?,
+                    last_used_at: None,
+                    revoked_at: r.opt_s("revoked_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
+        for key in &mut keys {
+            key.last_used_at = used.remove(&key.key_hash);
+        }
+        Ok(keys)
+    }
+
+    /// Revokes a platform service key on both items; `NotFound` when there
+    /// is no such key, `ConditionFailed` when it is revoked already.
+    pub async fn revoke_service_key(&self, key_id: &str, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
+        let table = &self.tables().main;
+        let meta_key = item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))]);
+        let found = self.get_main(meta_key.clone()).await?.ok_or(StoreError::NotFound)?;
+        let hash = Reader(&found).s("key_hash")?;
+        let meta = Update::builder()
+            .table_name(table)
+            .set_key(Some(meta_key))
+            .update_expression("SET revoked_at = :now")
+            .condition_expression("attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .expect("table, key, expression set");
+        let auth = Update::builder()
+            .table_name(table)
+            .key("pk", s(hash_pk(&hash)))
+            .key("sk", s("KEY"))
+            .update_expression("SET revoked_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .expect("table, key, expression set");
+        let items = vec![
+            TransactWriteItem::builder().update(meta).build(),
+            TransactWriteItem::builder().update(auth).build(),
+            self.audit_put(event),
+        ];
+        self.transact(items).await
+    }
+}

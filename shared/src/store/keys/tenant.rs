@@ -1,0 +1,288 @@
+//! The keys of accounts (both faces): created with their account or on
+//! their own, checked, listed, changed, revoked and rotated.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, TransactWriteItem};
+
+use super::super::attrs::{n, s, string_list, Reader};
+use super::super::{Store, StoreError};
+use super::*;
+use crate::audit::AuditEvent;
+use crate::auth::{Caller, KeyHash, Principal};
+use crate::domain::key::KeyFace;
+use crate::domain::permission::Permission;
+
+impl Store {
+    pub(super) fn key_items(&self, key: &KeyRecord) -> [TransactWriteItem; 2] {
+        let mut auth = item(vec![("pk", s(hash_pk(&key.key_hash))), ("sk", s("KEY")), ("entity", s("key_hash"))]);
+        auth.extend(listing(key).into_iter().map(|(k, v)| (k.to_string(), v)));
+        auth.insert("active_pk".into(), s(active_pk(&key.account_id, key.face)));
+        auth.insert("active_sk".into(), s(&key.key_id));
+        let mut meta = item(vec![
+            ("pk", s(account_pk(&key.account_id))),
+            ("sk", s(meta_sk(&key.key_id))),
+            ("entity", s("api_key")),
+        ]);
+        meta.extend(listing(key).into_iter().map(|(k, v)| (k.to_string(), v)));
+        let table = &self.tables().main;
+        [put(table, auth, "attribute_not_exists(pk)"), put(table, meta, "attribute_not_exists(pk)")]
+    }
+
+    /// The two updates that revoke `key` at `now` (for a rotation, naming
+    /// the key that replaces it); the auth item leaves the active-keys index.
+    fn revoke_items(&self, key: &KeyRecord, now: &str, replaced_by: Option<&str>) -> [TransactWriteItem; 2] {
+        let mut change = KeyChange {
+            meta_expression: "SET revoked_at = :now, updated_at = :now, version = :next".into(),
+            auth_expression: "SET revoked_at = :now REMOVE active_pk, active_sk".into(),
+            names: Vec::new(),
+            values: vec![(":now", s(now)), (":next", n(key.version + 1))],
+        };
+        if let Some(new_id) = replaced_by {
+            change.meta_expression.push_str(", replaced_by = :new");
+            change.values.push((":new", s(new_id)));
+        }
+        change.items(&self.tables().main, key)
+    }
+
+    /// Adds a key to an existing account; `NotFound` when there is no such
+    /// account.
+    pub async fn insert_key(&self, key: &KeyRecord, event: &AuditEvent) -> Result<(), StoreError> {
+        let account_exists = ConditionCheck::builder()
+            .table_name(&self.tables().main)
+            .key("pk", s(account_pk(&key.account_id)))
+            .key("sk", s("ACCOUNT"))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("table, key, condition set");
+        let mut items = vec![TransactWriteItem::builder().condition_check(account_exists).build()];
+        items.extend(self.key_items(key));
+        items.push(self.audit_put(event));
+        match self.transact(items).await {
+            Err(StoreError::ConditionFailed { index: 0 }) => Err(StoreError::NotFound),
+            other => other,
+        }
+    }
+
+    /// The auth item of a key hash, if there is one.
+    pub async fn auth_record(&self, hash: &KeyHash) -> Result<Option<AuthRecord>, StoreError> {
+        let Some(found) = self.get_main(auth_key(hash.as_str())).await? else { return Ok(None) };
+        let r = Reader(&found);
+        let principal = match r.opt_s("kind")?.as_deref() {
+            Some(super::service::SERVICE_KIND) => Principal::Service { key_id: r.s("key_id")? },
+            _ => Principal::Tenant(Caller {
+                account_id: r.s("account_id")?,
+                key_id: r.s("key_id")?,
+                permissions: permissions_from(r.string_list("permissions")?),
+            }),
+        };
+        Ok(Some(AuthRecord {
+            principal,
+            expires_at: r.opt_s("expires_at")?,
+            revoked_at: r.opt_s("revoked_at")?,
+            last_used_at: r.opt_s("last_used_at")?,
+        }))
+    }
+
+    /// Records a use of a key at `now` on its auth item, unless one was
+    /// recorded after `cutoff`: the condition makes concurrent requests
+    /// write at most once. One plain conditional update: lists read the
+    /// same item (through the active-keys index). Returns whether it wrote.
+    pub async fn touch_key(&self, hash: &KeyHash, now: &str, cutoff: &str) -> Result<bool, StoreError> {
+        let touched = self
+            .ddb
+            .update_item()
+            .table_name(&self.tables().main)
+            .key("pk", s(hash_pk(hash.as_str())))
+            .key("sk", s("KEY"))
+            .update_expression("SET last_used_at = :now")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
+            )
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":cutoff", s(cutoff))
+            .send()
+            .await;
+        match touched {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {
+                Ok(false)
+            }
+            Err(err) => Err(StoreError::aws(err)),
+        }
+    }
+
+    /// When each of `hashes`' keys was last used (the auth items say), for
+    /// the operator's listings; at most 100 keys at a time.
+    pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, String>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in hashes.chunks(100) {
+            let mut keys = KeysAndAttributes::builder().consistent_read(true).projection_expression("pk, last_used_at");
+            for hash in chunk {
+                keys = keys.keys(item(vec![("pk", s(hash_pk(hash))), ("sk", s("KEY"))]));
+            }
+            let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
+            while !request.is_empty() {
+                let out = self
+                    .client()
+                    .batch_get_item()
+                    .set_request_items(Some(request))
+                    .send()
+                    .await
+                    .map_err(StoreError::aws)?;
+                for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
+                    let r = Reader(item);
+                    if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_s("last_used_at")?) {
+                        found.insert(hash.to_string(), at);
+                    }
+                }
+                request = out.unprocessed_keys.unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
+
+    /// One key of an account.
+    pub async fn get_key(&self, account_id: &str, key_id: &str) -> Result<KeyRecord, StoreError> {
+        self.get_main(meta_key(account_id, key_id)).await?.as_ref().map(read_key).unwrap_or(Err(StoreError::NotFound))
+    }
+
+    /// Every key of an account, revoked ones included, by id: the
+    /// operator's listing (it reads them all).
+    pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut keys: Vec<KeyRecord> = self
+            .query_main(account_pk(account_id), "API_KEY#")
+            .await?
+            .iter()
+            .map(read_key)
+            .collect::<Result<_, _>>()?;
+        let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
+        for key in &mut keys {
+            key.last_used_at = used.remove(&key.key_hash);
+        }
+        Ok(keys)
+    }
+
+    /// Up to `want` active keys of one face of an account, by id, after the
+    /// key id `after`; `keep` filters them further (in DynamoDB). Reads the
+    /// page, not the account: expired keys are the only ones read and
+    /// skipped.
+    pub async fn page_active_keys(
+        &self,
+        account_id: &str,
+        face: KeyFace,
+        want: usize,
+        after: Option<&str>,
+        keep: KeyFilter,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut found = Vec::new();
+        let mut after = after.map(str::to_string);
+        let now = crate::domain::ids::now_rfc3339();
+        loop {
+            let mut query = self
+                .ddb
+                .query()
+                .table_name(&self.tables().main)
+                .index_name(ACTIVE_KEYS_INDEX)
+                .expression_attribute_values(":pk", s(active_pk(account_id, face)))
+                .expression_attribute_values(":now", s(&now))
+                .limit(i32::try_from(want - found.len()).unwrap_or(i32::MAX));
+            let mut filter = "(attribute_type(expires_at, :null) OR expires_at > :now)".to_string();
+            query = query.expression_attribute_values(":null", s("NULL"));
+            if let KeyFilter::HoldsAdmin = keep {
+                filter.push_str(" AND contains(#permissions, :admin)");
+                query = query
+                    .expression_attribute_names("#permissions", "permissions")
+                    .expression_attribute_values(":admin", s(Permission::Admin.as_str()));
+            }
+            query = match &after {
+                Some(id) => query
+                    .key_condition_expression("active_pk = :pk AND active_sk > :after")
+                    .expression_attribute_values(":after", s(id)),
+                None => query.key_condition_expression("active_pk = :pk"),
+            };
+            let out = query.filter_expression(filter).send().await.map_err(StoreError::aws)?;
+            for item in out.items() {
+                found.push(read_key(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(last) if found.len() < want => after = Some(Reader(last).s("active_sk")?),
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Sets a key's name and permissions, on both items, if the key is still
+    /// at `key.version` and not revoked, and `keep_alive` (when given) is
+    /// still active and unchanged.
+    pub async fn update_key(
+        &self,
+        key: &KeyRecord,
+        updated: &KeyRecord,
+        event: &AuditEvent,
+        keep_alive: Option<&KeyRecord>,
+    ) -> Result<(), StoreError> {
+        let set = "SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next";
+        let change = KeyChange {
+            meta_expression: set.into(),
+            auth_expression: set.into(),
+            names: vec![("#name", "name"), ("#permissions", "permissions")],
+            values: vec![
+                (":name", s(&updated.name)),
+                (":permissions", string_list(updated.permissions.names())),
+                (":now", s(&updated.updated_at)),
+                (":next", n(key.version + 1)),
+            ],
+        };
+        let [meta, auth] = change.items(&self.tables().main, key);
+        let mut items = vec![meta, auth, self.audit_put(event)];
+        items.extend(keep_alive.map(|k| self.still_active(k)));
+        self.transact(items).await
+    }
+
+    /// Revokes a key on both items; `ConditionFailed` when it changed or was
+    /// revoked meanwhile, or when `keep_alive` is no longer active.
+    pub async fn revoke_key(
+        &self,
+        key: &KeyRecord,
+        now: &str,
+        event: &AuditEvent,
+        keep_alive: Option<&KeyRecord>,
+    ) -> Result<(), StoreError> {
+        let mut items = self.revoke_items(key, now, None).to_vec();
+        items.push(self.audit_put(event));
+        items.extend(keep_alive.map(|k| self.still_active(k)));
+        self.transact(items).await
+    }
+
+    /// A transaction's check that `key` is still as read and not revoked.
+    fn still_active(&self, key: &KeyRecord) -> TransactWriteItem {
+        // The metadata item: the index `key` may have been read from lags.
+        let check = ConditionCheck::builder()
+            .table_name(&self.tables().main)
+            .key("pk", s(account_pk(&key.account_id)))
+            .key("sk", s(meta_sk(&key.key_id)))
+            .condition_expression("version = :version AND attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":version", n(key.version))
+            .build()
+            .expect("table, key, condition set");
+        TransactWriteItem::builder().condition_check(check).build()
+    }
+
+    /// Revokes `old` and creates `new` in one transaction: of two concurrent
+    /// rotations of one key, exactly one succeeds.
+    pub async fn rotate_key(
+        &self,
+        old: &KeyRecord,
+        new: &KeyRecord,
+        now: &str,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut items = self.revoke_items(old, now, Some(&new.key_id)).to_vec();
+        items.extend(self.key_items(new));
+        items.push(self.audit_put(event));
+        self.transact(items).await
+    }
+}
