@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# Runs the README's curl and `mailkeys` examples, as printed (but for the
-# port, which is the fresh `make dev`'s own), and fails when one of them
-# fails, answers an error body or prints an error.
+# Runs the curl and `mailkeys` examples of docs/ and of the README, as
+# printed (but for the port and the state folder, which are the fresh
+# `make dev`'s own), and fails
+# when one of them fails, answers an error body or prints an error. The
+# pages run in the order below (an id one page creates is used by the
+# next); a page not named here runs after them, the README last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0"
 
 examples=$(mktemp -d)
-python3 - "$examples" "$MAILKEYS_URL" <<'PY'
+python3 - "$examples" "$MAILKEYS_URL" "$MAILKEYS_DEV_STATE" <<'PY'
 import re, sys, pathlib
-readme = pathlib.Path("README.md").read_text()
-blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+ordered = ["docs/api/conventions.md", "docs/api/email-providers.md", "docs/api/api-keys.md",
+           "docs/api/smtp-credentials.md", "docs/api/internal.md", "docs/api/provider-credentials.md",
+           "docs/api/connectivity.md", "docs/api/audit.md", "docs/cli.md"]
+others = sorted(str(p) for p in pathlib.Path("docs").rglob("*.md") if str(p) not in ordered)
+pages = ordered + others + ["README.md"]
 n = 0
 cli = re.compile(r"(^|[|(]\s*)mailkeys ", re.M)
-for block in blocks:
-    if ("curl " in block and "127.0.0.1:8080" in block) or cli.search(block):
-        n += 1
-        pathlib.Path(sys.argv[1], f"{n:02}.sh").write_text(block.replace("http://127.0.0.1:8080", sys.argv[2]))
-print(f"{n} README examples", file=sys.stderr)
+for page in pages:
+    for block in re.findall(r"```sh\n(.*?)```", pathlib.Path(page).read_text(), re.S):
+        if ("curl " in block and "127.0.0.1:8080" in block) or cli.search(block):
+            n += 1
+            # This instance's port and state, where a reader's make dev has .local/.
+            block = block.replace("http://127.0.0.1:8080", sys.argv[2])
+            block = block.replace(".local/admin-key", f"{sys.argv[3]}/admin-key").replace(".local/env", f"{sys.argv[3]}/env")
+            pathlib.Path(sys.argv[1], f"{n:03}.sh").write_text(block)
+            pathlib.Path(sys.argv[1], f"{n:03}.page").write_text(page)
+print(f"{n} examples from {len(pages)} pages", file=sys.stderr)
 PY
 
 # One shell for all examples, in order, so that an id captured by one
@@ -28,13 +39,14 @@ failed=0
 set +eu  # the examples run as a reader's shell would run them
 for example in "$examples"/*.sh; do
   out="$examples/$(basename "$example" .sh).out"
+  page=$(cat "${example%.sh}.page")
   if ! source "$example" > "$out" 2>&1; then
-    echo "README example $(basename "$example") failed to run"; failed=1; continue
+    echo "example $(basename "$example" .sh) of $page failed to run"; failed=1; continue
   fi
   if grep -q '"success":false\|^error: ' "$out"; then
-    echo "README example $(basename "$example") answered an error: $(grep -o '"message":"[^"]*"\|^error: .*' "$out")"; failed=1
+    echo "example $(basename "$example" .sh) of $page answered an error: $(grep -o '"message":"[^"]*"\|^error: .*' "$out")"; failed=1
   fi
 done
 rm -rf "$examples"
-[ "$failed" = 0 ] && echo "README examples: all passed"
+[ "$failed" = 0 ] && echo "README and docs examples: all passed"
 exit "$failed"
