@@ -1,4 +1,4 @@
-.PHONY: dev test test-console test-deps build bench invoke fmt lint lint-template openapi screenshots
+.PHONY: dev test test-console test-deps build bench invoke fmt lint lint-template lint-openapi openapi screenshots
 
 # Every route on http://127.0.0.1:$(PORT) against the local AWS.
 dev:
@@ -70,6 +70,10 @@ fmt:
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# Redocly CLI (pinned, recommended rules) on infra/openapi.json.
+lint-openapi:
+	scripts/lint-openapi.sh
 
 # cfn-lint and `sam validate --lint` on infra/template.yaml (offline).
 lint-template:

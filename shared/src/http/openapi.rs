@@ -6,6 +6,7 @@
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{Components, Content, OpenApi as Document, Ref, RefOr, ResponseBuilder};
 use utoipa::OpenApi;
 
@@ -100,19 +101,89 @@ pub fn document() -> Document {
         ),
     );
     doc.security = Some(vec![SecurityRequirement::new(SECURITY_SCHEME, Vec::<String>::new())]);
+    doc.servers = Some(vec![ServerBuilder::new()
+        .url("/")
+        .description(Some(
+            "The deployment's own URL: the stack's ApiUrl output in AWS, http://127.0.0.1:8080 with make dev",
+        ))
+        .build()]);
     for item in doc.paths.paths.values_mut() {
         for operation in operations_mut(item) {
             add_shared_responses(operation);
             add_links(operation);
+            let function = Function::ALL.iter().find(|f| operation.operation_id.as_deref() == Some(f.name()));
+            operation.summary = function.map(|f| summary(*f).to_string());
         }
     }
     doc
+}
+
+/// One line per operation, as API tools show it in their menus.
+fn summary(function: Function) -> &'static str {
+    use Function::*;
+    match function {
+        EmailProvidersCreate => "Create an email provider",
+        EmailProvidersList => "List email providers",
+        EmailProvidersGet => "Get an email provider",
+        EmailProvidersUpdate => "Update an email provider (partial)",
+        EmailProvidersDelete => "Delete an email provider",
+        EmailProvidersTest => "Test an email provider's credentials",
+        WhoAmI => "Who the calling key is",
+        AuditEventsList => "List audit events",
+        ApiKeysList => "List email API keys",
+        ApiKeysCreate => "Create an email API key",
+        ApiKeysRevoke => "Revoke an email API key",
+        ApiKeysUpdate => "Rename an email API key or change its permissions",
+        SmtpCredentialsGet => "Connection info and SMTP credentials",
+        SmtpCredentialsCreate => "Create an SMTP credential",
+        SmtpCredentialsRevoke => "Revoke an SMTP credential",
+        SmtpCredentialsRotate => "Rotate an SMTP credential",
+        SmtpCredentialsMobile => "Create a key for a mobile device",
+        VerifyKey => "Check a key for a mail protocol (mail servers)",
+        CredentialsResolve => "Resolve a credential's secret (trusted workers)",
+        ProviderCredentialsCreate => "Create a provider credential",
+        ProviderCredentialsList => "List an account's provider credentials",
+        ProviderCredentialsSearch => "Search an account's provider credentials",
+        ProviderCredentialsGet => "Get a provider credential",
+        ProviderCredentialsUpdate => "Update a provider credential's endpoint",
+        ProviderCredentialsDelete => "Delete a provider credential",
+        ProviderCredentialsRotate => "Rotate a provider credential's secret",
+        ProviderCredentialsTest => "Test a provider credential",
+    }
+}
+
+/// Drops the schemas nothing refers to (utoipa also lists the inner types
+/// of generic answers it has inlined), until none is left over.
+fn drop_unused_schemas(doc: &mut serde_json::Value) {
+    fn refs(value: &serde_json::Value, found: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map.get("$ref").and_then(|r| r.as_str()?.strip_prefix("#/components/schemas/")) {
+                    found.insert(name.to_string());
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    loop {
+        let mut used = std::collections::BTreeSet::new();
+        refs(doc, &mut used);
+        let Some(schemas) = doc["components"]["schemas"].as_object_mut() else { return };
+        let before = schemas.len();
+        schemas.retain(|name, _| used.contains(name));
+        if schemas.len() == before {
+            return;
+        }
+    }
 }
 
 /// The document as committed in `infra/openapi.json`.
 pub fn document_json() -> String {
     let mut value = serde_json::to_value(document()).expect("an OpenAPI document serializes");
     camel_case_links(&mut value);
+    drop_unused_schemas(&mut value);
     let mut json = serde_json::to_string_pretty(&value).expect("JSON serializes");
     json.push('\n');
     json
