@@ -1,0 +1,187 @@
+//! The credential blocks as submitted, and their validation.
+
+use serde::Deserialize;
+
+use super::super::host::{Host, HostError};
+use super::super::secret::{ExposeSecret, SecretString};
+use super::super::Invalid;
+use super::update::{Change, CredentialsUpdate, SmtpUpdate};
+use super::{
+    ProviderCredentials, ProviderType, ScalewayCredentials, SesCredentials, SmtpCredentials, SmtpEncryption,
+    MAX_SECRET_CHARS,
+};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SesCredentialsInput {
+    #[serde(default)]
+    #[schema(required)]
+    access_key_id: String,
+    #[schema(required, write_only, value_type = String)]
+    secret_access_key: Option<SecretString>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScalewayCredentialsInput {
+    #[schema(required, write_only, value_type = String)]
+    api_key: Option<SecretString>,
+    #[serde(default)]
+    #[schema(required)]
+    project_id: String,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The SMTP block. On update, `username` and `password` left out (or sent
+/// empty) keep the stored values, and `null` removes them; on create, left
+/// out means none.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpCredentialsInput {
+    #[serde(default)]
+    #[schema(required)]
+    host: String,
+    #[schema(required, minimum = 1, maximum = 65535)]
+    port: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(write_only, value_type = Option<String>)]
+    password: Option<Option<SecretString>>,
+    #[serde(default)]
+    encryption: SmtpEncryption,
+    #[serde(default)]
+    accept_invalid_certs: bool,
+}
+
+/// A required field kept in the blob but shown in part (masked) or whole:
+/// no control characters.
+fn required_text(block: &str, field: &str, value: &str) -> Result<String, Invalid> {
+    check_required(block, field, value)?;
+    super::super::check_no_control_characters(&format!("{block}.{field}"), value)?;
+    Ok(value.to_string())
+}
+
+fn check_required(block: &str, field: &str, value: &str) -> Result<(), Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid(format!("{block}.{field} is required")));
+    }
+    if value.chars().count() > MAX_SECRET_CHARS {
+        return Err(Invalid(format!("{block}.{field} must be at most {MAX_SECRET_CHARS} characters")));
+    }
+    Ok(())
+}
+
+fn required_secret_value(block: &str, field: &str, value: Option<&SecretString>) -> Result<SecretString, Invalid> {
+    let value = value.map(|v| v.expose_secret()).unwrap_or_default();
+    check_required(block, field, value)?;
+    Ok(SecretString::from(value))
+}
+
+impl SesCredentialsInput {
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        let block = ProviderType::Ses.block_name();
+        Ok(ProviderCredentials::Ses(SesCredentials {
+            access_key_id: required_text(block, "access_key_id", self.access_key_id.trim())?,
+            secret_access_key: required_secret_value(block, "secret_access_key", self.secret_access_key.as_ref())?,
+        }))
+    }
+}
+
+impl ScalewayCredentialsInput {
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        let block = ProviderType::Scaleway.block_name();
+        Ok(ProviderCredentials::Scaleway(ScalewayCredentials {
+            api_key: required_secret_value(block, "api_key", self.api_key.as_ref())?,
+            project_id: required_text(block, "project_id", self.project_id.trim())?,
+        }))
+    }
+}
+
+impl SmtpCredentialsInput {
+    /// The block as an update: left out or empty keeps, `null` clears.
+    fn validate_update(&self) -> Result<SmtpUpdate, Invalid> {
+        let block = ProviderType::Smtp.block_name();
+        let host = Host::parse(&self.host).map_err(|e| match e {
+            HostError::Empty => Invalid(format!("{block}.host is required")),
+            HostError::Invalid => {
+                Invalid(format!("{block}.host must be a DNS name or IP address (no scheme, port, path or spaces)"))
+            }
+        })?;
+        let port = match self.port {
+            None => return Err(Invalid(format!("{block}.port is required"))),
+            Some(p) if p <= 0 => return Err(Invalid(format!("{block}.port must be greater than 0"))),
+            Some(p) => u16::try_from(p).map_err(|_| Invalid(format!("{block}.port must be at most 65535")))?,
+        };
+        let username = match &self.username {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(u)) if u.is_empty() => Change::Keep,
+            Some(Some(u)) => Change::Set(required_text(block, "username", u)?),
+        };
+        let password = match &self.password {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(p)) if p.expose_secret().is_empty() => Change::Keep,
+            Some(Some(p)) => Change::Set(required_secret_value(block, "password", Some(p))?),
+        };
+        let base = SmtpCredentials {
+            host,
+            port,
+            username: None,
+            password: None,
+            encryption: self.encryption,
+            accept_invalid_certs: self.accept_invalid_certs,
+        };
+        Ok(SmtpUpdate { base, username, password })
+    }
+
+    /// The block as created: nothing stored to keep.
+    fn validate(&self) -> Result<ProviderCredentials, Invalid> {
+        self.validate_update()?.apply(None).map(ProviderCredentials::Smtp)
+    }
+}
+
+/// The three optional credential blocks of a request.
+pub(super) struct CredentialBlocks<'a> {
+    pub(super) ses: Option<&'a SesCredentialsInput>,
+    pub(super) scaleway: Option<&'a ScalewayCredentialsInput>,
+    pub(super) smtp: Option<&'a SmtpCredentialsInput>,
+}
+
+impl CredentialBlocks<'_> {
+    pub(super) fn count(&self) -> usize {
+        usize::from(self.ses.is_some()) + usize::from(self.scaleway.is_some()) + usize::from(self.smtp.is_some())
+    }
+
+    pub(super) fn supplied_type(&self) -> Option<ProviderType> {
+        if self.ses.is_some() {
+            Some(ProviderType::Ses)
+        } else if self.scaleway.is_some() {
+            Some(ProviderType::Scaleway)
+        } else if self.smtp.is_some() {
+            Some(ProviderType::Smtp)
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn validate(&self) -> Option<Result<ProviderCredentials, Invalid>> {
+        self.ses
+            .map(SesCredentialsInput::validate)
+            .or_else(|| self.scaleway.map(ScalewayCredentialsInput::validate))
+            .or_else(|| self.smtp.map(SmtpCredentialsInput::validate))
+    }
+
+    pub(super) fn validate_update(&self) -> Option<Result<CredentialsUpdate, Invalid>> {
+        match self.smtp {
+            Some(smtp) => Some(smtp.validate_update().map(CredentialsUpdate::Smtp)),
+            None => self.validate().map(|r| r.map(CredentialsUpdate::Replace)),
+        }
+    }
+}

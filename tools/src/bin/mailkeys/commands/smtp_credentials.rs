@@ -1,0 +1,73 @@
+//! `mailkeys smtp-credentials …`: SMTP credentials.
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::*;
+
+pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliError> {
+    const BASE: &str = "/api/smtp-credentials";
+    match command {
+        SmtpCredentials::Info => {
+            let answer = ctx.call(Method::GET, BASE, None).await?;
+            ctx.show(&answer, |answer| {
+                let info = &answer["connectionInfo"];
+                let servers: Vec<Value> = info
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(protocol, server)| {
+                                let mut row = server.clone();
+                                row["protocol"] = protocol.to_uppercase().into();
+                                row
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                output::rows(
+                    &servers,
+                    &[
+                        ("PROTOCOL", "protocol"),
+                        ("SERVER", "serverName"),
+                        ("PORT", "port"),
+                        ("SECURE PORT", "securePort"),
+                        ("ENABLED", "enabled"),
+                    ],
+                    "No mail servers.",
+                );
+            });
+        }
+        SmtpCredentials::List { page } => {
+            let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
+            ctx.show(&answer, |a| {
+                let keys = output::items(&a["keys"]);
+                let columns = [
+                    ("ID", "id"),
+                    ("NAME", "name"),
+                    ("SCOPES", "scopes"),
+                    ("CREATED", "createdAt"),
+                    ("LAST USED", "lastUsedAt"),
+                ];
+                output::rows(keys, &columns, "No active SMTP credentials.");
+                show_more(a["nextCursor"].as_str());
+            });
+        }
+        SmtpCredentials::Create { name, scopes } => {
+            let answer = ctx.call(Method::POST, BASE, Some(json!({"name": name, "scopes": scopes}))).await?;
+            show_new_key(ctx, &answer, &answer.body, &answer.body["apiKey"], SMTP_KEY_WARNING);
+        }
+        SmtpCredentials::Rotate { id } => {
+            let answer = ctx.call(Method::POST, &format!("{BASE}/{id}/rotate"), None).await?;
+            show_new_key(ctx, &answer, &answer.body, &answer.body["apiKey"], SMTP_KEY_WARNING);
+        }
+        SmtpCredentials::Revoke { id } => {
+            let answer = ctx.call(Method::DELETE, &format!("{BASE}/{id}"), None).await?;
+            ctx.show(&answer, |_| output::line(format!("Revoked SMTP credential {id}.")));
+        }
+        SmtpCredentials::Mobile { name, platform, device_id } => {
+            let body = json!({"name": name, "platform": platform, "deviceId": device_id});
+            let answer = ctx.call(Method::POST, &format!("{BASE}/mobile"), Some(body)).await?;
+            show_new_key(ctx, &answer, &answer.body, &answer.body["apiKey"], SMTP_KEY_WARNING);
+        }
+    }
+    Ok(())
+}
