@@ -3,11 +3,13 @@
 import { session } from './session.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message, requestId) {
+  constructor(status, code, message, requestId, field = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    // The request field a 400 is about, as the error body names it.
+    this.field = field;
   }
 }
 
@@ -51,7 +53,7 @@ async function call(method, path, body, key = session.key) {
   if (response.ok) return { data, response };
   const error = data && data.error ? data.error : {};
   const apiError = new ApiError(response.status, error.code || 'HTTP_' + response.status,
-    error.message || `The service answered ${response.status}.`, requestId);
+    error.message || `The service answered ${response.status}.`, requestId, error.field || null);
   // A refused key ends the session, wherever it happens.
   if (response.status === 401 && key === session.key) session.signOut('Your key was refused (401). Sign in again.');
   throw apiError;

@@ -219,11 +219,22 @@ export function confirm(title, message, action) {
 }
 
 /**
- * A form in a dialog. `submit(form)` runs the request; an ApiError 400 is
- * shown beside the field it names (`fieldFor(message)` → field) or at the
- * top. Returns {d, form, status}.
+ * The form field a 400 is about: `named` maps request field names to form
+ * fields (or is a function that gives that map); a block's field
+ * (`smtp_credentials.host`) is found by its own name.
  */
-export function formDialog(title, { fields, submitLabel, submit, fieldFor, onClose, extra }) {
+function fieldNamed(named, error) {
+  if (error.status !== 400 || !error.field || !named) return null;
+  const map = typeof named === 'function' ? named() : named;
+  return map[error.field] || map[error.field.split('.').pop()] || null;
+}
+
+/**
+ * A form in a dialog. `submit(form)` runs the request; an ApiError 400 is
+ * shown beside the field the error body names (`named`: request field name
+ * → form field) or at the top. Returns {d, form, status}.
+ */
+export function formDialog(title, { fields, submitLabel, submit, named, onClose, extra }) {
   const d = dialog(title, { onClose });
   const status = h('div', { class: 'form-status', role: 'status' });
   const submitButton = h('button', { type: 'submit', class: 'primary' }, submitLabel);
@@ -240,7 +251,7 @@ export function formDialog(title, { fields, submitLabel, submit, fieldFor, onClo
       await submit({ d, status });
     } catch (error) {
       clear(status);
-      const target = error.status === 400 && fieldFor ? fieldFor(error.message) : null;
+      const target = fieldNamed(named, error);
       if (target) {
         target.setError(error.message);
         target.input.focus();

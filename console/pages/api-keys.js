@@ -40,12 +40,6 @@ function reload(cursor) {
   pager(cursor, answer.data.nextCursor, reload)));
 }
 
-const fieldFor = (f) => (message) => {
-  if (/name/i.test(message)) return f.name;
-  if (/permission/i.test(message)) return f.permissions;
-  if (/expires/i.test(message)) return f.expiresIn;
-  return null;
-};
 
 function openCreate() {
   const f = {
@@ -56,7 +50,7 @@ function openCreate() {
   formDialog('Create API key', {
     fields: Object.values(f),
     submitLabel: 'Create',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d }) => {
       const days = f.expiresIn.input.value;
       const answer = await api('POST', KEYS, {
@@ -80,7 +74,7 @@ function openEdit(k) {
   formDialog(`Edit ${k.name}`, {
     fields: Object.values(f),
     submitLabel: 'Save',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d, status }) => {
       const patch = {};
       if (f.name.input.value !== k.name) patch.name = f.name.input.value;

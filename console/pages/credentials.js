@@ -69,11 +69,6 @@ function reload(cursor) {
     pager(cursor, page.next_cursor, reload)));
 }
 
-/** The field a 400 message names: messages start with the field's name. */
-const fieldFor = (fields) => (message) => {
-  const name = (message.match(/^(\w+)/) || [])[1];
-  return fields[name] || null;
-};
 
 function openCreate() {
   const f = {
@@ -92,7 +87,7 @@ function openCreate() {
   formDialog('Create provider credential', {
     fields: Object.values(f).filter((x, i, all) => all.indexOf(x) === i),
     submitLabel: 'Create',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d }) => {
       const authKind = f.auth_kind.input.value;
       await api('POST', base(), {
@@ -135,7 +130,7 @@ function openEdit(c) {
   formDialog(`Edit ${c.host}`, {
     fields: Object.values(f),
     submitLabel: 'Save',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d, status }) => {
       const patch = changes(c, current());
       if (moved() && secretField.input.value) patch[secretKey] = secretField.input.value;
@@ -167,7 +162,7 @@ function openRotate(c) {
   formDialog(`Rotate ${c.host}`, {
     fields: [f.auth_kind, f.password, f.username],
     submitLabel: 'Rotate',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d }) => {
       const authKind = f.auth_kind.input.value;
       const body = { [secretName(authKind)]: f.password.input.value };

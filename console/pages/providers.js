@@ -66,16 +66,6 @@ function relay(p) {
       { name: `Copy the SMTP relay settings of ${p.name}` }));
 }
 
-/** The field a 400 message names, e.g. `smtp_credentials.host is required`. */
-function fieldFor(fields) {
-  return (message) => {
-    const block = message.match(/^(?:ses|scaleway|smtp)_credentials\.(\w+)/);
-    if (block) return fields[block[1]] || null;
-    if (/^Provider name|^name /.test(message)) return fields.name;
-    if (/^Region|^region /.test(message)) return fields.region;
-    return null;
-  };
-}
 
 function credentialFields(type, loaded) {
   const creds = loaded ? loaded.credentials : {};
@@ -138,7 +128,7 @@ function openCreate() {
     fields: Object.values(common),
     extra: credsBox,
     submitLabel: 'Create',
-    fieldFor: (message) => fieldFor(all())(message),
+    named: all,
     submit: async ({ d }) => {
       const type = common.provider_type.input.value;
       await api('POST', '/api/email-providers', {
@@ -218,7 +208,7 @@ function editDialog(loaded) {
     fields: Object.values(all),
     extra: credsBox,
     submitLabel: 'Save',
-    fieldFor: fieldFor(all),
+    named: all,
     submit: async ({ d, status }) => {
       const patch = body();
       if (Object.keys(patch).length === 0) {
@@ -244,7 +234,7 @@ function openTest(p) {
     fields: [to],
     extra: result,
     submitLabel: 'Test',
-    fieldFor: (message) => (/^to |recipient|address/i.test(message) ? to : null),
+    named: { to },
     submit: async () => {
       clear(result);
       const address = to.input.value.trim();

@@ -51,13 +51,6 @@ function reload(cursor) {
     pager(cursor, answer.nextCursor, reload)));
 }
 
-const fieldFor = (f) => (message) => {
-  if (/scope|permission/i.test(message)) return f.scopes;
-  if (/device/i.test(message)) return f.deviceId;
-  if (/platform/i.test(message)) return f.platform;
-  if (/name/i.test(message)) return f.name;
-  return null;
-};
 
 function openCreate() {
   const f = {
@@ -67,7 +60,7 @@ function openCreate() {
   formDialog('Create SMTP credential', {
     fields: Object.values(f),
     submitLabel: 'Create',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d }) => {
       const key = await api('POST', BASE, { name: f.name.input.value, scopes: f.scopes.values() });
       d.close();
@@ -86,7 +79,7 @@ function openMobile() {
   formDialog('Create mobile key', {
     fields: Object.values(f),
     submitLabel: 'Create',
-    fieldFor: fieldFor(f),
+    named: f,
     submit: async ({ d }) => {
       const key = await api('POST', `${BASE}/mobile`, {
         name: f.name.input.value, platform: f.platform.input.value, deviceId: f.deviceId.input.value,

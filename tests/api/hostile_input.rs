@@ -291,3 +291,80 @@ async fn control_characters_are_refused_in_every_shown_field() {
     let providers = app.admin(Method::GET, "/api/email-providers", None).await.json();
     assert_eq!(providers, json!([]), "nothing was stored");
 }
+
+/// A validation error about one request field names it in the error body
+/// (`error.field`, as sent), beside the documented message; one about no
+/// single field has none.
+#[tokio::test]
+async fn validation_errors_name_their_field() {
+    let app = TestApp::start().await;
+    let smtp =
+        |block: Value| json!({"name": "Relay", "provider_type": "smtp", "region": "local", "smtp_credentials": block});
+    let credentials = format!("/api/accounts/{}/provider-credentials", app.account_id);
+    for (path, body, field, message) in [
+        (
+            "/api/email-providers".to_string(),
+            json!({"name": "x"}),
+            Some("provider_type"),
+            "Missing field `provider_type`",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            json!({"name": 7}),
+            Some("name"),
+            "Invalid value for `name`: expected a string",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            smtp(json!({"host": "h.example.com"})),
+            Some("smtp_credentials.port"),
+            "smtp_credentials.port is required",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            smtp(json!({"host": "h.example.com", "port": 0})),
+            Some("smtp_credentials.port"),
+            "smtp_credentials.port must be greater than 0",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            json!({"name": " ", "provider_type": "ses", "region": "eu-west-1"}),
+            Some("name"),
+            "Provider name cannot be empty",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            json!({"name": "n", "provider_type": "ses", "region": "eu west"}),
+            Some("region"),
+            "Region must be at most 64 letters, digits, '-' or '_'",
+        ),
+        (
+            "/api/email-providers".to_string(),
+            json!({"name": "n", "provider_type": "ses", "region": "r",
+            "ses_credentials": {"access_key_id": "A", "secret_access_key": "s"}, "smtp_credentials": {"host": "h", "port": 1}}),
+            None,
+            "Only one credential block (ses/scaleway/smtp) may be supplied",
+        ),
+        (
+            "/api/email/api-keys".to_string(),
+            json!({"name": "k", "permissions": ["fly"]}),
+            Some("permissions"),
+            "permissions may only contain: ",
+        ),
+        (
+            credentials,
+            json!({"provider_kind": "imap", "host": "imap.example.com", "port": 993, "security_mode": "none",
+            "auth_kind": "password", "username": "u", "password": "p"}),
+            Some("security_mode"),
+            "security_mode none would send credentials in clear; use ssl_tls or starttls",
+        ),
+    ] {
+        let res = app.admin(Method::POST, &path, Some(&body)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}");
+        let error = &res.json()["error"];
+        assert!(error["message"].as_str().unwrap().starts_with(message), "{body}: {}", error["message"]);
+        assert_eq!(error["field"].as_str(), field, "{body}");
+    }
+    let res = app.admin(Method::GET, "/api/audit-events?since=yesterday", None).await;
+    assert_eq!(res.json()["error"]["field"], "since");
+}

@@ -83,7 +83,7 @@ pub struct MobileDevice {
 pub fn key_name(raw: &str) -> Result<String, Invalid> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(Invalid::new("name is required"));
+        return Err(Invalid::field("name", "name is required"));
     }
     super::check_display_text("name", name, MAX_NAME_CHARS)?;
     Ok(name.to_string())
@@ -94,13 +94,13 @@ pub fn key_name(raw: &str) -> Result<String, Invalid> {
 pub fn face_permissions(face: KeyFace, field: &str, names: &[String]) -> Result<PermissionSet, Invalid> {
     let allowed = face.vocabulary();
     if names.is_empty() {
-        return Err(Invalid(format!("{field} must not be empty")));
+        return Err(Invalid::field(field, format!("{field} must not be empty")));
     }
     let parsed: Option<PermissionSet> =
         names.iter().map(|n| Permission::parse(n).filter(|p| allowed.contains(p))).collect();
     parsed.ok_or_else(|| {
         let known: Vec<&str> = allowed.iter().map(|p| p.as_str()).collect();
-        Invalid(format!("{field} may only contain: {}", known.join(", ")))
+        Invalid::field(field, format!("{field} may only contain: {}", known.join(", ")))
     })
 }
 
@@ -138,7 +138,10 @@ impl CreateApiKeyRequest {
         let expires_in_days = match &self.expires_in {
             None => None,
             Some(days) => Some(days.as_u64().filter(|d| (1..=MAX_EXPIRES_IN_DAYS).contains(d)).ok_or_else(|| {
-                Invalid(format!("expiresIn must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or null"))
+                Invalid::field(
+                    "expiresIn",
+                    format!("expiresIn must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or null"),
+                )
             })?),
         };
         Ok(NewKey { name, permissions, expires_in_days, device: None })
@@ -190,7 +193,7 @@ pub struct CreateSmtpCredentialRequest {
 impl CreateSmtpCredentialRequest {
     pub fn validate(&self) -> Result<NewKey, Invalid> {
         let name = key_name(&self.name)?;
-        let scopes = self.scopes.as_deref().ok_or_else(|| Invalid::new("scopes is required"))?;
+        let scopes = self.scopes.as_deref().ok_or_else(|| Invalid::field("scopes", "scopes is required"))?;
         let permissions = face_permissions(KeyFace::Smtp, "scopes", scopes)?;
         Ok(NewKey { name, permissions, expires_in_days: None, device: None })
     }
@@ -216,7 +219,7 @@ impl CreateMobileKeyRequest {
         let name = key_name(&self.name)?;
         let device_id = self.device_id.trim();
         if device_id.is_empty() {
-            return Err(Invalid::new("deviceId is required"));
+            return Err(Invalid::field("deviceId", "deviceId is required"));
         }
         super::check_display_text("deviceId", device_id, MAX_DEVICE_ID_CHARS)?;
         Ok(NewKey {
@@ -283,7 +286,7 @@ mod tests {
 
     #[test]
     fn email_key_rules() {
-        let msg = |body| create(body).unwrap_err().0;
+        let msg = |body| create(body).unwrap_err().message().to_string();
         assert_eq!(msg(json!({"name": " "})), "name is required");
         assert_eq!(msg(json!({"name": "k", "permissions": []})), "permissions must not be empty");
         assert!(msg(json!({"name": "k", "permissions": ["send", "root"]}))
@@ -299,11 +302,11 @@ mod tests {
         let parse = |body| serde_json::from_value::<CreateSmtpCredentialRequest>(body).unwrap().validate();
         let ok = parse(json!({"name": "Thunderbird", "scopes": ["smtp", "pop3", "imap"]})).unwrap();
         assert_eq!(ok.permissions.names(), ["smtp", "pop3", "imap"]);
-        assert_eq!(parse(json!({"name": "x"})).unwrap_err().0, "scopes is required");
-        assert_eq!(parse(json!({"name": "x", "scopes": []})).unwrap_err().0, "scopes must not be empty");
+        assert_eq!(parse(json!({"name": "x"})).unwrap_err().message(), "scopes is required");
+        assert_eq!(parse(json!({"name": "x", "scopes": []})).unwrap_err().message(), "scopes must not be empty");
         assert!(parse(json!({"name": "x", "scopes": ["admin"]}))
             .unwrap_err()
-            .0
+            .message()
             .starts_with("scopes may only contain: smtp"));
     }
 
@@ -314,7 +317,7 @@ mod tests {
         assert_eq!(key.permissions.names(), ["app"]);
         assert_eq!(key.device.unwrap().platform, Platform::Ios);
         assert_eq!(
-            parse(json!({"name": "x", "platform": "android", "deviceId": ""})).unwrap_err().0,
+            parse(json!({"name": "x", "platform": "android", "deviceId": ""})).unwrap_err().message(),
             "deviceId is required"
         );
     }

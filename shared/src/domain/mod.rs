@@ -16,19 +16,43 @@ pub mod smtp_relay;
 use std::fmt;
 
 /// Input that breaks a rule. The message is shown to the caller as is, so it
-/// names fields and rules, never submitted values.
+/// names fields and rules, never submitted values; `field`, when the rule is
+/// about one request field, is its wire name (`name`, `smtp_credentials.port`),
+/// which the error body carries beside the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub String);
+pub struct Invalid {
+    message: String,
+    field: Option<String>,
+}
 
 impl Invalid {
+    /// A broken rule that is about no one field (or about several).
     pub fn new(message: impl Into<String>) -> Self {
-        Invalid(message.into())
+        Invalid { message: message.into(), field: None }
+    }
+
+    /// A broken rule of the request field `field`.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid { message: message.into(), field: Some(field.into()) }
+    }
+
+    /// The same error, about the request field `field`.
+    pub fn at(self, field: impl Into<String>) -> Self {
+        Invalid { field: Some(field.into()), ..self }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn field_name(&self) -> Option<&str> {
+        self.field.as_deref()
     }
 }
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -42,7 +66,10 @@ impl std::error::Error for Invalid {}
 pub fn check_display_text(field: &str, text: &str, max_chars: usize) -> Result<(), Invalid> {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     if text.chars().count() > max_chars || text.chars().any(char::is_control) {
-        return Err(Invalid(format!("{field} must be at most {max_chars} characters, without control characters")));
+        return Err(Invalid::field(
+            field,
+            format!("{field} must be at most {max_chars} characters, without control characters"),
+        ));
     }
     let hidden = |c: char| {
         matches!(
@@ -51,7 +78,10 @@ pub fn check_display_text(field: &str, text: &str, max_chars: usize) -> Result<(
         )
     };
     if text.chars().any(hidden) {
-        return Err(Invalid(format!("{field} must not contain invisible or direction-changing characters")));
+        return Err(Invalid::field(
+            field,
+            format!("{field} must not contain invisible or direction-changing characters"),
+        ));
     }
     Ok(())
 }
@@ -62,7 +92,7 @@ pub fn check_display_text(field: &str, text: &str, max_chars: usize) -> Result<(
 /// message.
 pub fn check_no_control_characters(field: &str, text: &str) -> Result<(), Invalid> {
     match text.chars().any(char::is_control) {
-        true => Err(Invalid(format!("{field} must not contain control characters"))),
+        true => Err(Invalid::field(field, format!("{field} must not contain control characters"))),
         false => Ok(()),
     }
 }
@@ -75,7 +105,7 @@ mod tests {
     fn c0_and_c1_control_characters_are_refused() {
         for c in ['\u{1b}', '\u{7}', '\u{0}', '\u{7f}', '\u{9b}', '\u{85}', '\n'] {
             let err = check_no_control_characters("username", &format!("ada{c}[31m")).unwrap_err();
-            assert_eq!(err.0, "username must not contain control characters", "{c:?}");
+            assert_eq!(err.message(), "username must not contain control characters", "{c:?}");
         }
         assert!(check_no_control_characters("username", "ädä@exämple.com").is_ok());
     }
@@ -85,10 +115,10 @@ mod tests {
         assert!(check_display_text("name", "Ada's phone 📱 – Zürich", 255).is_ok());
         for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{2028}', '\u{00AD}'] {
             let err = check_display_text("name", &format!("invoice{c}fdp.exe"), 255).unwrap_err();
-            assert_eq!(err.0, "name must not contain invisible or direction-changing characters", "{c:?}");
+            assert_eq!(err.message(), "name must not contain invisible or direction-changing characters", "{c:?}");
         }
         assert_eq!(
-            check_display_text("name", "a\u{7}b", 255).unwrap_err().0,
+            check_display_text("name", "a\u{7}b", 255).unwrap_err().message(),
             "name must be at most 255 characters, without control characters"
         );
         assert!(check_display_text("name", &"é".repeat(256), 255).is_err());

@@ -80,7 +80,10 @@ impl Endpoint {
     /// Refuses a combination that would send a secret in clear.
     pub fn check(self) -> Result<Endpoint, Invalid> {
         if self.security_mode == SecurityMode::None {
-            return Err(Invalid::new("security_mode none would send credentials in clear; use ssl_tls or starttls"));
+            return Err(Invalid::field(
+                "security_mode",
+                "security_mode none would send credentials in clear; use ssl_tls or starttls",
+            ));
         }
         Ok(self)
     }
@@ -102,23 +105,24 @@ impl Endpoint {
 
 fn host(raw: &str) -> Result<Host, Invalid> {
     Host::parse(raw).map_err(|e| match e {
-        HostError::Empty => Invalid::new("host is required"),
-        HostError::Invalid => Invalid::new(
+        HostError::Empty => Invalid::field("host", "host is required"),
+        HostError::Invalid => Invalid::field(
+            "host",
             "host must be a DNS name or IP address of at most 253 characters (no scheme, port, path or spaces)",
         ),
     })
 }
 
 fn port(raw: i64) -> Result<u16, Invalid> {
-    u16::try_from(raw).ok().filter(|p| *p > 0).ok_or_else(|| Invalid::new("port must be between 1 and 65535"))
+    u16::try_from(raw).ok().filter(|p| *p > 0).ok_or_else(|| Invalid::field("port", "port must be between 1 and 65535"))
 }
 
 fn required(field: &str, value: &str) -> Result<SecretString, Invalid> {
     if value.trim().is_empty() {
-        return Err(Invalid(format!("{field} is required")));
+        return Err(Invalid::field(field, format!("{field} is required")));
     }
     if value.chars().count() > MAX_SECRET_CHARS {
-        return Err(Invalid(format!("{field} must be at most {MAX_SECRET_CHARS} characters")));
+        return Err(Invalid::field(field, format!("{field} must be at most {MAX_SECRET_CHARS} characters")));
     }
     Ok(SecretString::from(value))
 }
@@ -142,10 +146,12 @@ fn secret_for(
     match (auth_kind, password, access_token) {
         (AuthKind::Password, Some(p), None) => required("password", p),
         (AuthKind::Oauth2, None, Some(t)) => required("access_token", t),
-        (AuthKind::Password, _, Some(_)) => Err(Invalid::new("access_token is only for auth_kind oauth2")),
-        (AuthKind::Oauth2, Some(_), _) => Err(Invalid::new("password is only for auth_kind password")),
-        (AuthKind::Password, None, None) => Err(Invalid::new("password is required")),
-        (AuthKind::Oauth2, None, None) => Err(Invalid::new("access_token is required")),
+        (AuthKind::Password, _, Some(_)) => {
+            Err(Invalid::field("access_token", "access_token is only for auth_kind oauth2"))
+        }
+        (AuthKind::Oauth2, Some(_), _) => Err(Invalid::field("password", "password is only for auth_kind password")),
+        (AuthKind::Password, None, None) => Err(Invalid::field("password", "password is required")),
+        (AuthKind::Oauth2, None, None) => Err(Invalid::field("access_token", "access_token is required")),
     }
 }
 
@@ -245,7 +251,10 @@ impl UpdateProviderCredentialRequest {
         let rotate = "use POST /api/provider-credentials/{id}/rotate";
         for (field, sent) in [("username", self.username.is_some()), ("auth_kind", self.auth_kind.is_some())] {
             if sent {
-                return Err(Invalid(format!("{field} cannot be changed with PATCH; {rotate}")));
+                return Err(Invalid::field(
+                    field.to_string(),
+                    format!("{field} cannot be changed with PATCH; {rotate}"),
+                ));
             }
         }
         let endpoint = Endpoint {
@@ -262,14 +271,14 @@ impl UpdateProviderCredentialRequest {
                 .into_iter()
                 .find_map(|(name, sent)| sent.then_some(name))
             {
-                return Err(Invalid(format!(
+                return Err(Invalid::new(format!(
                     "{sent} can be sent with PATCH only when host, port or security_mode changes; {rotate}"
                 )));
             }
             return Ok(EndpointUpdate { endpoint, secret: None });
         }
         if self.password.is_none() && self.access_token.is_none() {
-            return Err(Invalid(format!(
+            return Err(Invalid::new(format!(
                 "{field} is required when host, port or security_mode changes: \
                  a stored secret only goes to the server it was given for"
             )));
@@ -360,7 +369,7 @@ mod tests {
         let with = |k: &str, v: serde_json::Value| {
             let mut b = base();
             b[k] = v;
-            create(b).unwrap_err().0
+            create(b).unwrap_err().message().to_string()
         };
         assert!(with("host", json!("imaps://mail.example.com")).starts_with("host must be a DNS name"));
         assert!(with("host", json!("mail.example.com:993")).starts_with("host must be a DNS name"));
@@ -371,9 +380,9 @@ mod tests {
         assert_eq!(with("username", json!(" ")), "username is required");
         let mut oauth = base();
         oauth["auth_kind"] = json!("oauth2");
-        assert_eq!(create(oauth.clone()).unwrap_err().0, "password is only for auth_kind password");
+        assert_eq!(create(oauth.clone()).unwrap_err().message(), "password is only for auth_kind password");
         oauth.as_object_mut().unwrap().remove("password");
-        assert_eq!(create(oauth.clone()).unwrap_err().0, "access_token is required");
+        assert_eq!(create(oauth.clone()).unwrap_err().message(), "access_token is required");
         oauth["access_token"] = json!("ya29.token");
         assert!(create(oauth).is_ok());
     }
@@ -382,7 +391,7 @@ mod tests {
     fn patch_moves_a_secret_only_with_the_secret() {
         let (current, _) = create(base()).unwrap();
         let patch = |b| serde_json::from_value::<UpdateProviderCredentialRequest>(b).unwrap().apply(&current);
-        let err = |b| patch(b).unwrap_err().0;
+        let err = |b| patch(b).unwrap_err().message().to_string();
         assert!(err(json!({"password": "x"})).starts_with("password can be sent with PATCH only when host, port"));
         assert!(err(json!({"username": "x"})).starts_with("username cannot be changed with PATCH; use POST"));
         assert!(err(json!({"security_mode": "none", "password": "x"})).starts_with("security_mode none"));

@@ -61,7 +61,7 @@ impl ResolveCredentialRequest {
         };
         let purpose = self.purpose.trim();
         if purpose.is_empty() || super::check_display_text("purpose", purpose, MAX_PURPOSE_CHARS).is_err() {
-            return Err(Invalid::new("purpose must be 1 to 64 printable characters"));
+            return Err(Invalid::field("purpose", "purpose must be 1 to 64 printable characters"));
         }
         Ok(Resolve { account_id: self.account_id.clone(), target, purpose: purpose.to_string() })
     }

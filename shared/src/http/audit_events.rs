@@ -48,7 +48,7 @@ fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, A
     raw.filter(|t| !t.is_empty())
         .map(|t| {
             OffsetDateTime::parse(t, &Rfc3339).map_err(|_| {
-                ApiError::bad_request(format!("{name} must be an RFC 3339 time, such as 2026-11-24T10:00:00Z"))
+                ApiError::bad_field(name, format!("{name} must be an RFC 3339 time, such as 2026-11-24T10:00:00Z"))
             })
         })
         .transpose()
@@ -61,7 +61,7 @@ fn parse_cursor(raw: Option<&str>, by_resource: bool) -> Result<Option<AuditCurs
         .map(|c| {
             AuditCursor::parse(c)
                 .filter(|cursor| cursor.version.is_some() == by_resource)
-                .ok_or_else(|| ApiError::bad_request("Invalid cursor"))
+                .ok_or_else(|| ApiError::bad_field("cursor", "Invalid cursor"))
         })
         .transpose()
 }
@@ -94,17 +94,17 @@ pub async fn list(
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
     let cursor = parse_cursor(page.cursor.as_deref(), resource_id.is_some())?;
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
-        return Err(ApiError::bad_request("resource_id is not the id of a resource of this service"));
+        return Err(ApiError::bad_field("resource_id", "resource_id is not the id of a resource of this service"));
     }
     let event_type = query.event_type.as_deref().filter(|t| !t.is_empty());
     if event_type.is_some_and(|t| AuditEventType::parse(t).is_none()) {
         let known: Vec<&str> = AuditEventType::ALL.iter().map(|t| t.as_str()).collect();
-        return Err(ApiError::bad_request(format!("event_type must be one of: {}", known.join(", "))));
+        return Err(ApiError::bad_field("event_type", format!("event_type must be one of: {}", known.join(", "))));
     }
     let (since, until) = (parse_time("since", query.since.as_deref())?, parse_time("until", query.until.as_deref())?);
     if let (Some(since), Some(until)) = (since, until) {
         if since > until {
-            return Err(ApiError::bad_request("since must not be later than until"));
+            return Err(ApiError::bad_field("since", "since must not be later than until"));
         }
     }
     let filter = AuditFilter { resource_id, event_type, since, until };

@@ -214,7 +214,7 @@ pub async fn test(
 ) -> Result<Json<TestOutcome>, ApiError> {
     let to = match request.and_then(|r| r.to) {
         Some(to) => {
-            Some(to.parse::<lettre::Address>().map_err(|_| ApiError::bad_request("to must be an email address"))?)
+            Some(to.parse::<lettre::Address>().map_err(|_| ApiError::bad_field("to", "to must be an email address"))?)
         }
         None => None,
     };

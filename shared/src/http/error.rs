@@ -1,5 +1,7 @@
 //! The one place where errors become HTTP status codes and the documented
-//! error body `{"success": false, "error": {"code", "message"}}`.
+//! error body `{"success": false, "error": {"code", "message"}}` (with
+//! `field`, the request field a validation error is about, when it is about
+//! one).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,13 +20,15 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The request field a 400 is about (`name`, `smtp_credentials.port`).
+    pub field: Option<String>,
     /// Sent as `Retry-After` (429 and 503).
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after: None }
+        ApiError { status, code, message: message.into(), field: None, retry_after: None }
     }
 
     pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
@@ -33,6 +37,11 @@ impl ApiError {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// A 400 about the request field `field`.
+    pub fn bad_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError { field: Some(field.into()), ..Self::bad_request(message) }
     }
 
     pub fn unauthorized() -> Self {
@@ -111,6 +120,11 @@ pub struct ErrorDetail<'a> {
     code: &'a str,
     #[schema(value_type = String)]
     message: &'a str,
+    /// For a validation error about one request field: its name, as sent
+    /// (`name`, `smtp_credentials.port`, `permissions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    field: Option<&'a str>,
 }
 
 impl ApiError {
@@ -122,7 +136,10 @@ impl ApiError {
     }
 
     fn body(&self) -> ErrorBody<'_> {
-        ErrorBody { success: false, error: ErrorDetail { code: self.code, message: &self.message } }
+        ErrorBody {
+            success: false,
+            error: ErrorDetail { code: self.code, message: &self.message, field: self.field.as_deref() },
+        }
     }
 }
 
@@ -138,7 +155,10 @@ impl IntoResponse for ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(invalid: Invalid) -> Self {
-        ApiError::bad_request(invalid.0)
+        match invalid.field_name() {
+            Some(field) => ApiError::bad_field(field, invalid.message()),
+            None => ApiError::bad_request(invalid.message()),
+        }
     }
 }
 

@@ -32,13 +32,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
 
 impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
-        let raw = match self.limit.as_deref() {
-            None => None,
-            Some(raw) => Some(
-                raw.parse()
-                    .map_err(|_| ApiError::bad_request(format!("limit must be an integer from 1 to {MAX_PAGE}")))?,
-            ),
-        };
+        let raw =
+            match self.limit.as_deref() {
+                None => None,
+                Some(raw) => Some(raw.parse().map_err(|_| {
+                    ApiError::bad_field("limit", format!("limit must be an integer from 1 to {MAX_PAGE}"))
+                })?),
+            };
         Ok(page_limit(raw)?)
     }
 }

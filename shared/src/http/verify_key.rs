@@ -31,7 +31,7 @@ fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError
         Some(ip) => ip
             .parse::<IpAddr>()
             .map(|ip| ip.to_string())
-            .map_err(|_| ApiError::bad_request("sourceIp must be an IP address")),
+            .map_err(|_| ApiError::bad_field("sourceIp", "sourceIp must be an IP address")),
         None => Ok(seen.0.unwrap_or_else(|| "unknown".to_string())),
     }
 }

@@ -41,7 +41,7 @@ impl Accounts {
 
     /// A new account and its first email API key, which holds `admin`.
     pub async fn create_account(&self, name: &str) -> Result<(AccountRecord, CreatedKey), ServiceError> {
-        let name = key_name(name).map_err(|_| Invalid::new("Account name must be 1 to 255 characters"))?;
+        let name = key_name(name).map_err(|_| Invalid::field("name", "Account name must be 1 to 255 characters"))?;
         let account = AccountRecord { account_id: new_account_id(), name, created_at: now_rfc3339() };
         let admin = NewKey {
             name: "Admin key".to_string(),
@@ -149,7 +149,7 @@ impl Accounts {
         name: Option<&str>,
     ) -> Result<CreatedKey, ServiceError> {
         if permissions.is_empty() {
-            return Err(Invalid::new("A key needs at least one permission").into());
+            return Err(Invalid::field("permissions", "A key needs at least one permission").into());
         }
         let name = key_name(name.unwrap_or("API key"))?;
         // Protocol scopes make a mail-protocol key; anything else an email API key.

@@ -22,7 +22,7 @@ pub fn page_limit(raw: Option<i64>) -> Result<usize, Invalid> {
         Some(n) => usize::try_from(n)
             .ok()
             .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| Invalid(format!("limit must be an integer from 1 to {MAX_PAGE}"))),
+            .ok_or_else(|| Invalid::field("limit", format!("limit must be an integer from 1 to {MAX_PAGE}"))),
     }
 }
 
@@ -35,7 +35,7 @@ pub fn page_cursor(raw: Option<&str>, prefix: &str) -> Result<Option<String>, In
             .strip_prefix(prefix)
             .filter(|ulid| ulid::Ulid::from_string(ulid).is_ok())
             .map(|_| Some(c.to_string()))
-            .ok_or_else(|| Invalid::new("Invalid cursor")),
+            .ok_or_else(|| Invalid::field("cursor", "Invalid cursor")),
     }
 }
 
@@ -43,7 +43,9 @@ pub fn page_cursor(raw: Option<&str>, prefix: &str) -> Result<Option<String>, In
 pub fn numeric_cursor(raw: Option<&str>) -> Result<Option<u64>, Invalid> {
     match raw.filter(|c| !c.is_empty()) {
         None => Ok(None),
-        Some(c) => c.parse().ok().filter(|id| *id > 0).map(Some).ok_or_else(|| Invalid::new("Invalid cursor")),
+        Some(c) => {
+            c.parse().ok().filter(|id| *id > 0).map(Some).ok_or_else(|| Invalid::field("cursor", "Invalid cursor"))
+        }
     }
 }
 

@@ -69,10 +69,13 @@ fn required_text(block: &str, field: &str, value: &str) -> Result<String, Invali
 
 fn check_required(block: &str, field: &str, value: &str) -> Result<(), Invalid> {
     if value.trim().is_empty() {
-        return Err(Invalid(format!("{block}.{field} is required")));
+        return Err(Invalid::field(format!("{block}.{field}"), format!("{block}.{field} is required")));
     }
     if value.chars().count() > MAX_SECRET_CHARS {
-        return Err(Invalid(format!("{block}.{field} must be at most {MAX_SECRET_CHARS} characters")));
+        return Err(Invalid::field(
+            format!("{block}.{field}"),
+            format!("{block}.{field} must be at most {MAX_SECRET_CHARS} characters"),
+        ));
     }
     Ok(())
 }
@@ -108,15 +111,19 @@ impl SmtpCredentialsInput {
     fn validate_update(&self) -> Result<SmtpUpdate, Invalid> {
         let block = ProviderType::Smtp.block_name();
         let host = Host::parse(&self.host).map_err(|e| match e {
-            HostError::Empty => Invalid(format!("{block}.host is required")),
-            HostError::Invalid => {
-                Invalid(format!("{block}.host must be a DNS name or IP address (no scheme, port, path or spaces)"))
-            }
+            HostError::Empty => Invalid::field(format!("{block}.host"), format!("{block}.host is required")),
+            HostError::Invalid => Invalid::field(
+                format!("{block}.host"),
+                format!("{block}.host must be a DNS name or IP address (no scheme, port, path or spaces)"),
+            ),
         })?;
         let port = match self.port {
-            None => return Err(Invalid(format!("{block}.port is required"))),
-            Some(p) if p <= 0 => return Err(Invalid(format!("{block}.port must be greater than 0"))),
-            Some(p) => u16::try_from(p).map_err(|_| Invalid(format!("{block}.port must be at most 65535")))?,
+            None => return Err(Invalid::field(format!("{block}.port"), format!("{block}.port is required"))),
+            Some(p) if p <= 0 => {
+                return Err(Invalid::field(format!("{block}.port"), format!("{block}.port must be greater than 0")))
+            }
+            Some(p) => u16::try_from(p)
+                .map_err(|_| Invalid::field(format!("{block}.port"), format!("{block}.port must be at most 65535")))?,
         };
         let username = match &self.username {
             None => Change::Keep,

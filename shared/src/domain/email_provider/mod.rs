@@ -69,9 +69,9 @@ impl ProviderName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(Invalid::new("Provider name cannot be empty"));
+            return Err(Invalid::field("name", "Provider name cannot be empty"));
         }
-        super::check_display_text("Provider name", name, MAX_NAME_CHARS)?;
+        super::check_display_text("Provider name", name, MAX_NAME_CHARS).map_err(|e| e.at("name"))?;
         Ok(ProviderName(name.to_string()))
     }
 
@@ -88,12 +88,12 @@ impl Region {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let region = raw.trim();
         if region.is_empty() {
-            return Err(Invalid::new("Region cannot be empty"));
+            return Err(Invalid::field("region", "Region cannot be empty"));
         }
         let well_formed = region.chars().count() <= MAX_REGION_CHARS
             && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !well_formed {
-            return Err(Invalid::new("Region must be at most 64 letters, digits, '-' or '_'"));
+            return Err(Invalid::field("region", "Region must be at most 64 letters, digits, '-' or '_'"));
         }
         Ok(Region(region.to_string()))
     }

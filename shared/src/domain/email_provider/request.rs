@@ -64,14 +64,17 @@ impl CreateEmailProviderRequest {
         let expected = self.provider_type;
         match blocks.supplied_type() {
             None => {
-                return Err(Invalid(format!(
+                return Err(Invalid::new(format!(
                     "{} is required for provider_type {}",
                     expected.block_name(),
                     expected.as_str()
                 )))
             }
             Some(supplied) if supplied != expected => {
-                return Err(Invalid(format!("Credential block does not match provider type ({})", expected.as_str())))
+                return Err(Invalid::new(format!(
+                    "Credential block does not match provider type ({})",
+                    expected.as_str()
+                )))
             }
             Some(_) => {}
         }
@@ -122,7 +125,10 @@ impl UpdateEmailProviderRequest {
     /// loaded.
     pub fn check_shape(&self) -> Result<(), Invalid> {
         if self.provider_type.is_some() {
-            return Err(Invalid::new("provider_type cannot be changed; delete the provider and create a new one"));
+            return Err(Invalid::field(
+                "provider_type",
+                "provider_type cannot be changed; delete the provider and create a new one",
+            ));
         }
         if self.blocks().count() > 1 {
             return Err(Invalid::new("Only one credential block (ses/scaleway/smtp) may be supplied per update"));
@@ -152,7 +158,7 @@ impl UpdateEmailProviderRequest {
         let blocks = self.blocks();
         if let Some(supplied) = blocks.supplied_type() {
             if supplied != existing {
-                return Err(Invalid(format!(
+                return Err(Invalid::new(format!(
                     "Credential block does not match existing provider type ({})",
                     existing.as_str()
                 )));

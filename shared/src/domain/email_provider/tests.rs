@@ -41,38 +41,44 @@ fn smtp_defaults_and_mask() {
 #[test]
 fn create_requires_the_matching_block() {
     let err = create(json!({"name": "x", "provider_type": "ses", "region": "eu-west-1"})).unwrap_err();
-    assert_eq!(err.0, "ses_credentials is required for provider_type ses");
+    assert_eq!(err.message(), "ses_credentials is required for provider_type ses");
     let err = create(json!({"name": "x", "provider_type": "ses", "region": "eu-west-1",
         "scaleway_credentials": {"api_key": "k", "project_id": "p"}}))
     .unwrap_err();
-    assert_eq!(err.0, "Credential block does not match provider type (ses)");
+    assert_eq!(err.message(), "Credential block does not match provider type (ses)");
 }
 
 #[test]
 fn update_rules_in_documented_order() {
     let mismatch = json!({"name": " ", "smtp_credentials": {"host": "h.example.com", "port": 25}});
     assert_eq!(
-        update(mismatch, ProviderType::Ses).unwrap_err().0,
+        update(mismatch, ProviderType::Ses).unwrap_err().message(),
         "Credential block does not match existing provider type (ses)"
     );
-    assert_eq!(update(json!({"name": "  "}), ProviderType::Ses).unwrap_err().0, "Provider name cannot be empty");
+    assert_eq!(
+        update(json!({"name": "  "}), ProviderType::Ses).unwrap_err().message(),
+        "Provider name cannot be empty"
+    );
     let two = json!({"ses_credentials": {}, "smtp_credentials": {}});
     assert_eq!(
-        update(two, ProviderType::Ses).unwrap_err().0,
+        update(two, ProviderType::Ses).unwrap_err().message(),
         "Only one credential block (ses/scaleway/smtp) may be supplied per update"
     );
     let no_host = json!({"smtp_credentials": {"host": "", "port": 25}});
-    assert_eq!(update(no_host, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.host is required");
+    assert_eq!(update(no_host, ProviderType::Smtp).unwrap_err().message(), "smtp_credentials.host is required");
     let port0 = json!({"smtp_credentials": {"host": "smtp.example.com", "port": 0}});
-    assert_eq!(update(port0, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.port must be greater than 0");
+    assert_eq!(
+        update(port0, ProviderType::Smtp).unwrap_err().message(),
+        "smtp_credentials.port must be greater than 0"
+    );
     let big = json!({"smtp_credentials": {"host": "smtp.example.com", "port": 70000}});
-    assert_eq!(update(big, ProviderType::Smtp).unwrap_err().0, "smtp_credentials.port must be at most 65535");
+    assert_eq!(update(big, ProviderType::Smtp).unwrap_err().message(), "smtp_credentials.port must be at most 65535");
 }
 
 #[test]
 fn provider_type_cannot_be_patched() {
     let err = update(json!({"provider_type": "smtp"}), ProviderType::Ses).unwrap_err();
-    assert!(err.0.starts_with("provider_type cannot be changed"));
+    assert!(err.message().starts_with("provider_type cannot be changed"));
 }
 
 #[test]
@@ -127,7 +133,7 @@ fn a_kept_password_follows_only_its_destination() {
         }
         assert!(result
             .unwrap_err()
-            .0
+            .message()
             .starts_with("smtp_credentials.password is required when host, port or encryption changes"));
     }
     // With the password again, or with the password removed, it may move.
@@ -146,7 +152,11 @@ fn no_password_over_an_unencrypted_connection() {
     let err = create(json!({"name": "Relay", "provider_type": "smtp", "region": "local",
         "smtp_credentials": {"host": "smtp.example.com", "port": 25, "encryption": "none", "username": "u", "password": "pw"}}))
     .unwrap_err();
-    assert!(err.0.starts_with("smtp_credentials.password cannot be sent over encryption none"), "{}", err.0);
+    assert!(
+        err.message().starts_with("smtp_credentials.password cannot be sent over encryption none"),
+        "{}",
+        err.message()
+    );
     // Downgrading a stored provider keeps its password, so it is refused too.
     let down = smtp_update(json!({"host": "smtp.example.com", "port": 587, "encryption": "none", "password": "pw"}));
     assert!(down.apply(Some(stored())).is_err());

@@ -74,43 +74,46 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
-        ApiError::bad_request(describe_json_error(&path, err.inner()))
+        match describe_json_error(&path, err.inner()) {
+            (message, Some(field)) => ApiError::bad_field(field, message),
+            (message, None) => ApiError::bad_request(message),
+        }
     })?;
     deserializer.end().map_err(|_| ApiError::bad_request("Request body must be a single JSON value"))?;
     Ok(value)
 }
 
 /// Rebuilds serde's message from the parts that come from our own types (the
-/// field path, the expected type, field names), dropping any quoted input.
-fn describe_json_error(path: &str, err: &serde_json::Error) -> String {
+/// field path, the expected type, field names), dropping any quoted input;
+/// and the field it is about, when there is one.
+fn describe_json_error(path: &str, err: &serde_json::Error) -> (String, Option<String>) {
     use serde_json::error::Category;
     if matches!(err.classify(), Category::Syntax | Category::Eof | Category::Io) {
-        return "Request body is not valid JSON".to_string();
+        return ("Request body is not valid JSON".to_string(), None);
     }
     let message = err.to_string();
     let expected =
         message.rsplit_once(", expected ").map(|(_, e)| plain_expected(e.split(" at line ").next().unwrap_or(e)));
-    let field = if path == "." { None } else { Some(path) };
+    let field = if path == "." { None } else { Some(truncate(path, 64)) };
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        return match field {
-            Some(parent) => format!("Missing field `{parent}.{name}`"),
-            None => format!("Missing field `{name}`"),
+        let missing = match &field {
+            Some(parent) => format!("{parent}.{name}"),
+            None => name.to_string(),
         };
+        return (format!("Missing field `{missing}`"), Some(missing));
     }
     if message.starts_with("unknown field") {
         return match field {
-            Some(field) => format!("Unknown field `{}`", truncate(field, 64)),
-            None => "Unknown field".to_string(),
+            Some(field) => (format!("Unknown field `{field}`"), Some(field)),
+            None => ("Unknown field".to_string(), None),
         };
     }
-    let what = match field {
-        Some(field) => format!("Invalid value for `{}`", truncate(field, 64)),
-        None => "Request body must be a JSON object".to_string(),
-    };
+    let Some(field) = field else { return ("Request body must be a JSON object".to_string(), None) };
+    let what = format!("Invalid value for `{field}`");
     match expected {
-        Some(expected) if field.is_some() => format!("{what}: expected {expected}"),
-        _ => what,
+        Some(expected) => (format!("{what}: expected {expected}"), Some(field)),
+        None => (what, Some(field)),
     }
 }
 
