@@ -1,9 +1,8 @@
 //! Audit records: who changed what, by field name only. A record never holds
 //! the value of anything it describes.
 
+use crate::domain::timestamp::Timestamp;
 use serde::Serialize;
-
-use crate::domain::ids::now_rfc3339;
 
 /// Every kind of change that is audited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +110,7 @@ pub struct AuditEvent {
     pub version: Option<u64>,
     pub actor_key_id: String,
     pub request_id: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 impl AuditEvent {
@@ -139,7 +138,7 @@ impl AuditEvent {
             purpose: None,
             actor_key_id: actor.key_id.clone(),
             request_id: actor.request_id.clone(),
-            created_at: now_rfc3339(),
+            created_at: Timestamp::now(),
         }
     }
 

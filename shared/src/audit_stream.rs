@@ -11,6 +11,7 @@
 //! redelivers from there); the template's retry limit and batch bisection
 //! keep one bad record from blocking the shard.
 
+use crate::domain::timestamp::Timestamp;
 use aws_config::SdkConfig;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -34,7 +35,7 @@ struct AuditImage {
     changed_fields: Vec<String>,
     actor_key_id: String,
     request_id: String,
-    created_at: String,
+    created_at: Timestamp,
     key_prefix: Option<String>,
     related_resource_id: Option<String>,
     outcome: Option<String>,
@@ -182,7 +183,7 @@ mod tests {
             changed_fields: vec!["name".into(), "credentials".into()],
             actor_key_id: "key_1".into(),
             request_id: "r".into(),
-            created_at: "2026-11-24T10:00:00Z".into(),
+            created_at: Timestamp::parse("2026-11-24T10:00:00Z").unwrap(),
             key_prefix: None,
             related_resource_id: None,
             outcome: None,

@@ -673,8 +673,18 @@ async fn a_stale_version_is_refused_by_the_store() {
     let changes =
         mailkeys::store::email_providers::EmailProviderChanges { name: Some("stale".into()), ..Default::default() };
     assert_eq!(patch(&app, id, json!({"name": "fresh"})).await.status, StatusCode::OK);
-    let result =
-        app.state.store.update_email_provider(&app.account_id, id, 1, &changes, "2026-01-01T00:00:00Z", &event).await;
+    let result = app
+        .state
+        .store
+        .update_email_provider(
+            &app.account_id,
+            id,
+            1,
+            &changes,
+            mailkeys::domain::timestamp::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+            &event,
+        )
+        .await;
     assert!(matches!(result, Err(mailkeys::store::StoreError::ConditionFailed { index: 0 })));
     assert_eq!(app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await.json()["name"], "fresh");
     // The refused change left no audit record either.
@@ -933,4 +943,47 @@ async fn the_trail_is_in_commit_order_when_writers_race() {
         assert_eq!(types.iter().filter(|t| **t == "EMAIL_PROVIDER_UPDATED").count(), ok, "round {round}");
         assert_versions_gap_free(&trail, &format!("round {round}"));
     }
+}
+
+/// Times are one type now, but the tables and the answers hold them as
+/// before: an item written by the previous version (its times as RFC 3339
+/// text to the second) reads back byte for byte, and what this version
+/// writes has the same shape.
+#[tokio::test]
+async fn times_read_and_write_as_the_previous_version_did() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let app = TestApp::start().await;
+    let id = create(&app, ses_body()).await;
+    let key = |item: &mailkeys::store::Item| (item["pk"].clone(), item["sk"].clone());
+    let stored = app.stored_provider(&app.account_id, id).await.unwrap();
+    let (pk, sk) = key(&stored);
+    // As the previous version wrote them.
+    app.ddb()
+        .update_item()
+        .table_name(&app.tables().main)
+        .key("pk", pk)
+        .key("sk", sk)
+        .update_expression("SET created_at = :created, updated_at = :updated")
+        .expression_attribute_values(":created", AttributeValue::S("2025-01-02T03:04:05Z".into()))
+        .expression_attribute_values(":updated", AttributeValue::S("2025-06-07T08:09:10Z".into()))
+        .send()
+        .await
+        .unwrap();
+    let shown = app.admin(Method::GET, &format!("/api/email-providers/{id}"), None).await;
+    assert!(shown.text.contains(r#""created_at":"2025-01-02T03:04:05Z""#), "{}", shown.text);
+    assert!(shown.text.contains(r#""updated_at":"2025-06-07T08:09:10Z""#), "{}", shown.text);
+    assert_eq!(patch(&app, id, json!({"name": "Renamed"})).await.status, StatusCode::OK);
+    let after = app.stored_provider(&app.account_id, id).await.unwrap();
+    assert_eq!(after["created_at"].as_s().unwrap(), "2025-01-02T03:04:05Z", "kept byte for byte");
+    let updated = after["updated_at"].as_s().unwrap();
+    let shape = updated.len() == 20
+        && updated.ends_with('Z')
+        && updated.chars().enumerate().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            10 => c == 'T',
+            13 | 16 => c == ':',
+            19 => c == 'Z',
+            _ => c.is_ascii_digit(),
+        });
+    assert!(shape, "written as before (RFC 3339, UTC, to the second): {updated}");
 }

@@ -9,12 +9,12 @@ mod providers;
 mod smtp;
 pub mod tls;
 
+use crate::domain::timestamp::Timestamp;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::domain::connectivity::{TestOutcome, TestStage, TestStatus};
 use crate::domain::host::Host;
-use crate::domain::ids::now_rfc3339;
 
 pub use providers::{ScalewayCheck, SesCheck};
 pub use tls::Trust;
@@ -191,14 +191,14 @@ impl Connectivity {
                 stage: None,
                 message: success.to_string(),
                 latency_ms,
-                tested_at: now_rfc3339(),
+                tested_at: Timestamp::now(),
             },
             Err(failure) => TestOutcome {
                 status: TestStatus::Failed,
                 stage: Some(failure.stage),
                 message: failure.message,
                 latency_ms,
-                tested_at: now_rfc3339(),
+                tested_at: Timestamp::now(),
             },
         }
     }

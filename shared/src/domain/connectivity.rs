@@ -1,5 +1,6 @@
 //! The outcome of a connectivity test, as answered and as stored.
 
+use crate::domain::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -37,5 +38,5 @@ pub struct TestOutcome {
     /// what it was sent).
     pub message: String,
     pub latency_ms: u64,
-    pub tested_at: String,
+    pub tested_at: Timestamp,
 }

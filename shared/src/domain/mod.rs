@@ -12,6 +12,7 @@ pub mod provider_credential;
 pub mod resolve;
 pub mod secret;
 pub mod smtp_relay;
+pub mod timestamp;
 
 use std::fmt;
 

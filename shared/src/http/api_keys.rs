@@ -1,6 +1,7 @@
 //! `/api/email/api-keys[/{id}]`: the email API keys, in the
 //! `{success, data, message}` envelope.
 
+use crate::domain::timestamp::Timestamp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -37,9 +38,9 @@ pub struct ApiKeyView {
     pub prefix: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
 }
 
 impl From<KeyRecord> for ApiKeyView {
@@ -78,15 +79,15 @@ pub struct CreatedApiKey {
     pub prefix: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
-    pub created_at: String,
-    pub expires_at: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RevokedApiKey {
     pub id: String,
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -96,7 +97,7 @@ pub struct UpdatedApiKey {
     pub name: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
 }
 
 #[utoipa::path(

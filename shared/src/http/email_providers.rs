@@ -1,5 +1,6 @@
 //! `/api/email-providers[/{id}]`.
 
+use crate::domain::timestamp::Timestamp;
 use axum::extract::State;
 use axum::http::header::LINK;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -31,8 +32,8 @@ pub struct EmailProviderResponse {
     /// The credential block's fields, secrets masked.
     #[schema(value_type = Object)]
     pub credentials: serde_json::Value,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// The outcome of the last connectivity test (`null` before the first).
     pub last_test: Option<TestOutcome>,
     /// SES and Scaleway: the SMTP relay to configure a mail client with

@@ -1,6 +1,7 @@
 //! `/api/accounts/{account_id}/provider-credentials[...]` and
 //! `/api/provider-credentials/{id}[...]`.
 
+use crate::domain::timestamp::Timestamp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -34,8 +35,8 @@ pub struct ProviderCredentialResponse {
     pub auth_kind: AuthKind,
     pub username_masked: String,
     pub last_test: Option<TestOutcome>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl From<ProviderCredentialRecord> for ProviderCredentialResponse {

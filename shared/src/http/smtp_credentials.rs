@@ -1,6 +1,7 @@
 //! `/api/smtp-credentials[...]`: keys for the mail protocols, and where the
 //! mail servers are.
 
+use crate::domain::timestamp::Timestamp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -23,8 +24,8 @@ use crate::store::keys::KeyRecord;
 pub struct SmtpKeyView {
     pub id: String,
     pub name: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
     pub is_active: bool,
     #[schema(value_type = Vec<String>)]
     pub scopes: Vec<&'static str>,

@@ -3,9 +3,10 @@
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{IssuedKey, KeyPrefix};
-use crate::domain::ids::{new_account_id, new_key_id, now_rfc3339};
+use crate::domain::ids::{new_account_id, new_key_id};
 use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
+use crate::domain::timestamp::Timestamp;
 use crate::domain::Invalid;
 use crate::store::keys::{AccountRecord, KeyRecord, ServiceKeyRecord};
 use crate::store::{Store, StoreError};
@@ -42,7 +43,7 @@ impl Accounts {
     /// A new account and its first email API key, which holds `admin`.
     pub async fn create_account(&self, name: &str) -> Result<(AccountRecord, CreatedKey), ServiceError> {
         let name = key_name(name).map_err(|_| Invalid::field("name", "Account name must be 1 to 255 characters"))?;
-        let account = AccountRecord { account_id: new_account_id(), name, created_at: now_rfc3339() };
+        let account = AccountRecord { account_id: new_account_id(), name, created_at: Timestamp::now() };
         let admin = NewKey {
             name: "Admin key".to_string(),
             permissions: [Permission::Admin].into_iter().collect(),
@@ -72,7 +73,7 @@ impl Accounts {
             key_id: new_key_id(),
             key_hash: key.hash.as_str().to_string(),
             name,
-            created_at: now_rfc3339(),
+            created_at: Timestamp::now(),
             last_used_at: None,
             revoked_at: None,
         };
@@ -126,7 +127,7 @@ impl Accounts {
             2,
             vec!["revoked_at".into()],
         );
-        match self.store.revoke_service_key(key_id, &now_rfc3339(), &event).await {
+        match self.store.revoke_service_key(key_id, Timestamp::now(), &event).await {
             Err(StoreError::NotFound | StoreError::ConditionFailed { .. }) => {
                 Err(ServiceError::NotFound("No active service key with this id"))
             }

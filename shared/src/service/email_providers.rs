@@ -8,8 +8,8 @@ use crate::domain::email_provider::{
     CreateEmailProviderRequest, CredentialsUpdate, EmailProviderPatch, ProviderCredentials, SmtpCredentials,
     SmtpEncryption, UpdateEmailProviderRequest,
 };
-use crate::domain::ids::now_rfc3339;
 use crate::domain::secret::ExposeSecret;
+use crate::domain::timestamp::Timestamp;
 use crate::store::email_providers::{EmailProviderChanges, EmailProviderRecord};
 use crate::store::{Store, StoreError};
 
@@ -84,7 +84,7 @@ fn diff(
     (changes, fields)
 }
 
-fn apply(mut record: EmailProviderRecord, changes: EmailProviderChanges, updated_at: String) -> EmailProviderRecord {
+fn apply(mut record: EmailProviderRecord, changes: EmailProviderChanges, updated_at: Timestamp) -> EmailProviderRecord {
     if let Some(name) = changes.name {
         record.name = name;
     }
@@ -173,7 +173,7 @@ impl EmailProviders {
             async { Ok(self.envelope.data_key(scope).await?) },
         )?;
         let secret = data_key.seal_json(&secret_context(&actor.account_id, id), &new.credentials)?;
-        let now = now_rfc3339();
+        let now = Timestamp::now();
         let record = EmailProviderRecord {
             id,
             account_id: actor.account_id.clone(),
@@ -280,7 +280,7 @@ impl EmailProviders {
             if fields.is_empty() {
                 return Ok(current);
             }
-            let now = now_rfc3339();
+            let now = Timestamp::now();
             let event = AuditEvent::new(
                 actor,
                 AuditEventType::EmailProviderUpdated,
@@ -289,7 +289,7 @@ impl EmailProviders {
                 current.version + 1,
                 fields,
             );
-            match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, &now, &event).await
+            match self.store.update_email_provider(&actor.account_id, id, current.version, &changes, now, &event).await
             {
                 Ok(()) => return Ok(apply(current, changes, now)),
                 Err(StoreError::ConditionFailed { .. }) => current = self.get(&actor.account_id, id).await?,

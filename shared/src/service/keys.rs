@@ -1,10 +1,11 @@
 //! The key store's operations, for both faces and for request checks.
 
+use crate::domain::timestamp::Timestamp;
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyHash, KeyPrefix, Principal};
-use crate::domain::ids::{format_rfc3339, new_key_id, now_rfc3339};
+use crate::domain::ids::new_key_id;
 use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::store::keys::{KeyFilter, KeyRecord};
@@ -36,8 +37,8 @@ const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 pub struct FoundKey {
     principal: Principal,
     hash: KeyHash,
-    last_used_at: Option<String>,
-    checked_at: OffsetDateTime,
+    last_used_at: Option<Timestamp>,
+    checked_at: Timestamp,
 }
 
 /// A key as just created: the plaintext is in `key` and nowhere else.
@@ -93,8 +94,8 @@ impl Keys {
         let prefix = self.prefix_for(face);
         let key = IssuedKey::generate(prefix);
         let now = OffsetDateTime::now_utc();
-        let created_at = format_rfc3339(now);
-        let expires_at = new.expires_in_days.map(|days| format_rfc3339(now + Duration::days(days as i64)));
+        let created_at = Timestamp::from(now);
+        let expires_at = new.expires_in_days.map(|days| Timestamp::from(now + Duration::days(days as i64)));
         let record = KeyRecord {
             key_id: new_key_id(),
             account_id: account_id.to_string(),
@@ -136,9 +137,8 @@ impl Keys {
     pub async fn look_up(&self, presented: &str) -> Result<Option<FoundKey>, ServiceError> {
         let Some((_, hash)) = recognise(presented) else { return Ok(None) };
         let Some(found) = self.store.auth_record(&hash).await? else { return Ok(None) };
-        let checked_at = OffsetDateTime::now_utc();
-        let now_text = format_rfc3339(checked_at);
-        let expired = matches!(&found.expires_at, Some(at) if at.as_str() <= now_text.as_str());
+        let checked_at = Timestamp::now();
+        let expired = found.expires_at.is_some_and(|at| at <= checked_at);
         if found.revoked_at.is_some() || expired {
             return Ok(None);
         }
@@ -148,15 +148,15 @@ impl Keys {
     /// Whom a found key stands for; its use is recorded (at most once a
     /// minute) beside the request.
     pub fn accept(&self, found: FoundKey) -> Principal {
-        let now = format_rfc3339(found.checked_at);
-        let cutoff = format_rfc3339(found.checked_at - TOUCH_INTERVAL);
-        if found.last_used_at.as_deref().is_none_or(|at| at < cutoff.as_str()) {
+        let now = found.checked_at;
+        let cutoff = found.checked_at - TOUCH_INTERVAL;
+        if found.last_used_at.is_none_or(|at| at < cutoff) {
             // Bookkeeping only: beside the request's own calls, and a
             // failure here must not fail the request.
             let store = self.store.clone();
             let hash = found.hash;
             crate::bookkeeping::defer(async move {
-                if let Err(err) = store.touch_key(&hash, &now, &cutoff).await {
+                if let Err(err) = store.touch_key(&hash, now, cutoff).await {
                     tracing::warn!(error = %err, "could not record key use");
                 }
             });
@@ -199,7 +199,7 @@ impl Keys {
     /// "not found".
     async fn get_active(&self, account_id: &str, face: KeyFace, key_id: &str) -> Result<KeyRecord, ServiceError> {
         match self.store.get_key(account_id, key_id).await {
-            Ok(key) if key.face == face && key.is_active(&now_rfc3339()) => Ok(key),
+            Ok(key) if key.face == face && key.is_active(Timestamp::now()) => Ok(key),
             Ok(_) | Err(StoreError::NotFound) => Err(ServiceError::NotFound(NOT_FOUND)),
             Err(other) => Err(other.into()),
         }
@@ -236,7 +236,7 @@ impl Keys {
             true => Some(self.other_admin(&current).await?),
             false => None,
         };
-        updated.updated_at = now_rfc3339();
+        updated.updated_at = Timestamp::now();
         updated.version += 1;
         let event = key_event(actor, AuditEventType::ApiKeyUpdated, &current, updated.version, fields);
         self.store.update_key(&current, &updated, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
@@ -265,13 +265,13 @@ impl Keys {
     /// the operator's tool, outside the API's rules.
     pub async fn revoke_as_operator(&self, actor: &Actor, key_id: &str) -> Result<(), ServiceError> {
         let key = match self.store.get_key(&actor.account_id, key_id).await {
-            Ok(key) if key.is_active(&now_rfc3339()) => key,
+            Ok(key) if key.is_active(Timestamp::now()) => key,
             Ok(_) | Err(StoreError::NotFound) => return Err(ServiceError::NotFound(NOT_FOUND)),
             Err(other) => return Err(other.into()),
         };
         let revoked = vec!["revoked_at".to_string()];
         let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, key.version + 1, revoked);
-        self.store.revoke_key(&key, &now_rfc3339(), &event, None).await.map_err(conflict_or)
+        self.store.revoke_key(&key, Timestamp::now(), &event, None).await.map_err(conflict_or)
     }
 
     /// Revokes a key. Like minting, revoking is limited to keys no stronger
@@ -292,10 +292,10 @@ impl Keys {
             true => Some(self.other_admin(&key).await?),
             false => None,
         };
-        let now = now_rfc3339();
+        let now = Timestamp::now();
         let revoked = vec!["revoked_at".to_string()];
         let event = key_event(actor, AuditEventType::ApiKeyRevoked, &key, key.version + 1, revoked);
-        self.store.revoke_key(&key, &now, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
+        self.store.revoke_key(&key, now, &event, keep_alive.as_ref()).await.map_err(conflict_or)?;
         key.revoked_at = Some(now);
         Ok(key)
     }
@@ -345,7 +345,7 @@ impl Keys {
         created.record.expires_at = old.expires_at.clone();
         let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
             .with_related_resource(&created.record.key_id);
-        self.store.rotate_key(&old, &created.record, &created.record.created_at, &event).await.map_err(conflict_or)?;
+        self.store.rotate_key(&old, &created.record, created.record.created_at, &event).await.map_err(conflict_or)?;
         Ok(created)
     }
 

@@ -5,13 +5,13 @@ use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security};
 use crate::crypto::{DataKey, Destination, Envelope, KeyScope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
-use crate::domain::ids::now_rfc3339;
 use crate::domain::provider_credential::{
     AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, EndpointUpdate, ProviderKind,
     RotateProviderCredentialRequest, SearchProviderCredentialsRequest, SecurityMode, TestStatusFilter,
     UpdateProviderCredentialRequest,
 };
 use crate::domain::secret::{ExposeSecret, SecretString};
+use crate::domain::timestamp::Timestamp;
 use crate::domain::Invalid;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::{Store, StoreError};
@@ -165,7 +165,7 @@ impl ProviderCredentials {
         let (endpoint, secret) = request.validate()?;
         let id = format!("pc_{}", ulid::Ulid::new().to_string().to_lowercase());
         let sealed = self.seal(&actor.account_id, &id, &endpoint, &secret).await?;
-        let now = now_rfc3339();
+        let now = Timestamp::now();
         let record = ProviderCredentialRecord {
             id: id.clone(),
             account_id: actor.account_id.clone(),
@@ -266,7 +266,7 @@ impl ProviderCredentials {
         let updated = ProviderCredentialRecord {
             endpoint,
             secret: sealed,
-            updated_at: now_rfc3339(),
+            updated_at: Timestamp::now(),
             version: current.version + 1,
             ..current.clone()
         };
@@ -309,7 +309,7 @@ impl ProviderCredentials {
             endpoint,
             username_masked: secret.username_masked(),
             secret: sealed,
-            updated_at: now_rfc3339(),
+            updated_at: Timestamp::now(),
             version: current.version + 1,
             ..current.clone()
         };

@@ -7,11 +7,17 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::StoreError;
+use crate::domain::timestamp::Timestamp;
 
 pub type Item = HashMap<String, AttributeValue>;
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
+}
+
+/// A time as stored: its RFC 3339 text.
+pub(crate) fn t(value: Timestamp) -> AttributeValue {
+    AttributeValue::S(value.to_string())
 }
 
 pub(crate) fn n(value: impl ToString) -> AttributeValue {
@@ -53,6 +59,18 @@ impl Reader<'_> {
         match self.0.get(name) {
             None | Some(AttributeValue::Null(_)) => Ok(None),
             Some(v) => v.as_s().cloned().map(Some).map_err(|_| Self::wrong(name)),
+        }
+    }
+
+    /// A stored time (RFC 3339, as every version wrote it).
+    pub fn time(&self, name: &str) -> Result<Timestamp, StoreError> {
+        Timestamp::parse(&self.s(name)?).ok_or_else(|| Self::wrong(name))
+    }
+
+    pub fn opt_time(&self, name: &str) -> Result<Option<Timestamp>, StoreError> {
+        match self.opt_s(name)? {
+            Some(text) => Timestamp::parse(&text).map(Some).ok_or_else(|| Self::wrong(name)),
+            None => Ok(None),
         }
     }
 

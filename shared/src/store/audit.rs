@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use time::OffsetDateTime;
 
-use super::attrs::{n, s, string_list, Item, Reader};
+use super::attrs::{n, s, string_list, t, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
 
@@ -86,7 +86,7 @@ impl Store {
             ("changed_fields", string_list(&event.changed_fields)),
             ("actor_key_id", s(&event.actor_key_id)),
             ("request_id", s(&event.request_id)),
-            ("created_at", s(&event.created_at)),
+            ("created_at", t(event.created_at)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -282,6 +282,6 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         },
         actor_key_id: r.s("actor_key_id")?,
         request_id: r.s("request_id")?,
-        created_at: r.s("created_at")?,
+        created_at: r.time("created_at")?,
     })
 }

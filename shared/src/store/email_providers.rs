@@ -2,9 +2,10 @@
 //! the non-secret fields and the masked display form in clear beside the
 //! encrypted blob.
 
+use crate::domain::timestamp::Timestamp;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 
-use super::attrs::{b, moved_item, n, s, Item, Reader};
+use super::attrs::{b, moved_item, n, s, t, Item, Reader};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
 use crate::crypto::{SealedSecret, NONCE_LEN};
@@ -26,8 +27,8 @@ pub struct EmailProviderRecord {
     pub credentials_masked: serde_json::Value,
     pub secret: SealedSecret,
     pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// The outcome of the last connectivity test, if any.
     pub last_test: Option<TestOutcome>,
 }
@@ -92,8 +93,8 @@ fn to_item(p: &EmailProviderRecord) -> Item {
             ("credentials_masked", s(p.credentials_masked.to_string())),
             ("secret", sealed_to_attr(&p.secret)),
             ("version", n(p.version)),
-            ("created_at", s(&p.created_at)),
-            ("updated_at", s(&p.updated_at)),
+            ("created_at", t(p.created_at)),
+            ("updated_at", t(p.updated_at)),
         ]
         .map(|(k, v)| (k.to_string(), v)),
     );
@@ -121,8 +122,8 @@ fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
         credentials_masked,
         secret: sealed_from_attr(r.map("secret")?)?,
         version: r.n("version")?,
-        created_at: r.s("created_at")?,
-        updated_at: r.s("updated_at")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
         last_test: match r.opt_s("last_test")? {
             Some(json) => Some(serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("last_test".into()))?),
             None => None,
@@ -215,7 +216,7 @@ impl Store {
         id: u64,
         expected_version: u64,
         changes: &EmailProviderChanges,
-        updated_at: &str,
+        updated_at: Timestamp,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
         let mut sets = vec!["version = :next", "updated_at = :updated_at"];
@@ -225,7 +226,7 @@ impl Store {
             .condition_expression("version = :expected")
             .expression_attribute_values(":expected", n(expected_version))
             .expression_attribute_values(":next", n(expected_version + 1))
-            .expression_attribute_values(":updated_at", s(updated_at));
+            .expression_attribute_values(":updated_at", t(updated_at));
         if let Some(name) = &changes.name {
             sets.push("#name = :name");
             update = update.expression_attribute_names("#name", "name").expression_attribute_values(":name", s(name));

@@ -1,8 +1,9 @@
 //! Provider credential items: `ACCOUNT#<account>` / `PROVIDER_CREDENTIAL#<id>`.
 
+use crate::domain::timestamp::Timestamp;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::attrs::{moved_item, n, s, Item, Reader};
+use super::attrs::{moved_item, n, s, t, Item, Reader};
 use super::email_providers::{sealed_from_attr, sealed_to_attr};
 use super::{Store, StoreError};
 use crate::audit::AuditEvent;
@@ -24,8 +25,8 @@ pub struct ProviderCredentialRecord {
     pub secret: SealedSecret,
     pub last_test: Option<TestOutcome>,
     pub version: u64,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 fn key(account_id: &str, id: &str) -> Item {
@@ -64,8 +65,8 @@ fn from_item(item: &Item) -> Result<ProviderCredentialRecord, StoreError> {
         secret: sealed_from_attr(r.map("secret")?)?,
         last_test,
         version: r.n("version")?,
-        created_at: r.s("created_at")?,
-        updated_at: r.s("updated_at")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
     })
 }
 
@@ -99,8 +100,8 @@ impl Store {
                 ("username_masked", s(&r.username_masked)),
                 ("secret", sealed_to_attr(&r.secret)),
                 ("version", n(r.version)),
-                ("created_at", s(&r.created_at)),
-                ("updated_at", s(&r.updated_at)),
+                ("created_at", t(r.created_at)),
+                ("updated_at", t(r.updated_at)),
             ]
             .map(|(k, v)| (k.to_string(), v)),
         );
@@ -191,7 +192,7 @@ impl Store {
             .condition_expression("version = :expected")
             .expression_attribute_values(":expected", n(old.version))
             .expression_attribute_values(":next", n(old.version + 1))
-            .expression_attribute_values(":updated_at", s(&new.updated_at));
+            .expression_attribute_values(":updated_at", t(new.updated_at));
         let mut sets = vec!["version = :next".to_string(), "updated_at = :updated_at".to_string()];
         for (name, value) in endpoint_values(&new.endpoint) {
             sets.push(format!("#{name} = :{name}"));

@@ -1,16 +1,17 @@
 //! Accounts: one item each (`ACCOUNT#<id>` / `ACCOUNT`), created with
 //! their first key.
 
-use super::super::attrs::{s, Reader};
+use super::super::attrs::{s, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
+use crate::domain::timestamp::Timestamp;
 
 #[derive(Clone, Debug)]
 pub struct AccountRecord {
     pub account_id: String,
     pub name: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 impl Store {
@@ -27,7 +28,7 @@ impl Store {
             ("entity", s("account")),
             ("account_id", s(&account.account_id)),
             ("name", s(&account.name)),
-            ("created_at", s(&account.created_at)),
+            ("created_at", t(account.created_at)),
         ]);
         let mut items = vec![put(&self.tables().main, account_item, "attribute_not_exists(pk)")];
         items.extend(self.key_items(key));
@@ -43,7 +44,11 @@ impl Store {
             .iter()
             .map(|found| {
                 let r = Reader(found);
-                Ok(AccountRecord { account_id: r.s("account_id")?, name: r.s("name")?, created_at: r.s("created_at")? })
+                Ok(AccountRecord {
+                    account_id: r.s("account_id")?,
+                    name: r.s("name")?,
+                    created_at: r.time("created_at")?,
+                })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));

@@ -1,5 +1,6 @@
 //! Backfills for keys written by older versions.
 
+use crate::domain::timestamp::Timestamp;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use super::super::attrs::s;
@@ -13,7 +14,7 @@ impl Store {
     /// changed meanwhile keeps its newer copy). Returns how many it wrote.
     pub async fn backfill_key_listings(&self) -> Result<usize, StoreError> {
         let metas = self.scan_main("entity", "api_key").await?;
-        let now = crate::domain::ids::now_rfc3339();
+        let now = Timestamp::now();
         let mut written = 0;
         for key in metas.iter().map(read_key) {
             let key = key?;
@@ -30,7 +31,7 @@ impl Store {
             // Only where no listing was written (`face` is the one field a
             // rename or a permission change does not write on this item).
             let mut condition = "attribute_exists(pk) AND attribute_not_exists(face)".to_string();
-            if key.is_active(&now) {
+            if key.is_active(now) {
                 // A key revoked since the scan stays out of the index.
                 condition.push_str(" AND attribute_not_exists(revoked_at)");
                 set.push_str(", active_pk = :active_pk, active_sk = :active_sk");

@@ -20,9 +20,10 @@ mod migration;
 mod service;
 mod tenant;
 
+use crate::domain::timestamp::Timestamp;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::attrs::{n, s, string_list, Item, Reader};
+use super::attrs::{n, s, string_list, t, Item, Reader};
 use super::StoreError;
 use crate::auth::Principal;
 use crate::domain::key::{KeyFace, MobileDevice, Platform};
@@ -71,22 +72,21 @@ pub struct KeyRecord {
     pub prefix: String,
     pub permissions: PermissionSet,
     pub device: Option<MobileDevice>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// RFC 3339; `None` for a key that never expires.
-    pub expires_at: Option<String>,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
     /// For a key revoked by rotation: the key that replaced it.
     pub replaced_by: Option<String>,
     pub version: u64,
 }
 
 impl KeyRecord {
-    /// Usable at `now`: not revoked, not expired. RFC 3339 UTC times of one
-    /// shape compare correctly as text.
-    pub fn is_active(&self, now: &str) -> bool {
-        self.revoked_at.is_none() && !matches!(&self.expires_at, Some(at) if at.as_str() <= now)
+    /// Usable at `now`: not revoked, not expired.
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| at > now)
     }
 }
 
@@ -94,9 +94,9 @@ impl KeyRecord {
 #[derive(Clone, Debug)]
 pub struct AuthRecord {
     pub principal: Principal,
-    pub expires_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub last_used_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
 }
 
 fn put(table: &str, item: Item, condition: &str) -> TransactWriteItem {
@@ -113,8 +113,8 @@ fn item(pairs: Vec<(&str, AttributeValue)>) -> Item {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-fn optional(value: &Option<String>) -> AttributeValue {
-    value.as_ref().map(s).unwrap_or(AttributeValue::Null(true))
+fn optional_time(value: Option<Timestamp>) -> AttributeValue {
+    value.map(t).unwrap_or(AttributeValue::Null(true))
 }
 
 fn permissions_from(names: Vec<String>) -> PermissionSet {
@@ -133,9 +133,9 @@ fn listing(key: &KeyRecord) -> Vec<(&'static str, AttributeValue)> {
         ("name", s(&key.name)),
         ("prefix", s(&key.prefix)),
         ("permissions", string_list(key.permissions.names())),
-        ("created_at", s(&key.created_at)),
-        ("updated_at", s(&key.updated_at)),
-        ("expires_at", optional(&key.expires_at)),
+        ("created_at", t(key.created_at)),
+        ("updated_at", t(key.updated_at)),
+        ("expires_at", optional_time(key.expires_at)),
         ("version", n(key.version)),
     ];
     if let Some(device) = &key.device {
@@ -218,11 +218,11 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         prefix: r.s("prefix")?,
         permissions: permissions_from(r.string_list("permissions")?),
         device,
-        created_at: r.s("created_at")?,
-        updated_at: r.s("updated_at")?,
-        expires_at: r.opt_s("expires_at")?,
-        last_used_at: r.opt_s("last_used_at")?,
-        revoked_at: r.opt_s("revoked_at")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        expires_at: r.opt_time("expires_at")?,
+        last_used_at: r.opt_time("last_used_at")?,
+        revoked_at: r.opt_time("revoked_at")?,
         replaced_by: r.opt_s("replaced_by")?,
         version: r.n("version")?,
     })

@@ -1,9 +1,10 @@
 //! Platform service keys: their metadata under one partition of their own,
 //! which no account's list reads; their auth items say `kind = service`.
 
+use crate::domain::timestamp::Timestamp;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
-use super::super::attrs::{s, string_list, Reader};
+use super::super::attrs::{s, string_list, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
@@ -22,9 +23,9 @@ pub struct ServiceKeyRecord {
     pub key_id: String,
     pub key_hash: String,
     pub name: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 impl Store {
@@ -46,7 +47,7 @@ impl Store {
             ("key_id", s(&key.key_id)),
             ("key_hash", s(&key.key_hash)),
             ("name", s(&key.name)),
-            ("created_at", s(&key.created_at)),
+            ("created_at", t(key.created_at)),
         ]);
         let items = vec![
             put(table, auth, "attribute_not_exists(pk)"),
@@ -67,9 +68,9 @@ impl Store {
                     key_id: r.s("key_id")?,
                     key_hash: r.s("key_hash")?,
                     name: r.s("name")?,
-                    created_at: r.s("created_at")?,
+                    created_at: r.time("created_at")?,
                     last_used_at: None,
-                    revoked_at: r.opt_s("revoked_at")?,
+                    revoked_at: r.opt_time("revoked_at")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -82,7 +83,7 @@ impl Store {
 
     /// Revokes a platform service key on both items; `NotFound` when there
     /// is no such key, `ConditionFailed` when it is revoked already.
-    pub async fn revoke_service_key(&self, key_id: &str, now: &str, event: &AuditEvent) -> Result<(), StoreError> {
+    pub async fn revoke_service_key(&self, key_id: &str, now: Timestamp, event: &AuditEvent) -> Result<(), StoreError> {
         let table = &self.tables().main;
         let meta_key = item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))]);
         let found = self.get_main(meta_key.clone()).await?.ok_or(StoreError::NotFound)?;
@@ -92,7 +93,7 @@ impl Store {
             .set_key(Some(meta_key))
             .update_expression("SET revoked_at = :now")
             .condition_expression("attribute_not_exists(revoked_at)")
-            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":now", t(now))
             .build()
             .expect("table, key, expression set");
         let auth = Update::builder()
@@ -101,7 +102,7 @@ impl Store {
             .key("sk", s("KEY"))
             .update_expression("SET revoked_at = :now")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":now", t(now))
             .build()
             .expect("table, key, expression set");
         let items = vec![

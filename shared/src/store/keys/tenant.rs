@@ -1,12 +1,13 @@
 //! The keys of accounts (both faces): created with their account or on
 //! their own, checked, listed, changed, revoked and rotated.
 
+use crate::domain::timestamp::Timestamp;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, TransactWriteItem};
 
-use super::super::attrs::{n, s, string_list, Reader};
+use super::super::attrs::{n, s, string_list, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
@@ -32,12 +33,12 @@ impl Store {
 
     /// The two updates that revoke `key` at `now` (for a rotation, naming
     /// the key that replaces it); the auth item leaves the active-keys index.
-    fn revoke_items(&self, key: &KeyRecord, now: &str, replaced_by: Option<&str>) -> [TransactWriteItem; 2] {
+    fn revoke_items(&self, key: &KeyRecord, now: Timestamp, replaced_by: Option<&str>) -> [TransactWriteItem; 2] {
         let mut change = KeyChange {
             meta_expression: "SET revoked_at = :now, updated_at = :now, version = :next".into(),
             auth_expression: "SET revoked_at = :now REMOVE active_pk, active_sk".into(),
             names: Vec::new(),
-            values: vec![(":now", s(now)), (":next", n(key.version + 1))],
+            values: vec![(":now", t(now)), (":next", n(key.version + 1))],
         };
         if let Some(new_id) = replaced_by {
             change.meta_expression.push_str(", replaced_by = :new");
@@ -79,9 +80,9 @@ impl Store {
         };
         Ok(Some(AuthRecord {
             principal,
-            expires_at: r.opt_s("expires_at")?,
-            revoked_at: r.opt_s("revoked_at")?,
-            last_used_at: r.opt_s("last_used_at")?,
+            expires_at: r.opt_time("expires_at")?,
+            revoked_at: r.opt_time("revoked_at")?,
+            last_used_at: r.opt_time("last_used_at")?,
         }))
     }
 
@@ -89,7 +90,7 @@ impl Store {
     /// recorded after `cutoff`: the condition makes concurrent requests
     /// write at most once. One plain conditional update: lists read the
     /// same item (through the active-keys index). Returns whether it wrote.
-    pub async fn touch_key(&self, hash: &KeyHash, now: &str, cutoff: &str) -> Result<bool, StoreError> {
+    pub async fn touch_key(&self, hash: &KeyHash, now: Timestamp, cutoff: Timestamp) -> Result<bool, StoreError> {
         let touched = self
             .ddb
             .update_item()
@@ -100,8 +101,8 @@ impl Store {
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
             )
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":cutoff", s(cutoff))
+            .expression_attribute_values(":now", t(now))
+            .expression_attribute_values(":cutoff", t(cutoff))
             .send()
             .await;
         match touched {
@@ -115,7 +116,7 @@ impl Store {
 
     /// When each of `hashes`' keys was last used (the auth items say), for
     /// the operator's listings; at most 100 keys at a time.
-    pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, String>, StoreError> {
+    pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, Timestamp>, StoreError> {
         let mut found = HashMap::new();
         for chunk in hashes.chunks(100) {
             let mut keys = KeysAndAttributes::builder().consistent_read(true).projection_expression("pk, last_used_at");
@@ -133,7 +134,7 @@ impl Store {
                     .map_err(StoreError::aws)?;
                 for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
                     let r = Reader(item);
-                    if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_s("last_used_at")?) {
+                    if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_time("last_used_at")?) {
                         found.insert(hash.to_string(), at);
                     }
                 }
@@ -178,7 +179,7 @@ impl Store {
     ) -> Result<Vec<KeyRecord>, StoreError> {
         let mut found = Vec::new();
         let mut after = after.map(str::to_string);
-        let now = crate::domain::ids::now_rfc3339();
+        let now = Timestamp::now();
         loop {
             let mut query = self
                 .ddb
@@ -186,7 +187,7 @@ impl Store {
                 .table_name(&self.tables().main)
                 .index_name(ACTIVE_KEYS_INDEX)
                 .expression_attribute_values(":pk", s(active_pk(account_id, face)))
-                .expression_attribute_values(":now", s(&now))
+                .expression_attribute_values(":now", t(now))
                 .limit(i32::try_from(want - found.len()).unwrap_or(i32::MAX));
             let mut filter = "(attribute_type(expires_at, :null) OR expires_at > :now)".to_string();
             query = query.expression_attribute_values(":null", s("NULL"));
@@ -232,7 +233,7 @@ impl Store {
             values: vec![
                 (":name", s(&updated.name)),
                 (":permissions", string_list(updated.permissions.names())),
-                (":now", s(&updated.updated_at)),
+                (":now", t(updated.updated_at)),
                 (":next", n(key.version + 1)),
             ],
         };
@@ -247,7 +248,7 @@ impl Store {
     pub async fn revoke_key(
         &self,
         key: &KeyRecord,
-        now: &str,
+        now: Timestamp,
         event: &AuditEvent,
         keep_alive: Option<&KeyRecord>,
     ) -> Result<(), StoreError> {
@@ -277,7 +278,7 @@ impl Store {
         &self,
         old: &KeyRecord,
         new: &KeyRecord,
-        now: &str,
+        now: Timestamp,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
         let mut items = self.revoke_items(old, now, Some(&new.key_id)).to_vec();
