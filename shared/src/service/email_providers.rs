@@ -184,7 +184,7 @@ impl EmailProviders {
             credentials_masked: new.credentials.masked(),
             secret,
             version: 1,
-            created_at: now.clone(),
+            created_at: now,
             updated_at: now,
             last_test: None,
         };

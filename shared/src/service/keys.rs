@@ -105,7 +105,7 @@ impl Keys {
             prefix: prefix.display(),
             permissions: new.permissions,
             device: new.device,
-            updated_at: created_at.clone(),
+            updated_at: created_at,
             created_at,
             expires_at,
             last_used_at: None,
@@ -257,7 +257,7 @@ impl Keys {
             .into_iter()
             .filter(|k| k.key_id != key.key_id)
             // A key that never expires outlasts every other.
-            .max_by_key(|k| (k.expires_at.is_none(), k.expires_at.clone()))
+            .max_by_key(|k| (k.expires_at.is_none(), k.expires_at))
             .ok_or(ServiceError::Conflict(LAST_ADMIN))
     }
 
@@ -342,7 +342,7 @@ impl Keys {
         let mut created = self.build(&actor.account_id, face, new);
         // A rotation replaces the secret, not its lifetime: the new key
         // expires when the old one would have (never, for one without).
-        created.record.expires_at = old.expires_at.clone();
+        created.record.expires_at = old.expires_at;
         let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
             .with_related_resource(&created.record.key_id);
         self.store.rotate_key(&old, &created.record, created.record.created_at, &event).await.map_err(conflict_or)?;

@@ -174,7 +174,7 @@ impl ProviderCredentials {
             secret: sealed,
             last_test: None,
             version: 1,
-            created_at: now.clone(),
+            created_at: now,
             updated_at: now,
         };
         let fields = ["provider_kind", "host", "port", "security_mode", "auth_kind", "username", "secret"];
