@@ -1,6 +1,7 @@
 //! Audit records: who changed what, by field name only. A record never holds
 //! the value of anything it describes.
 
+use crate::domain::ids::AccountId;
 use crate::domain::timestamp::Timestamp;
 use serde::Serialize;
 
@@ -71,10 +72,17 @@ impl AuditEventType {
 /// Who is acting: the account and key of the caller, and the request.
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub account_id: String,
+    pub account_id: AccountId,
+    /// The acting key's id, or the operator's tool ([`ADMIN_TOOL_ACTOR`]).
     pub key_id: String,
     pub request_id: String,
 }
+
+/// The actor recorded for changes made with the operator's tool.
+pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
+/// Where the operator's changes to platform service keys are audited (no
+/// account id has this shape, so no tenant can list them).
+pub const PLATFORM: &str = "platform";
 
 /// One audit record, as written and as read back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -120,16 +128,16 @@ impl AuditEvent {
         actor: &Actor,
         event_type: AuditEventType,
         resource_type: &str,
-        resource_id: impl Into<String>,
+        resource_id: impl std::fmt::Display,
         version: u64,
         changed_fields: Vec<String>,
     ) -> Self {
         AuditEvent {
             event_id: ulid::Ulid::new().to_string(),
-            account_id: actor.account_id.clone(),
+            account_id: actor.account_id.to_string(),
             event_type: event_type.as_str().to_string(),
             resource_type: resource_type.to_string(),
-            resource_id: resource_id.into(),
+            resource_id: resource_id.to_string(),
             version: Some(version),
             changed_fields,
             key_prefix: None,
@@ -139,6 +147,26 @@ impl AuditEvent {
             actor_key_id: actor.key_id.clone(),
             request_id: actor.request_id.clone(),
             created_at: Timestamp::now(),
+        }
+    }
+
+    /// A record of the operator's change to something of the platform's
+    /// own (a service key), in no account.
+    pub fn of_platform(
+        event_type: AuditEventType,
+        resource_type: &str,
+        resource_id: impl std::fmt::Display,
+        version: u64,
+        changed_fields: Vec<String>,
+    ) -> Self {
+        let actor = Actor {
+            account_id: AccountId::new(),
+            key_id: ADMIN_TOOL_ACTOR.to_string(),
+            request_id: ulid::Ulid::new().to_string(),
+        };
+        AuditEvent {
+            account_id: PLATFORM.to_string(),
+            ..AuditEvent::new(&actor, event_type, resource_type, resource_id, version, changed_fields)
         }
     }
 
@@ -157,7 +185,7 @@ impl AuditEvent {
         self
     }
 
-    pub fn with_related_resource(mut self, resource_id: &str) -> Self {
+    pub fn with_related_resource(mut self, resource_id: impl std::fmt::Display) -> Self {
         self.related_resource_id = Some(resource_id.to_string());
         self
     }

@@ -12,6 +12,7 @@ use aes_gcm::aead::OsRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::secret::{ExposeSecret, SecretString};
 
@@ -129,20 +130,20 @@ pub enum Principal {
     /// A key of one account.
     Tenant(Caller),
     /// A platform service key: the internal routes, for every account.
-    Service { key_id: String },
+    Service { key_id: KeyId },
 }
 
 /// Whose resources a caller of an internal route may act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InternalScope {
     /// A platform service key: every account.
-    AllAccounts { service_key_id: String },
+    AllAccounts { service_key_id: KeyId },
     /// A tenant's own `internal` key: its account only.
-    Account { account_id: String, key_id: String },
+    Account { account_id: AccountId, key_id: KeyId },
 }
 
 impl InternalScope {
-    pub fn covers(&self, account_id: &str) -> bool {
+    pub fn covers(&self, account_id: &AccountId) -> bool {
         match self {
             InternalScope::AllAccounts { .. } => true,
             InternalScope::Account { account_id: own, .. } => own == account_id,
@@ -150,7 +151,7 @@ impl InternalScope {
     }
 
     /// The caller's key.
-    pub fn key_id(&self) -> &str {
+    pub fn key_id(&self) -> &KeyId {
         match self {
             InternalScope::AllAccounts { service_key_id } => service_key_id,
             InternalScope::Account { key_id, .. } => key_id,
@@ -169,8 +170,8 @@ impl InternalScope {
 /// The authenticated caller of a request.
 #[derive(Clone, Debug)]
 pub struct Caller {
-    pub account_id: String,
-    pub key_id: String,
+    pub account_id: AccountId,
+    pub key_id: KeyId,
     pub permissions: PermissionSet,
 }
 

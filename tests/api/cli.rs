@@ -376,7 +376,7 @@ async fn where_and_who_and_the_exit_statuses() {
     let config = cli.config_home.join("mailkeys/config.toml");
     assert!(!config.exists(), "a refused key is not kept");
     let login = cli.ok(&["login", "--profile", "work"], Some(&format!("{}\n", app.admin_key)));
-    assert!(login.stderr.contains(&app.account_id));
+    assert!(login.stderr.contains(app.account_id.as_str()));
     login.never_shows(&app.admin_key);
     #[cfg(unix)]
     {
@@ -437,10 +437,12 @@ async fn mailkeys_admin_lists_accounts_and_keys() {
     };
     let accounts: Vec<Value> = admin(&["list-accounts"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(accounts.iter().any(|a| a["account_id"] == app.account_id.as_str()));
-    let keys: Vec<Value> =
-        admin(&["list-keys", "--account", &app.account_id]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let keys: Vec<Value> = admin(&["list-keys", "--account", app.account_id.as_str()])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["permissions"], json!(["admin"]));
-    assert!(!admin(&["list-keys", "--account", &app.account_id]).contains(&app.admin_key));
+    assert!(!admin(&["list-keys", "--account", app.account_id.as_str()]).contains(&app.admin_key));
     assert!(admin(&["--version"]).starts_with("mailkeys-admin "));
 }

@@ -187,7 +187,7 @@ async fn a_credential_block_is_re_encrypted_under_a_fresh_data_key() {
     // The blob opens under its own context, to the new secret...
     let envelope = Envelope::new(aws_sdk_kms::Client::new(&app.sdk), app.state.settings.kms_key_id.clone());
     let context = SecretContext {
-        account_id: app.account_id.clone(),
+        account_id: app.account_id.to_string(),
         resource_type: "email_provider",
         resource_id: id.to_string(),
         destination: None,
@@ -210,7 +210,7 @@ async fn a_format_2_blob_still_opens_and_only_for_its_row() {
     let kms = aws_sdk_kms::Client::new(&app.sdk);
     let key_id = app.state.settings.kms_key_id.clone();
     let context = SecretContext {
-        account_id: app.account_id.clone(),
+        account_id: app.account_id.to_string(),
         resource_type: "email_provider",
         resource_id: "7".into(),
         destination: None,
@@ -219,7 +219,7 @@ async fn a_format_2_blob_still_opens_and_only_for_its_row() {
         .generate_data_key()
         .key_id(&key_id)
         .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
-        .encryption_context("account_id", &app.account_id)
+        .encryption_context("account_id", app.account_id.as_str())
         .encryption_context("resource_type", "email_provider")
         .encryption_context("resource_id", "7")
         .send()
@@ -678,7 +678,7 @@ async fn a_stale_version_is_refused_by_the_store() {
         .store
         .update_email_provider(
             &app.account_id,
-            id,
+            mailkeys::domain::ids::EmailProviderId::from_counter(id).unwrap(),
             1,
             &changes,
             mailkeys::domain::timestamp::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),

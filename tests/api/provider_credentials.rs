@@ -197,7 +197,7 @@ async fn update_rotate_delete_and_their_audit() {
     );
     let resealed = stored_secret(&app, &id).await;
     assert_ne!(resealed, blob, "a destination change seals the secret again");
-    let record = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
+    let record = app.state.provider_credentials.get(&app.account_id, &id.parse().unwrap()).await.unwrap();
     let opened = app.state.provider_credentials.open_secret(&record).await.unwrap();
     assert!(opened.username.expose_secret() == USERNAME && opened.secret.expose_secret() == PASSWORD);
     assert_eq!(app.admin(Method::PATCH, &path, Some(&json!({"port": 143}))).await.status, StatusCode::OK, "no-op");
@@ -208,7 +208,7 @@ async fn update_rotate_delete_and_their_audit() {
     assert_eq!(res.json()["username_masked"], "m***@example.com");
     let rotated = stored_secret(&app, &id).await;
     assert_ne!(rotated, blob);
-    let record = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
+    let record = app.state.provider_credentials.get(&app.account_id, &id.parse().unwrap()).await.unwrap();
     let opened = app.state.provider_credentials.open_secret(&record).await.unwrap();
     assert!(
         opened.secret.expose_secret() == PASSWORD_2 && opened.username.expose_secret() == USERNAME,
@@ -442,7 +442,7 @@ async fn the_trail_is_in_commit_order_when_writers_race() {
         let changes: Vec<&Value> = trail.iter().filter(|e| e["event_type"] != "PROVIDER_CREDENTIAL_CREATED").collect();
         assert_eq!(changes.len(), ok, "round {round}: one record per 200");
         assert_versions_gap_free(&trail, &format!("round {round}"));
-        let stored = app.state.provider_credentials.get(&app.account_id, &id).await.unwrap();
+        let stored = app.state.provider_credentials.get(&app.account_id, &id.parse().unwrap()).await.unwrap();
         assert_eq!(
             json!(stored.version),
             trail[0]["version"],

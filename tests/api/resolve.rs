@@ -426,7 +426,7 @@ async fn a_row_copied_under_another_key_never_opens() {
             copy.insert("pk".into(), AttributeValue::S(pk.clone()));
             copy.insert("sk".into(), AttributeValue::S(sk.clone()));
             if rewrite {
-                copy.insert("account_id".into(), AttributeValue::S(account.clone()));
+                copy.insert("account_id".into(), AttributeValue::S(account.to_string()));
                 copy.insert("id".into(), id_attr(&resolve_id));
             }
             app.ddb().put_item().table_name(&table).set_item(Some(copy)).send().await.unwrap();

@@ -373,19 +373,22 @@ async fn service_keys_and_tenant_keys_on_the_internal_routes() {
                 assert_eq!(res.status, StatusCode::FORBIDDEN, "admin does not imply internal");
             }
             Function::CredentialsResolve => {
-                assert_eq!(resolve(&service, &app.account_id, my_provider).await, StatusCode::OK);
-                assert_eq!(resolve(&service, &other_account_id, their_provider).await, StatusCode::OK);
-                assert_eq!(resolve(&internal, &app.account_id, my_provider).await, StatusCode::OK);
-                assert_eq!(resolve(&internal, &other_account_id, their_provider).await, StatusCode::NOT_FOUND);
-                assert_eq!(resolve(&app.admin_key, &app.account_id, my_provider).await, StatusCode::FORBIDDEN);
+                assert_eq!(resolve(&service, app.account_id.as_str(), my_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&service, other_account_id.as_str(), their_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&internal, app.account_id.as_str(), my_provider).await, StatusCode::OK);
+                assert_eq!(resolve(&internal, other_account_id.as_str(), their_provider).await, StatusCode::NOT_FOUND);
+                assert_eq!(resolve(&app.admin_key, app.account_id.as_str(), my_provider).await, StatusCode::FORBIDDEN);
             }
             other => panic!("{other:?}: a new internal route needs its cases here"),
         }
     }
     // A service key is refused on every other route, before anything else.
     for function in Function::ALL.iter().filter(|f| !f.path().starts_with("/api/internal/")) {
-        let path =
-            function.path().replace("{id}", "1").replace("{keyId}", "key_01").replace("{account_id}", &app.account_id);
+        let path = function
+            .path()
+            .replace("{id}", "1")
+            .replace("{keyId}", "key_01")
+            .replace("{account_id}", app.account_id.as_str());
         let body = json!({});
         let res = app.call(function.method(), &path, Some(&service), Some(&body)).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{} {path}", function.method());
@@ -394,7 +397,7 @@ async fn service_keys_and_tenant_keys_on_the_internal_routes() {
     // No tenant sees it; revoked, it stops at once.
     let listed =
         app.admin(Method::GET, BASE, None).await.text + &app.admin(Method::GET, "/api/email/api-keys", None).await.text;
-    assert!(!listed.contains(&record.key_id));
+    assert!(!listed.contains(record.key_id.as_str()));
     assert_eq!(app.state.accounts.list_service_keys().await.unwrap()[0].key_id, record.key_id);
     app.state.accounts.revoke_service_key(&record.key_id).await.unwrap();
     assert_eq!(verify(&service, &mine).await.status, StatusCode::UNAUTHORIZED);

@@ -249,7 +249,7 @@ pub struct TestApp {
     pub endpoints: Endpoints,
     pub state: AppState,
     pub sdk: SdkConfig,
-    pub account_id: String,
+    pub account_id: mailkeys::domain::ids::AccountId,
     pub admin_key: String,
     /// DynamoDB calls made by the API server of this test.
     pub ddb_calls: CallCounter,
@@ -317,7 +317,7 @@ impl TestApp {
     }
 
     /// Another account, with its admin key.
-    pub async fn other_account(&self) -> (String, String) {
+    pub async fn other_account(&self) -> (mailkeys::domain::ids::AccountId, String) {
         let (account, created) = self.state.accounts.create_account("other account").await.expect("account");
         (account.account_id, created.key.plaintext.expose_secret().to_string())
     }
@@ -430,7 +430,7 @@ impl TestApp {
     }
 
     /// The stored item of an email provider, as DynamoDB holds it.
-    pub async fn stored_provider(&self, account_id: &str, id: u64) -> Option<Item> {
+    pub async fn stored_provider(&self, account_id: &mailkeys::domain::ids::AccountId, id: u64) -> Option<Item> {
         self.ddb()
             .get_item()
             .table_name(&self.tables().main)

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::ids::{is_account_id, is_provider_credential_id};
+use super::ids::{AccountId, EmailProviderId, ProviderCredentialId};
 use super::Invalid;
 
 const MAX_PURPOSE_CHARS: usize = 64;
@@ -25,45 +25,47 @@ pub struct ResolveCredentialRequest {
     pub purpose: String,
 }
 
+/// Which kind of credential a resolve names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResolveKind {
+    EmailProvider,
+    ProviderCredential,
+}
+
 /// Which credential a resolve names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResolveTarget {
-    EmailProvider(u64),
-    ProviderCredential(String),
+    EmailProvider(EmailProviderId),
+    ProviderCredential(ProviderCredentialId),
 }
 
-/// A validated resolve.
+/// A validated resolve. `ids` is `None` when the ids cannot be ours: the
+/// answer is then "not found" for `kind`, without a store call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolve {
-    pub account_id: String,
-    pub target: ResolveTarget,
+    pub kind: ResolveKind,
+    pub ids: Option<(AccountId, ResolveTarget)>,
     pub purpose: String,
-}
-
-impl Resolve {
-    /// Whether the ids can be ours at all: if not, the answer is "not
-    /// found" without a store call.
-    pub fn has_our_shape(&self) -> bool {
-        is_account_id(&self.account_id)
-            && match &self.target {
-                ResolveTarget::EmailProvider(_) => true,
-                ResolveTarget::ProviderCredential(id) => is_provider_credential_id(id),
-            }
-    }
 }
 
 impl ResolveCredentialRequest {
     pub fn validate(&self) -> Result<Resolve, Invalid> {
-        let target = match (self.email_provider_id, &self.provider_credential_id) {
-            (Some(id), None) => ResolveTarget::EmailProvider(id),
-            (None, Some(id)) => ResolveTarget::ProviderCredential(id.clone()),
+        let (kind, target) = match (self.email_provider_id, &self.provider_credential_id) {
+            (Some(id), None) => {
+                (ResolveKind::EmailProvider, EmailProviderId::from_counter(id).map(ResolveTarget::EmailProvider))
+            }
+            (None, Some(id)) => (
+                ResolveKind::ProviderCredential,
+                ProviderCredentialId::parse(id).map(ResolveTarget::ProviderCredential),
+            ),
             _ => return Err(Invalid::new("exactly one of email_provider_id and provider_credential_id is required")),
         };
         let purpose = self.purpose.trim();
         if purpose.is_empty() || super::check_display_text("purpose", purpose, MAX_PURPOSE_CHARS).is_err() {
             return Err(Invalid::field("purpose", "purpose must be 1 to 64 printable characters"));
         }
-        Ok(Resolve { account_id: self.account_id.clone(), target, purpose: purpose.to_string() })
+        let ids = AccountId::parse(&self.account_id).zip(target);
+        Ok(Resolve { kind, ids, purpose: purpose.to_string() })
     }
 }
 

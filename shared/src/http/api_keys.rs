@@ -8,11 +8,12 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{IdPath, JsonBody, KeyId, ManageApiKeys};
+use super::extract::{IdPath, JsonBody, ManageApiKeys};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
+use crate::domain::ids::KeyId;
 use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
 use crate::domain::secret::{expose, SecretString};
 use crate::service::keys::page_cursor;
@@ -33,7 +34,7 @@ fn ok<T>(data: T, message: &'static str) -> Json<Envelope<T>> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyView {
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     pub prefix: String,
     #[schema(value_type = Vec<String>)]
@@ -70,7 +71,7 @@ pub struct ApiKeyList {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApiKey {
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     /// Shown once, here.
     #[serde(serialize_with = "expose")]
@@ -86,14 +87,14 @@ pub struct CreatedApiKey {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RevokedApiKey {
-    pub id: String,
+    pub id: KeyId,
     pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedApiKey {
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
@@ -115,7 +116,7 @@ pub async fn list(
 ) -> Result<Json<Envelope<ApiKeyList>>, ApiError> {
     let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
     let (_, page) = limited
-        .beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email, limit, after.as_deref()).await })
+        .beside(|auth| async move { app.keys.list(auth.account_id(), KeyFace::Email, limit, after.as_ref()).await })
         .await?;
     let keys = page.items.into_iter().map(Into::into).collect();
     Ok(ok(ApiKeyList { keys, next_cursor: page.next_cursor }, "API keys retrieved successfully"))

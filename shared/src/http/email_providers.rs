@@ -8,23 +8,22 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{
-    Authorized, EmailProviderId, IdPath, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders,
-};
+use super::extract::{Authorized, IdPath, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders};
 use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
+use crate::domain::ids::EmailProviderId;
 use crate::domain::masking::mask_identifier;
 use crate::domain::smtp_relay::{SCALEWAY_SMTP_HOST, SES_SMTP_REGIONS, SUBMISSION_PORT};
-use crate::service::page::numeric_cursor;
+use crate::service::page::page_cursor;
 use crate::store::email_providers::EmailProviderRecord;
 
 /// The masked `EmailProviderResponse`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EmailProviderResponse {
-    pub id: u64,
+    pub id: EmailProviderId,
     pub name: String,
     pub provider_type: ProviderType,
     pub region: String,
@@ -120,7 +119,7 @@ pub async fn list(
     auth: Authorized<ReadEmailProviders>,
     query: PageQuery,
 ) -> Result<(HeaderMap, Json<Vec<EmailProviderResponse>>), ApiError> {
-    let (limit, after) = (query.limit()?, numeric_cursor(query.cursor.as_deref())?);
+    let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref(), EmailProviderId::parse)?);
     let page = app.email_providers.list(auth.account_id(), limit, after).await?;
     // The answer stays the array it always was; the next page is a link.
     let mut headers = HeaderMap::new();

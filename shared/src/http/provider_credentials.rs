@@ -8,14 +8,12 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{
-    AccountId, Authorized, IdPath, JsonBody, ProviderCredentialId, ReadProviderCredentials, Requirement,
-    WriteProviderCredentials,
-};
+use super::extract::{Authorized, IdPath, JsonBody, ReadProviderCredentials, Requirement, WriteProviderCredentials};
 use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
+use crate::domain::ids::{AccountId, ProviderCredentialId};
 use crate::domain::provider_credential::{
     AuthKind, CreateProviderCredentialRequest, ProviderKind, RotateProviderCredentialRequest,
     SearchProviderCredentialsRequest, SecurityMode, UpdateProviderCredentialRequest,
@@ -26,8 +24,8 @@ use crate::store::provider_credentials::ProviderCredentialRecord;
 /// The public record: metadata and the masked username, never a secret.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderCredentialResponse {
-    pub id: String,
-    pub account_id: String,
+    pub id: ProviderCredentialId,
+    pub account_id: AccountId,
     pub provider_kind: ProviderKind,
     pub host: String,
     pub port: u16,
@@ -70,7 +68,7 @@ impl From<CredentialPage> for CredentialList {
 }
 
 /// The account in the path must be the caller's own; any other is "not found".
-fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &str) -> Result<(), ApiError> {
+fn own_account<R: Requirement>(auth: &Authorized<R>, account_id: &AccountId) -> Result<(), ApiError> {
     if auth.account_id() == account_id {
         Ok(())
     } else {
@@ -119,7 +117,7 @@ pub async fn list(
     own_account(&auth, &account_id)?;
     let limit = query.limit()?;
     let cursor = page_cursor(query.cursor.as_deref())?;
-    let page = app.provider_credentials.list(auth.account_id(), limit, cursor.as_deref()).await?;
+    let page = app.provider_credentials.list(auth.account_id(), limit, cursor.as_ref()).await?;
     Ok(Json(page.into()))
 }
 

@@ -16,6 +16,7 @@ use super::provider_credentials::ProviderCredentialResponse;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::email_provider::{ProviderCredentials, SmtpEncryption};
+use crate::domain::ids::AccountId;
 use crate::domain::provider_credential::{AuthKind, CredentialSecret, ProviderKind, SecurityMode};
 use crate::domain::resolve::{HeldVersions, ResolveCredentialRequest};
 use crate::domain::secret::ExposeSecret;
@@ -51,7 +52,7 @@ impl Serialize for Secret {
 /// The 200 body: whose it is, its version, the resource's fields as its GET
 /// shows them, the secret block, and the SMTP relay to send with it.
 pub struct ResolvedCredential {
-    account_id: String,
+    account_id: AccountId,
     resource_type: &'static str,
     resource_id: String,
     version: u64,
@@ -129,7 +130,7 @@ impl From<ResolvedSecret> for ResolvedCredential {
                 ResolvedCredential {
                     account_id: record.account_id.clone(),
                     resource_type: crate::service::provider_credentials::RESOURCE_TYPE,
-                    resource_id: record.id.clone(),
+                    resource_id: record.id.to_string(),
                     version: record.version,
                     fields: fields_of(ProviderCredentialResponse::from(record)),
                     credentials: Secret::ProviderCredential { auth_kind: endpoint.auth_kind, secret },

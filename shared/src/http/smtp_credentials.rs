@@ -8,12 +8,13 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{IdPath, JsonBody, KeyId, ManageSmtpCredentials};
+use super::extract::{IdPath, JsonBody, ManageSmtpCredentials};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
+use crate::domain::ids::KeyId;
 use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
 use crate::domain::secret::{expose, SecretString};
 use crate::service::keys::{page_cursor, CreatedKey};
@@ -22,7 +23,7 @@ use crate::store::keys::KeyRecord;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SmtpKeyView {
-    pub id: String,
+    pub id: KeyId,
     pub name: String,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
@@ -98,7 +99,7 @@ pub async fn get(
     let (limit, after) = (query.limit()?, page_cursor(query.cursor.as_deref())?);
     let service = &app.keys;
     let (_, page) = limited
-        .beside(|auth| async move { service.list(auth.account_id(), KeyFace::Smtp, limit, after.as_deref()).await })
+        .beside(|auth| async move { service.list(auth.account_id(), KeyFace::Smtp, limit, after.as_ref()).await })
         .await?;
     Ok(Json(ConnectionInfoAndKeys {
         connection_info: app.settings.connection_info.clone(),

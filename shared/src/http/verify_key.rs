@@ -11,6 +11,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, PendingInternalCaller, SourceIp};
 use super::routes::Function;
 use crate::app::AppState;
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::VerifyKeyRequest;
 use crate::domain::secret::ExposeSecret;
 
@@ -18,8 +19,8 @@ use crate::domain::secret::ExposeSecret;
 #[serde(rename_all = "camelCase")]
 pub struct VerifyKeyResponse {
     pub valid: bool,
-    pub account_id: Option<String>,
-    pub key_id: Option<String>,
+    pub account_id: Option<AccountId>,
+    pub key_id: Option<KeyId>,
     #[schema(value_type = Vec<String>)]
     pub scopes: Vec<&'static str>,
 }

@@ -7,12 +7,13 @@ use serde::Serialize;
 
 use super::extract::SignedIn;
 use super::routes::Function;
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::permission::{Permission, PermissionSet};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WhoAmI {
-    pub account_id: String,
-    pub key_id: String,
+    pub account_id: AccountId,
+    pub key_id: KeyId,
     /// The permissions (or scopes) the key was given.
     pub permissions: Vec<&'static str>,
     /// Every permission those imply, such as `EmailProvidersRead` for

@@ -1,9 +1,9 @@
 //! Accounts, and the keys that `mailkeys-admin` mints: how the first key of
 //! an account comes to exist, in the cloud as locally.
 
-use crate::audit::{Actor, AuditEvent, AuditEventType};
+use crate::audit::{Actor, AuditEvent, AuditEventType, ADMIN_TOOL_ACTOR};
 use crate::auth::{IssuedKey, KeyPrefix};
-use crate::domain::ids::{new_account_id, new_key_id};
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::timestamp::Timestamp;
@@ -14,11 +14,6 @@ use crate::store::{Store, StoreError};
 use super::keys::{CreatedKey, Keys};
 use super::ServiceError;
 
-/// The actor recorded for changes made with the admin command.
-pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
-/// Where the operator's changes to platform service keys are audited (no
-/// account id has this shape, so no tenant can list them).
-const PLATFORM: &str = "platform";
 const SERVICE_KEY_RESOURCE: &str = "service_key";
 
 #[derive(Clone, Debug)]
@@ -27,9 +22,9 @@ pub struct Accounts {
     keys: Keys,
 }
 
-fn tool_actor(account_id: &str) -> Actor {
+fn tool_actor(account_id: &AccountId) -> Actor {
     Actor {
-        account_id: account_id.to_string(),
+        account_id: account_id.clone(),
         key_id: ADMIN_TOOL_ACTOR.to_string(),
         request_id: ulid::Ulid::new().to_string(),
     }
@@ -43,7 +38,7 @@ impl Accounts {
     /// A new account and its first email API key, which holds `admin`.
     pub async fn create_account(&self, name: &str) -> Result<(AccountRecord, CreatedKey), ServiceError> {
         let name = key_name(name).map_err(|_| Invalid::field("name", "Account name must be 1 to 255 characters"))?;
-        let account = AccountRecord { account_id: new_account_id(), name, created_at: Timestamp::now() };
+        let account = AccountRecord { account_id: AccountId::new(), name, created_at: Timestamp::now() };
         let admin = NewKey {
             name: "Admin key".to_string(),
             permissions: [Permission::Admin].into_iter().collect(),
@@ -70,15 +65,14 @@ impl Accounts {
         let name = key_name(name)?;
         let key = IssuedKey::generate(KeyPrefix::Service);
         let record = ServiceKeyRecord {
-            key_id: new_key_id(),
+            key_id: KeyId::new(),
             key_hash: key.hash.as_str().to_string(),
             name,
             created_at: Timestamp::now(),
             last_used_at: None,
             revoked_at: None,
         };
-        let event = AuditEvent::new(
-            &tool_actor(PLATFORM),
+        let event = AuditEvent::of_platform(
             AuditEventType::ApiKeyCreated,
             SERVICE_KEY_RESOURCE,
             &record.key_id,
@@ -109,7 +103,7 @@ impl Accounts {
 
     /// Every key of an account, revoked and expired ones included (the
     /// operator's view).
-    pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, ServiceError> {
+    pub async fn list_keys(&self, account_id: &AccountId) -> Result<Vec<KeyRecord>, ServiceError> {
         Ok(self.store.list_keys(account_id).await?)
     }
 
@@ -117,9 +111,8 @@ impl Accounts {
         Ok(self.store.list_service_keys().await?)
     }
 
-    pub async fn revoke_service_key(&self, key_id: &str) -> Result<(), ServiceError> {
-        let event = AuditEvent::new(
-            &tool_actor(PLATFORM),
+    pub async fn revoke_service_key(&self, key_id: &KeyId) -> Result<(), ServiceError> {
+        let event = AuditEvent::of_platform(
             AuditEventType::ApiKeyRevoked,
             SERVICE_KEY_RESOURCE,
             key_id,
@@ -137,7 +130,7 @@ impl Accounts {
 
     /// Revokes any key of an account: the operator's way out when an account
     /// has lost control of its keys. No rule of the API stands in the way.
-    pub async fn revoke_key(&self, account_id: &str, key_id: &str) -> Result<(), ServiceError> {
+    pub async fn revoke_key(&self, account_id: &AccountId, key_id: &KeyId) -> Result<(), ServiceError> {
         self.keys.revoke_as_operator(&tool_actor(account_id), key_id).await
     }
 
@@ -145,7 +138,7 @@ impl Accounts {
     /// operator's tool, outside the API's escalation rule.
     pub async fn create_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         permissions: PermissionSet,
         name: Option<&str>,
     ) -> Result<CreatedKey, ServiceError> {

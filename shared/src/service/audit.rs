@@ -6,6 +6,7 @@ use crate::store::Store;
 
 use super::page::{paginate, Page};
 use super::ServiceError;
+use crate::domain::ids::AccountId;
 
 #[derive(Clone, Debug)]
 pub struct AuditLog {
@@ -21,12 +22,12 @@ impl AuditLog {
     /// `filter`; `after` is the previous page's cursor.
     pub async fn list(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &AuditFilter<'_>,
         limit: usize,
         after: Option<&AuditCursor>,
     ) -> Result<Page<AuditEvent>, ServiceError> {
-        let events = self.store.audit_events(account_id, filter, limit + 1, after).await?;
+        let events = self.store.audit_events(account_id.as_str(), filter, limit + 1, after).await?;
         let by_resource = filter.resource_id.is_some();
         Ok(paginate(events, limit, |e| AuditCursor::after(e, by_resource).to_string()))
     }

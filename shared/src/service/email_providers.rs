@@ -15,6 +15,7 @@ use crate::store::{Store, StoreError};
 
 use super::page::{paginate, Page};
 use super::ServiceError;
+use crate::domain::ids::{AccountId, EmailProviderId};
 
 pub const RESOURCE_TYPE: &str = "email_provider";
 pub const NOT_FOUND: &str = "Provider not found";
@@ -39,7 +40,7 @@ pub struct EmailProviders {
 
 /// An SMTP provider's destination (host, port, encryption) is inside its
 /// sealed block, so the context names no destination of its own.
-fn secret_context(account_id: &str, id: u64) -> SecretContext {
+fn secret_context(account_id: &AccountId, id: EmailProviderId) -> SecretContext {
     SecretContext {
         account_id: account_id.to_string(),
         resource_type: RESOURCE_TYPE,
@@ -111,7 +112,12 @@ impl EmailProviders {
     /// Decrypts the credentials in memory and talks to the provider; with
     /// `to`, sends one real test message. The outcome is stored and audited
     /// (outcome only).
-    pub async fn test(&self, actor: &Actor, id: u64, to: Option<lettre::Address>) -> Result<TestOutcome, ServiceError> {
+    pub async fn test(
+        &self,
+        actor: &Actor,
+        id: EmailProviderId,
+        to: Option<lettre::Address>,
+    ) -> Result<TestOutcome, ServiceError> {
         let record = self.get(&actor.account_id, id).await?;
         let credentials = self.open(&record).await?;
         // SES and Scaleway send from an address they accept: the recipient's.
@@ -152,8 +158,8 @@ impl EmailProviders {
 
     async fn seal(
         &self,
-        account_id: &str,
-        id: u64,
+        account_id: &AccountId,
+        id: EmailProviderId,
         credentials: &ProviderCredentials,
     ) -> Result<SealedSecret, ServiceError> {
         Ok(self.envelope.seal_json(&secret_context(account_id, id), credentials).await?)
@@ -167,7 +173,7 @@ impl EmailProviders {
         let new = request.validate()?;
         // The data key does not depend on the new id (only the sealed
         // blob's associated data does): both are fetched at once.
-        let scope = KeyScope { account_id: actor.account_id.clone(), resource_type: RESOURCE_TYPE };
+        let scope = KeyScope { account_id: actor.account_id.to_string(), resource_type: RESOURCE_TYPE };
         let (id, data_key) = tokio::try_join!(
             async { Ok::<_, ServiceError>(self.store.next_email_provider_id(&actor.account_id).await?) },
             async { Ok(self.envelope.data_key(scope).await?) },
@@ -222,16 +228,16 @@ impl EmailProviders {
         self.connectivity.run_smtp(&probe).await
     }
 
-    pub async fn get(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, ServiceError> {
+    pub async fn get(&self, account_id: &AccountId, id: EmailProviderId) -> Result<EmailProviderRecord, ServiceError> {
         self.store.get_email_provider(account_id, id).await.map_err(not_found)
     }
 
     /// A page of the account's providers by id, after the id `after`.
     pub async fn list(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         limit: usize,
-        after: Option<u64>,
+        after: Option<EmailProviderId>,
     ) -> Result<Page<EmailProviderRecord>, ServiceError> {
         let found = self.store.page_email_providers(account_id, limit + 1, after).await?;
         Ok(paginate(found, limit, |p| p.id.to_string()))
@@ -243,7 +249,7 @@ impl EmailProviders {
     pub async fn update(
         &self,
         actor: &Actor,
-        id: u64,
+        id: EmailProviderId,
         request: &UpdateEmailProviderRequest,
     ) -> Result<EmailProviderRecord, ServiceError> {
         request.check_shape()?;
@@ -328,7 +334,7 @@ impl EmailProviders {
     /// Deletes the provider as its last version: it is read, then deleted
     /// on the condition that no other change came in between (else read
     /// again), so its audit record comes after every change it undoes.
-    pub async fn delete(&self, actor: &Actor, id: u64) -> Result<(), ServiceError> {
+    pub async fn delete(&self, actor: &Actor, id: EmailProviderId) -> Result<(), ServiceError> {
         for _ in 0..DELETE_ATTEMPTS {
             let current = self.get(&actor.account_id, id).await?;
             let event = AuditEvent::new(

@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyHash, KeyPrefix, Principal};
-use crate::domain::ids::new_key_id;
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::store::keys::{KeyFilter, KeyRecord};
@@ -15,8 +15,8 @@ use super::page::{paginate, Page};
 use super::ServiceError;
 
 /// A cursor of a key list: the id of the previous page's last key.
-pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, crate::domain::Invalid> {
-    super::page::page_cursor(raw, "key_")
+pub fn page_cursor(raw: Option<&str>) -> Result<Option<KeyId>, crate::domain::Invalid> {
+    super::page::page_cursor(raw, KeyId::parse)
 }
 
 pub const RESOURCE_TYPE: &str = "api_key";
@@ -90,15 +90,15 @@ impl Keys {
     }
 
     /// A new key and its record, not yet stored.
-    pub fn build(&self, account_id: &str, face: KeyFace, new: NewKey) -> CreatedKey {
+    pub fn build(&self, account_id: &AccountId, face: KeyFace, new: NewKey) -> CreatedKey {
         let prefix = self.prefix_for(face);
         let key = IssuedKey::generate(prefix);
         let now = OffsetDateTime::now_utc();
         let created_at = Timestamp::from(now);
         let expires_at = new.expires_in_days.map(|days| Timestamp::from(now + Duration::days(days as i64)));
         let record = KeyRecord {
-            key_id: new_key_id(),
-            account_id: account_id.to_string(),
+            key_id: KeyId::new(),
+            account_id: account_id.clone(),
             face,
             key_hash: key.hash.as_str().to_string(),
             name: new.name,
@@ -186,18 +186,23 @@ impl Keys {
     /// id `after` (see [`page_cursor`]).
     pub async fn list(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         face: KeyFace,
         limit: usize,
-        after: Option<&str>,
+        after: Option<&KeyId>,
     ) -> Result<Page<KeyRecord>, ServiceError> {
         let keys = self.store.page_active_keys(account_id, face, limit + 1, after, KeyFilter::All).await?;
-        Ok(paginate(keys, limit, |k| k.key_id.clone()))
+        Ok(paginate(keys, limit, |k| k.key_id.to_string()))
     }
 
     /// An active key of one face in the caller's account; anything else is
     /// "not found".
-    async fn get_active(&self, account_id: &str, face: KeyFace, key_id: &str) -> Result<KeyRecord, ServiceError> {
+    async fn get_active(
+        &self,
+        account_id: &AccountId,
+        face: KeyFace,
+        key_id: &KeyId,
+    ) -> Result<KeyRecord, ServiceError> {
         match self.store.get_key(account_id, key_id).await {
             Ok(key) if key.face == face && key.is_active(Timestamp::now()) => Ok(key),
             Ok(_) | Err(StoreError::NotFound) => Err(ServiceError::NotFound(NOT_FOUND)),
@@ -210,7 +215,7 @@ impl Keys {
         &self,
         actor: &Actor,
         granter: &PermissionSet,
-        key_id: &str,
+        key_id: &KeyId,
         patch: KeyPatch,
     ) -> Result<KeyRecord, ServiceError> {
         let current = self.get_active(&actor.account_id, KeyFace::Email, key_id).await?;
@@ -263,7 +268,7 @@ impl Keys {
 
     /// Revokes any active key of the actor's account, whatever it holds:
     /// the operator's tool, outside the API's rules.
-    pub async fn revoke_as_operator(&self, actor: &Actor, key_id: &str) -> Result<(), ServiceError> {
+    pub async fn revoke_as_operator(&self, actor: &Actor, key_id: &KeyId) -> Result<(), ServiceError> {
         let key = match self.store.get_key(&actor.account_id, key_id).await {
             Ok(key) if key.is_active(Timestamp::now()) => key,
             Ok(_) | Err(StoreError::NotFound) => return Err(ServiceError::NotFound(NOT_FOUND)),
@@ -282,7 +287,7 @@ impl Keys {
         actor: &Actor,
         granter: &PermissionSet,
         face: KeyFace,
-        key_id: &str,
+        key_id: &KeyId,
     ) -> Result<KeyRecord, ServiceError> {
         let mut key = self.get_active(&actor.account_id, face, key_id).await?;
         if !granter.covers(&key.permissions) {
@@ -305,9 +310,9 @@ impl Keys {
     /// a missing key.
     pub async fn rotation_source(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         face: KeyFace,
-        key_id: &str,
+        key_id: &KeyId,
     ) -> Result<KeyRecord, ServiceError> {
         match self.get_active(account_id, face, key_id).await {
             Err(ServiceError::NotFound(_)) => match self.store.get_key(account_id, key_id).await {

@@ -26,26 +26,11 @@ pub fn page_limit(raw: Option<i64>) -> Result<usize, Invalid> {
     }
 }
 
-/// A cursor: the id of an item of this list, `<prefix><ULID>` (the ULID in
-/// either case, as ids are written).
-pub fn page_cursor(raw: Option<&str>, prefix: &str) -> Result<Option<String>, Invalid> {
+/// A cursor: the id of an item of this list, parsed by its kind's `parse`.
+pub fn page_cursor<T>(raw: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, Invalid> {
     match raw.filter(|c| !c.is_empty()) {
         None => Ok(None),
-        Some(c) => c
-            .strip_prefix(prefix)
-            .filter(|ulid| ulid::Ulid::from_string(ulid).is_ok())
-            .map(|_| Some(c.to_string()))
-            .ok_or_else(|| Invalid::field("cursor", "Invalid cursor")),
-    }
-}
-
-/// A cursor that is a numeric id (email providers): a positive integer.
-pub fn numeric_cursor(raw: Option<&str>) -> Result<Option<u64>, Invalid> {
-    match raw.filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(c) => {
-            c.parse().ok().filter(|id| *id > 0).map(Some).ok_or_else(|| Invalid::field("cursor", "Invalid cursor"))
-        }
+        Some(c) => parse(c).map(Some).ok_or_else(|| Invalid::field("cursor", "Invalid cursor")),
     }
 }
 
@@ -59,19 +44,20 @@ pub fn paginate<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> String) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{EmailProviderId, KeyId, ProviderCredentialId};
 
     #[test]
     fn limits_and_cursors() {
         assert_eq!(page_limit(None).unwrap(), DEFAULT_PAGE);
         assert!(page_limit(Some(0)).is_err() && page_limit(Some(101)).is_err());
-        assert_eq!(page_cursor(Some(""), "key_").unwrap(), None);
-        let id = format!("key_{}", ulid::Ulid::new().to_string().to_lowercase());
-        assert_eq!(page_cursor(Some(&id), "key_").unwrap(), Some(id.clone()));
-        assert!(page_cursor(Some(&id), "pc_").is_err());
-        assert!(page_cursor(Some("key_nope"), "key_").is_err());
-        assert_eq!(numeric_cursor(Some("12")).unwrap(), Some(12));
+        assert_eq!(page_cursor(Some(""), KeyId::parse).unwrap(), None);
+        let id = KeyId::new();
+        assert_eq!(page_cursor(Some(id.as_str()), KeyId::parse).unwrap(), Some(id.clone()));
+        assert!(page_cursor(Some(id.as_str()), ProviderCredentialId::parse).is_err());
+        assert!(page_cursor(Some("key_nope"), KeyId::parse).is_err());
+        assert_eq!(page_cursor(Some("12"), EmailProviderId::parse).unwrap(), EmailProviderId::from_counter(12));
         for bad in ["0", "-1", "x", "1.5"] {
-            assert!(numeric_cursor(Some(bad)).is_err(), "{bad}");
+            assert!(page_cursor(Some(bad), EmailProviderId::parse).is_err(), "{bad}");
         }
         let page = paginate(vec!["a", "b", "c"], 2, |s| s.to_string());
         assert_eq!((page.items, page.next_cursor), (vec!["a", "b"], Some("b".to_string())));

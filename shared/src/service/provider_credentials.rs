@@ -18,6 +18,7 @@ use crate::store::{Store, StoreError};
 
 use super::page::{page_limit, Page};
 use super::ServiceError;
+use crate::domain::ids::{AccountId, ProviderCredentialId};
 
 pub const RESOURCE_TYPE: &str = "provider_credential";
 pub const NOT_FOUND: &str = "Provider credential not found";
@@ -36,7 +37,7 @@ pub type CredentialPage = Page<ProviderCredentialRecord>;
 
 /// The blob is bound to its row and to where its secret is delivered: a
 /// host, port or security mode edited in the table makes it unreadable.
-fn context(account_id: &str, id: &str, endpoint: &Endpoint) -> SecretContext {
+fn context(account_id: &AccountId, id: &ProviderCredentialId, endpoint: &Endpoint) -> SecretContext {
     SecretContext {
         account_id: account_id.to_string(),
         resource_type: RESOURCE_TYPE,
@@ -58,12 +59,12 @@ fn not_found(err: StoreError) -> ServiceError {
 }
 
 /// A cursor is the id of the last credential of the previous page.
-pub fn page_cursor(raw: Option<&str>) -> Result<Option<String>, Invalid> {
-    super::page::page_cursor(raw, "pc_")
+pub fn page_cursor(raw: Option<&str>) -> Result<Option<ProviderCredentialId>, Invalid> {
+    super::page::page_cursor(raw, ProviderCredentialId::parse)
 }
 
 fn paginate(items: Vec<ProviderCredentialRecord>, limit: usize) -> CredentialPage {
-    super::page::paginate(items, limit, |c| c.id.clone())
+    super::page::paginate(items, limit, |c| c.id.to_string())
 }
 
 fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {
@@ -93,7 +94,7 @@ impl ProviderCredentials {
 
     /// Decrypts the secret in memory, talks to the server, and stores the
     /// outcome on the record (audited with the outcome only).
-    pub async fn test(&self, actor: &Actor, id: &str) -> Result<TestOutcome, ServiceError> {
+    pub async fn test(&self, actor: &Actor, id: &ProviderCredentialId) -> Result<TestOutcome, ServiceError> {
         let record = self.get(&actor.account_id, id).await?;
         let secret = self.open_secret(&record).await?;
         let endpoint = &record.endpoint;
@@ -128,8 +129,8 @@ impl ProviderCredentials {
 
     async fn seal(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
         endpoint: &Endpoint,
         secret: &CredentialSecret,
     ) -> Result<SealedSecret, ServiceError> {
@@ -141,8 +142,8 @@ impl ProviderCredentials {
     /// secret write waits for one round trip, not two.
     async fn get_beside_data_key(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
     ) -> Result<(ProviderCredentialRecord, DataKey), ServiceError> {
         let scope = KeyScope { account_id: account_id.to_string(), resource_type: RESOURCE_TYPE };
         let (current, data_key) = tokio::join!(self.get(account_id, id), self.envelope.data_key(scope));
@@ -163,7 +164,7 @@ impl ProviderCredentials {
         request: &CreateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let (endpoint, secret) = request.validate()?;
-        let id = format!("pc_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let id = ProviderCredentialId::new();
         let sealed = self.seal(&actor.account_id, &id, &endpoint, &secret).await?;
         let now = Timestamp::now();
         let record = ProviderCredentialRecord {
@@ -190,22 +191,26 @@ impl ProviderCredentials {
         Ok(record)
     }
 
-    pub async fn get(&self, account_id: &str, id: &str) -> Result<ProviderCredentialRecord, ServiceError> {
+    pub async fn get(
+        &self,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
+    ) -> Result<ProviderCredentialRecord, ServiceError> {
         self.store.get_provider_credential(account_id, id).await.map_err(not_found)
     }
 
     pub async fn list(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         limit: usize,
-        after: Option<&str>,
+        after: Option<&ProviderCredentialId>,
     ) -> Result<CredentialPage, ServiceError> {
         Ok(paginate(self.store.page_provider_credentials(account_id, limit + 1, after, None).await?, limit))
     }
 
     pub async fn search(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &SearchProviderCredentialsRequest,
     ) -> Result<CredentialPage, ServiceError> {
         let limit = page_limit(filter.limit)?;
@@ -225,8 +230,7 @@ impl ProviderCredentials {
                     }
                 }
         };
-        let found =
-            self.store.page_provider_credentials(account_id, limit + 1, after.as_deref(), Some(&matches)).await?;
+        let found = self.store.page_provider_credentials(account_id, limit + 1, after.as_ref(), Some(&matches)).await?;
         Ok(paginate(found, limit))
     }
 
@@ -237,7 +241,7 @@ impl ProviderCredentials {
     pub async fn update(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &ProviderCredentialId,
         request: &UpdateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         // A PATCH that carries a secret (allowed only with a new
@@ -287,7 +291,7 @@ impl ProviderCredentials {
     pub async fn rotate(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &ProviderCredentialId,
         request: &RotateProviderCredentialRequest,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let (current, data_key) = self.get_beside_data_key(&actor.account_id, id).await?;
@@ -327,7 +331,7 @@ impl ProviderCredentials {
 
     /// Deletes the credential as its last version (see
     /// [`super::email_providers::EmailProviders::delete`]).
-    pub async fn delete(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
+    pub async fn delete(&self, actor: &Actor, id: &ProviderCredentialId) -> Result<(), ServiceError> {
         for _ in 0..super::email_providers::DELETE_ATTEMPTS {
             let current = self.get(&actor.account_id, id).await?;
             let event = AuditEvent::new(
@@ -350,7 +354,7 @@ impl ProviderCredentials {
     async fn record_test(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &ProviderCredentialId,
         version: u64,
         outcome: &TestOutcome,
     ) -> Result<(), ServiceError> {

@@ -5,6 +5,7 @@
 
 use time::OffsetDateTime;
 
+use crate::domain::ids::AccountId;
 use crate::store::limits::Slots;
 use crate::store::{Store, StoreError};
 
@@ -82,7 +83,7 @@ impl RateLimiter {
     }
 
     /// Counts one request of `account_id` against `class`.
-    pub async fn hit(&self, account_id: &str, class: LimitClass) -> Result<RateLimitStatus, StoreError> {
+    pub async fn hit(&self, account_id: &AccountId, class: LimitClass) -> Result<RateLimitStatus, StoreError> {
         let now = now_ms();
         let limit = format!("rate#{account_id}#{}", class.name());
         let slots = self.store.take_slot(&limit, class.per_minute(), WINDOW_MS, now).await?;

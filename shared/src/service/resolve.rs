@@ -7,7 +7,7 @@ use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::InternalScope;
 use crate::domain::email_provider::ProviderCredentials as EmailProviderSecret;
 use crate::domain::provider_credential::CredentialSecret;
-use crate::domain::resolve::{HeldVersions, Resolve, ResolveTarget};
+use crate::domain::resolve::{HeldVersions, Resolve, ResolveKind, ResolveTarget};
 use crate::store::email_providers::EmailProviderRecord;
 use crate::store::provider_credentials::ProviderCredentialRecord;
 use crate::store::Store;
@@ -26,11 +26,11 @@ pub enum Fetched {
     ProviderCredential(ProviderCredentialRecord),
 }
 
-fn not_found(resolve: &Resolve) -> &'static str {
-    match resolve.target {
-        ResolveTarget::EmailProvider(_) => email_providers::NOT_FOUND,
-        ResolveTarget::ProviderCredential(_) => provider_credentials::NOT_FOUND,
-    }
+fn not_found(resolve: &Resolve) -> ServiceError {
+    ServiceError::NotFound(match resolve.kind {
+        ResolveKind::EmailProvider => email_providers::NOT_FOUND,
+        ResolveKind::ProviderCredential => provider_credentials::NOT_FOUND,
+    })
 }
 
 /// What a resolve found.
@@ -66,11 +66,8 @@ impl Resolver {
     /// the two cost one round trip); [`Resolver::resolve`] uses it only for
     /// a caller allowed to see it.
     pub async fn fetch(&self, resolve: &Resolve) -> Result<Fetched, ServiceError> {
-        if !resolve.has_our_shape() {
-            return Err(ServiceError::NotFound(not_found(resolve)));
-        }
-        let account_id = &resolve.account_id;
-        Ok(match &resolve.target {
+        let Some((account_id, target)) = &resolve.ids else { return Err(not_found(resolve)) };
+        Ok(match target {
             ResolveTarget::EmailProvider(id) => {
                 Fetched::EmailProvider(self.email_providers.get(account_id, *id).await?)
             }
@@ -93,11 +90,11 @@ impl Resolver {
         fetched: Result<Fetched, ServiceError>,
         held: &HeldVersions,
     ) -> Result<Resolved, ServiceError> {
-        if !resolve.has_our_shape() || !scope.covers(&resolve.account_id) {
-            return Err(ServiceError::NotFound(not_found(resolve)));
-        }
+        let Some((account_id, _)) = resolve.ids.as_ref().filter(|(account, _)| scope.covers(account)) else {
+            return Err(not_found(resolve));
+        };
         let actor = Actor {
-            account_id: resolve.account_id.clone(),
+            account_id: account_id.clone(),
             key_id: scope.key_id().to_string(),
             request_id: request_id.to_string(),
         };
@@ -109,10 +106,9 @@ impl Resolver {
                 if held.holds(record.version) {
                     return Ok(Resolved::NotModified { version: record.version });
                 }
-                let id = record.id.to_string();
                 let (secret, audited) = tokio::join!(
                     self.email_providers.open(&record),
-                    self.audit(&actor, email_providers::RESOURCE_TYPE, &id, record.version, &resolve.purpose)
+                    self.audit(&actor, email_providers::RESOURCE_TYPE, record.id, record.version, &resolve.purpose)
                 );
                 audited?;
                 Ok(Resolved::Secret(Box::new(ResolvedSecret::EmailProvider { secret: secret?, record })))
@@ -142,7 +138,7 @@ impl Resolver {
         &self,
         actor: &Actor,
         resource_type: &str,
-        id: &str,
+        id: impl std::fmt::Display,
         version: u64,
         purpose: &str,
     ) -> Result<(), ServiceError> {

@@ -7,12 +7,13 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::StoreError;
+use crate::domain::ids::AccountId;
 use crate::domain::timestamp::Timestamp;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
+pub(crate) fn s(value: impl AsRef<str>) -> AttributeValue {
+    AttributeValue::S(value.as_ref().to_string())
 }
 
 /// A time as stored: its RFC 3339 text.
@@ -95,16 +96,30 @@ impl Reader<'_> {
     /// against the item's own `account_id` attribute. Whatever is built from
     /// a record (a blob's binding above all) comes from the key it was read
     /// under, and an item copied whole under another key is refused.
-    pub fn owner_key(&self, sk_prefix: &str) -> Result<(String, String), StoreError> {
-        let account_id = self.s("pk")?.strip_prefix("ACCOUNT#").map(str::to_string);
+    pub fn owner_key(&self, sk_prefix: &str) -> Result<(AccountId, String), StoreError> {
+        let account_id = self.s("pk")?.strip_prefix("ACCOUNT#").and_then(AccountId::parse);
         let id = self.s("sk")?.strip_prefix(sk_prefix).map(str::to_string);
         let (Some(account_id), Some(id)) = (account_id, id) else {
             return Err(StoreError::Corrupt("the item's key is not of its kind".into()));
         };
-        if self.s("account_id")? != account_id {
+        if self.s("account_id")? != account_id.as_str() {
             return Err(moved_item());
         }
         Ok((account_id, id))
+    }
+
+    /// A stored id, parsed by its kind's own `parse`.
+    pub fn id<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+        parse(&self.s(name)?).ok_or_else(|| StoreError::Corrupt(format!("attribute {name} is not an id of its kind")))
+    }
+
+    pub fn opt_id<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StoreError> {
+        match self.opt_s(name)? {
+            Some(raw) => parse(&raw)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("attribute {name} is not an id of its kind"))),
+            None => Ok(None),
+        }
     }
 
     pub fn string_list(&self, name: &str) -> Result<Vec<String>, StoreError> {

@@ -11,6 +11,7 @@ use crate::audit::AuditEvent;
 use crate::crypto::{SealedSecret, NONCE_LEN};
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::ProviderType;
+use crate::domain::ids::{AccountId, EmailProviderId};
 
 const SK_PREFIX: &str = "EMAIL_PROVIDER#";
 
@@ -18,8 +19,8 @@ const SK_PREFIX: &str = "EMAIL_PROVIDER#";
 /// secret is only in `secret`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EmailProviderRecord {
-    pub id: u64,
-    pub account_id: String,
+    pub id: EmailProviderId,
+    pub account_id: AccountId,
     pub name: String,
     pub provider_type: ProviderType,
     pub region: String,
@@ -42,16 +43,16 @@ pub struct EmailProviderChanges {
     pub credentials: Option<(serde_json::Value, SealedSecret)>,
 }
 
-fn pk(account_id: &str) -> String {
+fn pk(account_id: &AccountId) -> String {
     format!("ACCOUNT#{account_id}")
 }
 
 // Zero-padded so that the sort key orders providers by id.
-fn sk(id: u64) -> String {
-    format!("{SK_PREFIX}{id:020}")
+fn sk(id: EmailProviderId) -> String {
+    format!("{SK_PREFIX}{:020}", id.get())
 }
 
-fn key(account_id: &str, id: u64) -> Item {
+fn key(account_id: &AccountId, id: EmailProviderId) -> Item {
     Item::from([("pk".to_string(), s(pk(account_id))), ("sk".to_string(), s(sk(id)))])
 }
 
@@ -108,8 +109,12 @@ fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
     let credentials_masked = serde_json::from_str(&r.s("credentials_masked")?)
         .map_err(|_| StoreError::Corrupt("credentials_masked is not JSON".into()))?;
     let (account_id, id) = r.owner_key(SK_PREFIX)?;
-    let id: u64 = id.parse().map_err(|_| StoreError::Corrupt("the item's sort key is not a provider id".into()))?;
-    if r.n::<u64>("id")? != id {
+    let id = id
+        .parse()
+        .ok()
+        .and_then(EmailProviderId::from_counter)
+        .ok_or_else(|| StoreError::Corrupt("the item's sort key is not a provider id".into()))?;
+    if r.n::<u64>("id")? != id.get() {
         return Err(moved_item());
     }
     Ok(EmailProviderRecord {
@@ -133,7 +138,7 @@ fn from_item(item: &Item) -> Result<EmailProviderRecord, StoreError> {
 
 impl Store {
     /// Takes the next provider id of an account from its counter.
-    pub async fn next_email_provider_id(&self, account_id: &str) -> Result<u64, StoreError> {
+    pub async fn next_email_provider_id(&self, account_id: &AccountId) -> Result<EmailProviderId, StoreError> {
         let out = self
             .client()
             .update_item()
@@ -151,7 +156,8 @@ impl Store {
                 _ => StoreError::aws(e),
             })?;
         let attrs = out.attributes.unwrap_or_default();
-        Reader(&attrs).n("email_provider_seq")
+        EmailProviderId::from_counter(Reader(&attrs).n("email_provider_seq")?)
+            .ok_or_else(|| StoreError::Corrupt("the provider counter is not positive".into()))
     }
 
     pub async fn insert_email_provider(
@@ -168,7 +174,11 @@ impl Store {
         self.transact(vec![TransactWriteItem::builder().put(put).build(), self.audit_put(event)]).await
     }
 
-    pub async fn get_email_provider(&self, account_id: &str, id: u64) -> Result<EmailProviderRecord, StoreError> {
+    pub async fn get_email_provider(
+        &self,
+        account_id: &AccountId,
+        id: EmailProviderId,
+    ) -> Result<EmailProviderRecord, StoreError> {
         self.get_main(key(account_id, id)).await?.as_ref().map(from_item).unwrap_or(Err(StoreError::NotFound))
     }
 
@@ -176,9 +186,9 @@ impl Store {
     /// reads that many items, not the account.
     pub async fn page_email_providers(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         want: usize,
-        after: Option<u64>,
+        after: Option<EmailProviderId>,
     ) -> Result<Vec<EmailProviderRecord>, StoreError> {
         let mut found = Vec::new();
         let mut start = after.map(|id| key(account_id, id));
@@ -212,8 +222,8 @@ impl Store {
     /// concurrent write in between makes this fail with `ConditionFailed`.
     pub async fn update_email_provider(
         &self,
-        account_id: &str,
-        id: u64,
+        account_id: &AccountId,
+        id: EmailProviderId,
         expected_version: u64,
         changes: &EmailProviderChanges,
         updated_at: Timestamp,
@@ -255,8 +265,8 @@ impl Store {
 
     pub async fn record_email_provider_test(
         &self,
-        account_id: &str,
-        id: u64,
+        account_id: &AccountId,
+        id: EmailProviderId,
         outcome: &TestOutcome,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
@@ -268,8 +278,8 @@ impl Store {
     /// `ConditionFailed` when it changed or is gone meanwhile.
     pub async fn delete_email_provider(
         &self,
-        account_id: &str,
-        id: u64,
+        account_id: &AccountId,
+        id: EmailProviderId,
         expected_version: u64,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ use crate::audit::AuditEvent;
 use crate::crypto::SealedSecret;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::host::Host;
+use crate::domain::ids::{AccountId, ProviderCredentialId};
 use crate::domain::provider_credential::{AuthKind, Endpoint, ProviderKind, SecurityMode};
 
 const SK_PREFIX: &str = "PROVIDER_CREDENTIAL#";
@@ -18,8 +19,8 @@ const SEARCH_CHUNK: usize = 100;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderCredentialRecord {
-    pub id: String,
-    pub account_id: String,
+    pub id: ProviderCredentialId,
+    pub account_id: AccountId,
     pub endpoint: Endpoint,
     pub username_masked: String,
     pub secret: SealedSecret,
@@ -29,7 +30,7 @@ pub struct ProviderCredentialRecord {
     pub updated_at: Timestamp,
 }
 
-fn key(account_id: &str, id: &str) -> Item {
+fn key(account_id: &AccountId, id: &ProviderCredentialId) -> Item {
     Item::from([
         ("pk".to_string(), s(format!("ACCOUNT#{account_id}"))),
         ("sk".to_string(), s(format!("{SK_PREFIX}{id}"))),
@@ -57,6 +58,8 @@ fn from_item(item: &Item) -> Result<ProviderCredentialRecord, StoreError> {
     if r.s("id")? != id {
         return Err(moved_item());
     }
+    let id = ProviderCredentialId::parse(&id)
+        .ok_or_else(|| StoreError::Corrupt("the item's sort key is not a credential id".into()))?;
     Ok(ProviderCredentialRecord {
         id,
         account_id,
@@ -116,8 +119,8 @@ impl Store {
 
     pub async fn get_provider_credential(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
     ) -> Result<ProviderCredentialRecord, StoreError> {
         let out = self
             .client()
@@ -137,9 +140,9 @@ impl Store {
     /// A plain page reads `want` items, not the account.
     pub async fn page_provider_credentials(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         want: usize,
-        after: Option<&str>,
+        after: Option<&ProviderCredentialId>,
         keep: Option<&(dyn Fn(&ProviderCredentialRecord) -> bool + Sync)>,
     ) -> Result<Vec<ProviderCredentialRecord>, StoreError> {
         let mut found = Vec::new();
@@ -213,8 +216,8 @@ impl Store {
     /// Stores a test's outcome, whatever else changed meanwhile.
     pub async fn record_provider_credential_test(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
         outcome: &TestOutcome,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
@@ -225,8 +228,8 @@ impl Store {
     /// `ConditionFailed` when it changed or is gone meanwhile.
     pub async fn delete_provider_credential(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &ProviderCredentialId,
         expected_version: u64,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 use mailkeys::auth::is_production;
 use mailkeys::config::{stage_from_env, Settings};
+use mailkeys::domain::ids::{AccountId, KeyId};
 use mailkeys::domain::permission::{Permission, PermissionSet};
 use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::schema::STAGE_TAG;
@@ -40,7 +41,7 @@ enum Command {
     /// Create a key in an account. Prints {"id", "api_key"}.
     CreateKey {
         #[arg(long)]
-        account: String,
+        account: AccountId,
         /// Comma-separated, e.g. EmailProvidersWrite,send
         #[arg(long, value_delimiter = ',')]
         permissions: Vec<String>,
@@ -50,9 +51,9 @@ enum Command {
     /// Revoke any key of an account, even its last admin key. Prints {"id", "revoked": true}.
     RevokeKey {
         #[arg(long)]
-        account: String,
+        account: AccountId,
         #[arg(long)]
-        id: String,
+        id: KeyId,
     },
     /// List every account, one JSON object a line.
     ListAccounts,
@@ -60,7 +61,7 @@ enum Command {
     /// object a line (never the keys themselves).
     ListKeys {
         #[arg(long)]
-        account: String,
+        account: AccountId,
     },
     /// Create a platform service key: the /api/internal/* routes, for every account.
     /// Prints {"id", "api_key"}.
@@ -73,7 +74,7 @@ enum Command {
     /// Revoke a platform service key. Prints {"id", "revoked": true}.
     RevokeServiceKey {
         #[arg(long)]
-        id: String,
+        id: KeyId,
     },
     /// Once after upgrading a deployment made before key lists read the
     /// active-keys index: puts its existing keys there. Safe to run again.

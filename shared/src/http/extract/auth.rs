@@ -13,6 +13,7 @@ use super::super::observe::{request_id, RequestFacts};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{Caller, InternalScope, Principal};
+use crate::domain::ids::AccountId;
 use crate::domain::permission::Permission;
 use crate::domain::secret::{ExposeSecret, SecretString};
 
@@ -85,14 +86,14 @@ impl<R: Requirement> Clone for Authorized<R> {
 }
 
 impl<R: Requirement> Authorized<R> {
-    pub fn account_id(&self) -> &str {
+    pub fn account_id(&self) -> &AccountId {
         &self.caller.account_id
     }
 
     pub fn actor(&self) -> Actor {
         Actor {
             account_id: self.caller.account_id.clone(),
-            key_id: self.caller.key_id.clone(),
+            key_id: self.caller.key_id.to_string(),
             request_id: self.request_id.clone(),
         }
     }
@@ -124,7 +125,7 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Api
 async fn authenticate(state: &AppState, token: &str, facts: Option<&RequestFacts>) -> Result<Principal, ApiError> {
     let principal = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
     if let (Principal::Tenant(caller), Some(facts)) = (&principal, facts) {
-        facts.record_account(&caller.account_id);
+        facts.record_account(caller.account_id.as_str());
     }
     Ok(principal)
 }

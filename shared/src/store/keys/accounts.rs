@@ -5,11 +5,12 @@ use super::super::attrs::{s, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
+use crate::domain::ids::AccountId;
 use crate::domain::timestamp::Timestamp;
 
 #[derive(Clone, Debug)]
 pub struct AccountRecord {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub name: String,
     pub created_at: Timestamp,
 }
@@ -45,7 +46,7 @@ impl Store {
             .map(|found| {
                 let r = Reader(found);
                 Ok(AccountRecord {
-                    account_id: r.s("account_id")?,
+                    account_id: r.id("account_id", AccountId::parse)?,
                     name: r.s("name")?,
                     created_at: r.time("created_at")?,
                 })

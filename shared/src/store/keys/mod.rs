@@ -26,13 +26,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use super::attrs::{n, s, string_list, t, Item, Reader};
 use super::StoreError;
 use crate::auth::Principal;
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::{KeyFace, MobileDevice, Platform};
 use crate::domain::permission::{Permission, PermissionSet};
 
 pub use accounts::AccountRecord;
 pub use service::ServiceKeyRecord;
 
-fn account_pk(account_id: &str) -> String {
+fn account_pk(account_id: &AccountId) -> String {
     format!("ACCOUNT#{account_id}")
 }
 
@@ -40,7 +41,7 @@ fn hash_pk(hash: &str) -> String {
     format!("KEY#{hash}")
 }
 
-fn meta_sk(key_id: &str) -> String {
+fn meta_sk(key_id: &KeyId) -> String {
     format!("API_KEY#{key_id}")
 }
 
@@ -48,7 +49,7 @@ fn meta_sk(key_id: &str) -> String {
 /// by key id (a ULID, so oldest first).
 pub const ACTIVE_KEYS_INDEX: &str = "active_keys";
 
-fn active_pk(account_id: &str, face: KeyFace) -> String {
+fn active_pk(account_id: &AccountId, face: KeyFace) -> String {
     format!("ACCOUNT#{account_id}#{}", face.as_str())
 }
 
@@ -62,8 +63,8 @@ pub enum KeyFilter {
 /// A key's metadata. Never the key itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyRecord {
-    pub key_id: String,
-    pub account_id: String,
+    pub key_id: KeyId,
+    pub account_id: AccountId,
     pub face: KeyFace,
     /// The SHA-256 of the key (hex), which names its auth item.
     pub key_hash: String,
@@ -79,7 +80,7 @@ pub struct KeyRecord {
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
     /// For a key revoked by rotation: the key that replaced it.
-    pub replaced_by: Option<String>,
+    pub replaced_by: Option<KeyId>,
     pub version: u64,
 }
 
@@ -150,7 +151,7 @@ fn auth_key(key_hash: &str) -> Item {
     item(vec![("pk", s(hash_pk(key_hash))), ("sk", s("KEY"))])
 }
 
-fn meta_key(account_id: &str, key_id: &str) -> Item {
+fn meta_key(account_id: &AccountId, key_id: &KeyId) -> Item {
     item(vec![("pk", s(account_pk(account_id))), ("sk", s(meta_sk(key_id)))])
 }
 
@@ -210,8 +211,8 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         _ => None,
     };
     Ok(KeyRecord {
-        key_id: r.s("key_id")?,
-        account_id: r.s("account_id")?,
+        key_id: r.id("key_id", KeyId::parse)?,
+        account_id: r.id("account_id", AccountId::parse)?,
         face,
         key_hash: r.s("key_hash")?,
         name: r.s("name")?,
@@ -223,7 +224,7 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         expires_at: r.opt_time("expires_at")?,
         last_used_at: r.opt_time("last_used_at")?,
         revoked_at: r.opt_time("revoked_at")?,
-        replaced_by: r.opt_s("replaced_by")?,
+        replaced_by: r.opt_id("replaced_by", KeyId::parse)?,
         version: r.n("version")?,
     })
 }

@@ -8,19 +8,20 @@ use super::super::attrs::{s, string_list, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
+use crate::domain::ids::KeyId;
 use crate::domain::permission::Permission;
 
 const SERVICE_KEYS_PK: &str = "SERVICE_KEYS";
 pub(super) const SERVICE_KIND: &str = "service";
 
-fn service_sk(key_id: &str) -> String {
+fn service_sk(key_id: &KeyId) -> String {
     format!("SERVICE_KEY#{key_id}")
 }
 
 /// A platform service key's metadata. Never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceKeyRecord {
-    pub key_id: String,
+    pub key_id: KeyId,
     pub key_hash: String,
     pub name: String,
     pub created_at: Timestamp,
@@ -65,7 +66,7 @@ impl Store {
             .map(|found| {
                 let r = Reader(found);
                 Ok(ServiceKeyRecord {
-                    key_id: r.s("key_id")?,
+                    key_id: r.id("key_id", KeyId::parse)?,
                     key_hash: r.s("key_hash")?,
                     name: r.s("name")?,
                     created_at: r.time("created_at")?,
@@ -83,7 +84,12 @@ impl Store {
 
     /// Revokes a platform service key on both items; `NotFound` when there
     /// is no such key, `ConditionFailed` when it is revoked already.
-    pub async fn revoke_service_key(&self, key_id: &str, now: Timestamp, event: &AuditEvent) -> Result<(), StoreError> {
+    pub async fn revoke_service_key(
+        &self,
+        key_id: &KeyId,
+        now: Timestamp,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
         let table = &self.tables().main;
         let meta_key = item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))]);
         let found = self.get_main(meta_key.clone()).await?.ok_or(StoreError::NotFound)?;

@@ -33,7 +33,7 @@ impl Store {
 
     /// The two updates that revoke `key` at `now` (for a rotation, naming
     /// the key that replaces it); the auth item leaves the active-keys index.
-    fn revoke_items(&self, key: &KeyRecord, now: Timestamp, replaced_by: Option<&str>) -> [TransactWriteItem; 2] {
+    fn revoke_items(&self, key: &KeyRecord, now: Timestamp, replaced_by: Option<&KeyId>) -> [TransactWriteItem; 2] {
         let mut change = KeyChange {
             meta_expression: "SET revoked_at = :now, updated_at = :now, version = :next".into(),
             auth_expression: "SET revoked_at = :now REMOVE active_pk, active_sk".into(),
@@ -71,10 +71,10 @@ impl Store {
         let Some(found) = self.get_main(auth_key(hash.as_str())).await? else { return Ok(None) };
         let r = Reader(&found);
         let principal = match r.opt_s("kind")?.as_deref() {
-            Some(super::service::SERVICE_KIND) => Principal::Service { key_id: r.s("key_id")? },
+            Some(super::service::SERVICE_KIND) => Principal::Service { key_id: r.id("key_id", KeyId::parse)? },
             _ => Principal::Tenant(Caller {
-                account_id: r.s("account_id")?,
-                key_id: r.s("key_id")?,
+                account_id: r.id("account_id", AccountId::parse)?,
+                key_id: r.id("key_id", KeyId::parse)?,
                 permissions: permissions_from(r.string_list("permissions")?),
             }),
         };
@@ -145,13 +145,13 @@ impl Store {
     }
 
     /// One key of an account.
-    pub async fn get_key(&self, account_id: &str, key_id: &str) -> Result<KeyRecord, StoreError> {
+    pub async fn get_key(&self, account_id: &AccountId, key_id: &KeyId) -> Result<KeyRecord, StoreError> {
         self.get_main(meta_key(account_id, key_id)).await?.as_ref().map(read_key).unwrap_or(Err(StoreError::NotFound))
     }
 
     /// Every key of an account, revoked ones included, by id: the
     /// operator's listing (it reads them all).
-    pub async fn list_keys(&self, account_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
+    pub async fn list_keys(&self, account_id: &AccountId) -> Result<Vec<KeyRecord>, StoreError> {
         let mut keys: Vec<KeyRecord> = self
             .query_main(account_pk(account_id), "API_KEY#")
             .await?
@@ -171,14 +171,14 @@ impl Store {
     /// skipped.
     pub async fn page_active_keys(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         face: KeyFace,
         want: usize,
-        after: Option<&str>,
+        after: Option<&KeyId>,
         keep: KeyFilter,
     ) -> Result<Vec<KeyRecord>, StoreError> {
         let mut found = Vec::new();
-        let mut after = after.map(str::to_string);
+        let mut after = after.map(|id| id.to_string());
         let now = Timestamp::now();
         loop {
             let mut query = self
