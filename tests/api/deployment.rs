@@ -374,3 +374,117 @@ async fn table_setup_reads_every_page_of_table_names() {
     store.create_tables_if_missing().await.expect("first setup");
     store.create_tables_if_missing().await.expect("a second setup finds the tables on a later page");
 }
+
+/// The wire's field names have one source, the Rust types, from which
+/// `infra/openapi.json` is generated; the other places that write them out
+/// (the CLI, the console, the sample-event script) are checked against that
+/// document here: a field renamed in the API and not in a client fails this
+/// test. Checked: every field a client reads or writes by name (`["name"]`,
+/// `"name":` keys and the CLI's table columns in Rust and Python; every
+/// snake_case name in the console's code, which are all wire names there).
+#[test]
+fn the_clients_use_only_field_names_the_api_document_has() {
+    use std::collections::BTreeSet;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("infra/openapi.json")).unwrap()).unwrap();
+    fn names(value: &serde_json::Value, found: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(properties) = map.get("properties").and_then(|p| p.as_object()) {
+                    found.extend(properties.keys().cloned());
+                }
+                if let Some(values) = map.get("enum").and_then(|e| e.as_array()) {
+                    found.extend(values.iter().filter_map(|v| v.as_str()).map(str::to_string));
+                }
+                if map.get("in").is_some() {
+                    found.extend(map.get("name").and_then(|n| n.as_str()).map(str::to_string));
+                }
+                map.values().for_each(|v| names(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| names(v, found)),
+            _ => {}
+        }
+    }
+    let mut known = BTreeSet::new();
+    names(&doc, &mut known);
+    // The sample-event script also reads Lambda's own envelopes (API
+    // Gateway's answer, a stream consumer's batch response).
+    known.extend(["body", "statusCode", "headers", "batchItemFailures"].map(str::to_string));
+    let files = |dir: &str, ext: &str| -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut pending = vec![root.join(dir)];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+                if entry.is_dir() {
+                    pending.push(entry);
+                } else if entry.extension().is_some_and(|e| e == ext) {
+                    found.push(entry);
+                }
+            }
+        }
+        found
+    };
+    // `["name"]`, `"name":` and `("HEADER", "name")`.
+    let quoted = |text: &str| -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let chars: Vec<char> = text.chars().collect();
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '"' {
+                let start = i + 1;
+                let mut end = start;
+                while end < chars.len() && word(chars[end]) {
+                    end += 1;
+                }
+                if end < chars.len() && chars[end] == '"' && end > start && chars[start].is_ascii_lowercase() {
+                    let name: String = chars[start..end].iter().collect();
+                    // An index (`value["name"]`), not a list (`["name"]`).
+                    let indexes = start >= 3 && chars[start - 2] == '[' && {
+                        let c = chars[start - 3];
+                        word(c) || c == ')' || c == ']'
+                    };
+                    let after: String = chars[end + 1..(end + 3).min(chars.len())].iter().collect();
+                    let column = text.chars().skip(start.saturating_sub(12)).take(12).collect::<String>();
+                    let is_key =
+                        indexes || after.starts_with(':') || (after.starts_with(')') && column.contains("\", \""));
+                    if is_key {
+                        found.insert(name);
+                    }
+                }
+                i = end + 1;
+            } else {
+                i += 1;
+            }
+        }
+        found
+    };
+    let mut unknown = Vec::new();
+    let mut checked = 0;
+    for path in files("tools/src/bin/mailkeys", "rs").into_iter().chain([root.join("scripts/invoke_events.py")]) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for name in quoted(&text) {
+            checked += 1;
+            if !known.contains(&name) {
+                unknown.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    for path in files("console", "js") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+        // (Id prefixes such as `key_` are not names.)
+        let snake: BTreeSet<&str> = words
+            .filter(|w| w.contains('_') && !w.ends_with('_') && w.starts_with(|c: char| c.is_ascii_lowercase()))
+            .collect();
+        for name in snake {
+            checked += 1;
+            if !known.contains(name) {
+                unknown.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(checked > 50, "the check found only {checked} names: it no longer reads the clients");
+    assert!(unknown.is_empty(), "field names the API document does not have:\n{}", unknown.join("\n"));
+}
