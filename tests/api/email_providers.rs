@@ -787,6 +787,25 @@ async fn audit_events_filter_by_type_and_time() {
     }
     let res = list("event_type=NOPE".into()).await;
     assert!(res.error_message().starts_with("event_type must be one of: ACCOUNT_CREATED"));
+}
+
+/// A reversed window is refused; a cursor outside the window is applied
+/// within it; a listing by resource pages by version, and takes only its
+/// own kind of cursor.
+#[tokio::test]
+async fn audit_windows_and_cursors() {
+    let app = TestApp::start().await;
+    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
+    let id = create(&app, ses_body()).await;
+    for n in 0..3 {
+        assert_eq!(patch(&app, id, json!({"name": format!("renamed {n}")})).await.status, StatusCode::OK);
+    }
+    let list = |query: String| {
+        let app = &app;
+        async move { app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await }
+    };
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
     let reversed = list(format!("since={}&until={}", rfc(later), rfc(before))).await;
     assert_eq!(
         (reversed.status, reversed.error_message()),

@@ -84,14 +84,19 @@ async fn resolve(app: &TestApp, key: &str, body: Value, etag: Option<&str>) -> m
     mailkeys_tests::Response { status: res.status(), headers: res.headers().clone(), text: res.text().await.unwrap() }
 }
 
-#[tokio::test]
-async fn a_service_key_resolves_every_kind_of_credential() {
-    let app = TestApp::start().await;
+/// A platform service key (resolves in every account).
+async fn service_key(app: &TestApp) -> String {
     let (_, service) = app.state.accounts.create_service_key("workers").await.unwrap();
-    let service = service.plaintext.expose_secret().to_string();
-    let account = app.account_id.clone();
+    service.plaintext.expose_secret().to_string()
+}
 
-    // SES: the SMTP password is AWS's derivation, region by region.
+/// SES: the SMTP password is AWS's derivation, region by region; where SES
+/// has no SMTP endpoint there is no relay.
+#[tokio::test]
+async fn ses_resolves_with_the_smtp_password_derived_for_its_region() {
+    let app = TestApp::start().await;
+    let service = service_key(&app).await;
+    let account = app.account_id.clone();
     for region in ["eu-west-1", "us-east-1", "ap-southeast-2"] {
         let id = provider(&app, ses(region)).await;
         let res =
@@ -131,8 +136,14 @@ async fn a_service_key_resolves_every_kind_of_credential() {
         resolve(&app, &service, json!({"account_id": account, "email_provider_id": id, "purpose": "send"}), None).await;
     assert_eq!(res.json()["smtp"], Value::Null, "no SES SMTP endpoint there");
     assert_eq!(res.json()["smtp_host"], Value::Null);
+}
 
-    // Scaleway: TEM's relay, the project id logs in with the API key.
+/// Scaleway: TEM's relay, the project id logging in with the API key.
+#[tokio::test]
+async fn scaleway_resolves_with_tems_relay() {
+    let app = TestApp::start().await;
+    let service = service_key(&app).await;
+    let account = app.account_id.clone();
     let id = provider(
         &app,
         json!({"name": "TEM", "provider_type": "scaleway", "region": "fr-par",
@@ -150,8 +161,14 @@ async fn a_service_key_resolves_every_kind_of_credential() {
                                     "username": "proj-42", "password": SCW_KEY}),
         "smtp",
     );
+}
 
-    // SMTP provider: as stored.
+/// An SMTP provider resolves as stored.
+#[tokio::test]
+async fn an_smtp_provider_resolves_as_stored() {
+    let app = TestApp::start().await;
+    let service = service_key(&app).await;
+    let account = app.account_id.clone();
     let id = provider(
         &app,
         json!({"name": "Relay", "provider_type": "smtp", "region": "local",
@@ -170,8 +187,16 @@ async fn a_service_key_resolves_every_kind_of_credential() {
                                     "username": "mailer@example.com", "password": SMTP_PASSWORD}),
         "smtp",
     );
+}
 
-    // Provider credentials: IMAP with a password, SMTP with an OAuth token.
+/// Provider credentials: IMAP with a password, SMTP with an OAuth token;
+/// every resolve is audited with its purpose, and no secret is stored in
+/// clear.
+#[tokio::test]
+async fn provider_credentials_resolve_with_their_password_or_token() {
+    let app = TestApp::start().await;
+    let service = service_key(&app).await;
+    let account = app.account_id.clone();
     let imap = credential(
         &app,
         json!({"provider_kind": "imap", "host": "imap.example.com", "port": 993,
