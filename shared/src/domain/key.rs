@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::permission::{Permission, PermissionSet};
-use super::secret::SecretString;
 use super::Invalid;
 
 const MAX_NAME_CHARS: usize = 255;
@@ -104,22 +103,9 @@ pub fn face_permissions(face: KeyFace, field: &str, names: &[String]) -> Result<
     })
 }
 
-// ---- email API keys ----
+// ---- new keys and their changes ----
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schema(example = json!({"name": "Newsletter sender", "permissions": ["send", "read"], "expiresIn": 90}))]
-pub struct CreateApiKeyRequest {
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 255)]
-    pub name: String,
-    pub permissions: Option<Vec<String>>,
-    /// Days until the key expires.
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
-    pub expires_in: Option<serde_json::Number>,
-}
-
-/// A validated email API key request.
+/// A validated new key of either face.
 #[derive(Debug)]
 pub struct NewKey {
     pub name: String,
@@ -128,14 +114,21 @@ pub struct NewKey {
     pub device: Option<MobileDevice>,
 }
 
-impl CreateApiKeyRequest {
-    pub fn validate(&self) -> Result<NewKey, Invalid> {
-        let name = key_name(&self.name)?;
-        let permissions = match &self.permissions {
+impl NewKey {
+    /// An email API key: `send` and `read` unless `permissions` names
+    /// others; `expires_in` whole days from 1 to 3650, none for a key that
+    /// never expires.
+    pub fn email(
+        name: &str,
+        permissions: Option<&[String]>,
+        expires_in: Option<&serde_json::Number>,
+    ) -> Result<NewKey, Invalid> {
+        let name = key_name(name)?;
+        let permissions = match permissions {
             None => [Permission::Send, Permission::Read].into_iter().collect(),
             Some(names) => face_permissions(KeyFace::Email, "permissions", names)?,
         };
-        let expires_in_days = match &self.expires_in {
+        let expires_in_days = match expires_in {
             None => None,
             Some(days) => Some(days.as_u64().filter(|d| (1..=MAX_EXPIRES_IN_DAYS).contains(d)).ok_or_else(|| {
                 Invalid::field(
@@ -146,15 +139,31 @@ impl CreateApiKeyRequest {
         };
         Ok(NewKey { name, permissions, expires_in_days, device: None })
     }
-}
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Newsletter sender (read only)", "permissions": ["read"]}))]
-pub struct UpdateApiKeyRequest {
-    #[schema(min_length = 1, max_length = 255)]
-    pub name: Option<String>,
-    pub permissions: Option<Vec<String>>,
+    /// An SMTP credential of the given scopes (required).
+    pub fn smtp(name: &str, scopes: Option<&[String]>) -> Result<NewKey, Invalid> {
+        let name = key_name(name)?;
+        let scopes = scopes.ok_or_else(|| Invalid::field("scopes", "scopes is required"))?;
+        let permissions = face_permissions(KeyFace::Smtp, "scopes", scopes)?;
+        Ok(NewKey { name, permissions, expires_in_days: None, device: None })
+    }
+
+    /// A mobile device's key: the `app` scope (the mail protocols and the
+    /// REST API, never `internal`).
+    pub fn mobile(name: &str, platform: Platform, device_id: &str) -> Result<NewKey, Invalid> {
+        let name = key_name(name)?;
+        let device_id = device_id.trim();
+        if device_id.is_empty() {
+            return Err(Invalid::field("deviceId", "deviceId is required"));
+        }
+        super::check_display_text("deviceId", device_id, MAX_DEVICE_ID_CHARS)?;
+        Ok(NewKey {
+            name,
+            permissions: [Permission::App].into_iter().collect(),
+            expires_in_days: None,
+            device: Some(MobileDevice { platform, device_id: device_id.to_string() }),
+        })
+    }
 }
 
 /// A validated email API key update; `None` keeps a field.
@@ -164,69 +173,11 @@ pub struct KeyPatch {
     pub permissions: Option<PermissionSet>,
 }
 
-impl UpdateApiKeyRequest {
-    pub fn validate(&self) -> Result<KeyPatch, Invalid> {
+impl KeyPatch {
+    pub fn email(name: Option<&str>, permissions: Option<&[String]>) -> Result<KeyPatch, Invalid> {
         Ok(KeyPatch {
-            name: self.name.as_deref().map(key_name).transpose()?,
-            permissions: self
-                .permissions
-                .as_deref()
-                .map(|names| face_permissions(KeyFace::Email, "permissions", names))
-                .transpose()?,
-        })
-    }
-}
-
-// ---- SMTP credentials ----
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Office printer", "scopes": ["smtp"]}))]
-pub struct CreateSmtpCredentialRequest {
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 255)]
-    pub name: String,
-    #[schema(required)]
-    pub scopes: Option<Vec<String>>,
-}
-
-impl CreateSmtpCredentialRequest {
-    pub fn validate(&self) -> Result<NewKey, Invalid> {
-        let name = key_name(&self.name)?;
-        let scopes = self.scopes.as_deref().ok_or_else(|| Invalid::field("scopes", "scopes is required"))?;
-        let permissions = face_permissions(KeyFace::Smtp, "scopes", scopes)?;
-        Ok(NewKey { name, permissions, expires_in_days: None, device: None })
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schema(example = json!({"name": "Ada's phone", "platform": "ios", "deviceId": "5F3C2B1A-8D4E-4F6A-9B7C-0E1D2C3B4A59"}))]
-pub struct CreateMobileKeyRequest {
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 255)]
-    pub name: String,
-    pub platform: Platform,
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 255)]
-    pub device_id: String,
-}
-
-impl CreateMobileKeyRequest {
-    /// Mobile keys get the `app` scope: the mail protocols and the REST API,
-    /// never `internal`.
-    pub fn validate(&self) -> Result<NewKey, Invalid> {
-        let name = key_name(&self.name)?;
-        let device_id = self.device_id.trim();
-        if device_id.is_empty() {
-            return Err(Invalid::field("deviceId", "deviceId is required"));
-        }
-        super::check_display_text("deviceId", device_id, MAX_DEVICE_ID_CHARS)?;
-        Ok(NewKey {
-            name,
-            permissions: [Permission::App].into_iter().collect(),
-            expires_in_days: None,
-            device: Some(MobileDevice { platform: self.platform, device_id: device_id.to_string() }),
+            name: name.map(key_name).transpose()?,
+            permissions: permissions.map(|names| face_permissions(KeyFace::Email, "permissions", names)).transpose()?,
         })
     }
 }
@@ -251,60 +202,47 @@ impl MailProtocol {
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schema(example = json!({"apiKey": "pk_test_REPLACE_WITH_A_KEY", "protocol": "imap", "sourceIp": "198.51.100.7"}))]
-pub struct VerifyKeyRequest {
-    /// Required: a check without a key is a malformed request, not a failed
-    /// key.
-    #[schema(write_only, value_type = String)]
-    pub api_key: SecretString,
-    pub protocol: MailProtocol,
-    /// The mail client's address, as the mail server saw it; failures are
-    /// throttled per source.
-    pub source_ip: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn create(body: serde_json::Value) -> Result<NewKey, Invalid> {
-        serde_json::from_value::<CreateApiKeyRequest>(body).unwrap().validate()
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| n.to_string()).collect()
     }
 
     #[test]
     fn email_key_defaults() {
-        let key = create(json!({"name": "Production API Key"})).unwrap();
+        let key = NewKey::email("Production API Key", None, None).unwrap();
         assert_eq!(key.permissions.names(), ["send", "read"]);
         assert_eq!(key.expires_in_days, None);
-        let key = create(json!({"name": "k", "permissions": ["send", "read"], "expiresIn": 365})).unwrap();
+        let key = NewKey::email("k", Some(&names(&["send", "read"])), Some(&365.into())).unwrap();
         assert_eq!(key.expires_in_days, Some(365));
-        assert_eq!(create(json!({"name": "k", "expiresIn": null})).unwrap().expires_in_days, None);
     }
 
     #[test]
     fn email_key_rules() {
-        let msg = |body| create(body).unwrap_err().message().to_string();
-        assert_eq!(msg(json!({"name": " "})), "name is required");
-        assert_eq!(msg(json!({"name": "k", "permissions": []})), "permissions must not be empty");
-        assert!(msg(json!({"name": "k", "permissions": ["send", "root"]}))
-            .starts_with("permissions may only contain: send, read"));
-        assert!(msg(json!({"name": "k", "permissions": ["smtp"]})).starts_with("permissions may only contain"));
-        for bad in [json!(0), json!(-1), json!(1.5), json!(3651)] {
-            assert!(msg(json!({"name": "k", "expiresIn": bad})).starts_with("expiresIn must be a whole number"));
+        let msg = |name: &str, permissions: Option<&[&str]>, days: Option<serde_json::Number>| {
+            let permissions = permissions.map(names);
+            NewKey::email(name, permissions.as_deref(), days.as_ref()).unwrap_err().message().to_string()
+        };
+        assert_eq!(msg(" ", None, None), "name is required");
+        assert_eq!(msg("k", Some(&[]), None), "permissions must not be empty");
+        assert!(msg("k", Some(&["send", "root"]), None).starts_with("permissions may only contain: send, read"));
+        assert!(msg("k", Some(&["smtp"]), None).starts_with("permissions may only contain"));
+        let bad: [serde_json::Number; 4] =
+            [0.into(), (-1).into(), serde_json::Number::from_f64(1.5).unwrap(), 3651.into()];
+        for days in bad {
+            assert!(msg("k", None, Some(days)).starts_with("expiresIn must be a whole number"));
         }
     }
 
     #[test]
     fn smtp_scopes() {
-        let parse = |body| serde_json::from_value::<CreateSmtpCredentialRequest>(body).unwrap().validate();
-        let ok = parse(json!({"name": "Thunderbird", "scopes": ["smtp", "pop3", "imap"]})).unwrap();
+        let ok = NewKey::smtp("Thunderbird", Some(&names(&["smtp", "pop3", "imap"]))).unwrap();
         assert_eq!(ok.permissions.names(), ["smtp", "pop3", "imap"]);
-        assert_eq!(parse(json!({"name": "x"})).unwrap_err().message(), "scopes is required");
-        assert_eq!(parse(json!({"name": "x", "scopes": []})).unwrap_err().message(), "scopes must not be empty");
-        assert!(parse(json!({"name": "x", "scopes": ["admin"]}))
+        assert_eq!(NewKey::smtp("x", None).unwrap_err().message(), "scopes is required");
+        assert_eq!(NewKey::smtp("x", Some(&[])).unwrap_err().message(), "scopes must not be empty");
+        assert!(NewKey::smtp("x", Some(&names(&["admin"])))
             .unwrap_err()
             .message()
             .starts_with("scopes may only contain: smtp"));
@@ -312,13 +250,9 @@ mod tests {
 
     #[test]
     fn mobile_keys_get_app() {
-        let parse = |body| serde_json::from_value::<CreateMobileKeyRequest>(body).unwrap().validate();
-        let key = parse(json!({"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"})).unwrap();
+        let key = NewKey::mobile("iPhone 15", Platform::Ios, "device-identifier").unwrap();
         assert_eq!(key.permissions.names(), ["app"]);
         assert_eq!(key.device.unwrap().platform, Platform::Ios);
-        assert_eq!(
-            parse(json!({"name": "x", "platform": "android", "deviceId": ""})).unwrap_err().message(),
-            "deviceId is required"
-        );
+        assert_eq!(NewKey::mobile("x", Platform::Android, "").unwrap_err().message(), "deviceId is required");
     }
 }

@@ -6,7 +6,6 @@ use super::host::{Host, HostError};
 use super::masking::mask_username;
 use super::secret::{expose, ExposeSecret, SecretString};
 use super::Invalid;
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 const MAX_SECRET_CHARS: usize = 8192;
@@ -155,85 +154,50 @@ fn secret_for(
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "provider_kind": "imap",
-    "host": "imap.example.com",
-    "port": 993,
-    "security_mode": "ssl_tls",
-    "auth_kind": "password",
-    "username": "ada@example.com",
-    "password": "correct horse battery staple"
-}))]
-pub struct CreateProviderCredentialRequest {
+/// A new credential as submitted: what `POST
+/// /api/accounts/{account_id}/provider-credentials` carries.
+pub struct NewCredentialInput<'a> {
     pub provider_kind: ProviderKind,
-    #[serde(default)]
-    #[schema(required)]
-    pub host: String,
-    #[schema(minimum = 1, maximum = 65535)]
+    pub host: &'a str,
     pub port: i64,
     pub security_mode: SecurityMode,
     pub auth_kind: AuthKind,
-    #[serde(default)]
-    #[schema(required)]
-    pub username: String,
-    /// Required when `auth_kind` is `password`.
-    #[schema(write_only, value_type = Option<String>)]
-    pub password: Option<SecretString>,
-    /// Required when `auth_kind` is `oauth2`.
-    #[schema(write_only, value_type = Option<String>)]
-    pub access_token: Option<SecretString>,
+    pub username: &'a str,
+    pub password: &'a Option<SecretString>,
+    pub access_token: &'a Option<SecretString>,
 }
 
-impl CreateProviderCredentialRequest {
+impl NewCredentialInput<'_> {
     pub fn validate(&self) -> Result<(Endpoint, CredentialSecret), Invalid> {
         let endpoint = Endpoint {
             provider_kind: self.provider_kind,
-            host: host(&self.host)?,
+            host: host(self.host)?,
             port: port(self.port)?,
             security_mode: self.security_mode,
             auth_kind: self.auth_kind,
         }
         .check()?;
         let username = required_username(self.username.trim())?;
-        let secret = secret_for(self.auth_kind, &self.password, &self.access_token)?;
+        let secret = secret_for(self.auth_kind, self.password, self.access_token)?;
         Ok((endpoint, CredentialSecret { username, secret }))
     }
 }
 
-/// `PATCH`: the endpoint. The secret (`password` or `access_token`, by the
-/// credential's auth kind) is accepted only with a change of host, port or
-/// security mode, which needs it: a stored secret only goes where its owner
-/// sent it. Username and auth kind are accepted by the parser only to be
-/// refused with a message that points to rotate.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"host": "mail.example.com", "port": 993, "password": "the password again"}))]
-pub struct UpdateProviderCredentialRequest {
+/// A `PATCH` of the endpoint as submitted. The secret (`password` or
+/// `access_token`, by the credential's auth kind) is accepted only with a
+/// change of host, port or security mode, which needs it: a stored secret
+/// only goes where its owner sent it. `refused` names a field that was sent
+/// but cannot be patched (username, auth kind), refused with a message
+/// that points to rotate.
+#[derive(Default)]
+pub struct EndpointPatch {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,
-    #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<i64>,
     pub security_mode: Option<SecurityMode>,
-    /// Required when host, port or security_mode changes (auth_kind password).
-    #[schema(write_only, value_type = Option<String>)]
     pub password: Option<SecretString>,
-    /// Required when host, port or security_mode changes (auth_kind oauth2).
-    #[schema(write_only, value_type = Option<String>)]
     pub access_token: Option<SecretString>,
-    #[schema(ignore)]
-    auth_kind: Option<IgnoredAny>,
-    #[schema(ignore)]
-    username: Option<IgnoredAny>,
-}
-
-impl UpdateProviderCredentialRequest {
-    /// Whether the PATCH sends a secret (which it may only with a new
-    /// destination): a data key can be asked for before the row is read.
-    pub fn carries_secret(&self) -> bool {
-        self.password.is_some() || self.access_token.is_some()
-    }
+    pub refused: Option<&'static str>,
 }
 
 /// A validated PATCH: the endpoint after it, and the secret that goes with
@@ -244,18 +208,19 @@ pub struct EndpointUpdate {
     pub secret: Option<SecretString>,
 }
 
-impl UpdateProviderCredentialRequest {
+impl EndpointPatch {
+    /// Whether the PATCH sends a secret (which it may only with a new
+    /// destination): a data key can be asked for before the row is read.
+    pub fn carries_secret(&self) -> bool {
+        self.password.is_some() || self.access_token.is_some()
+    }
+
     /// The endpoint after this update, checked as a whole, and the secret it
     /// carries when it moves the credential.
     pub fn apply(&self, current: &Endpoint) -> Result<EndpointUpdate, Invalid> {
         let rotate = "use POST /api/provider-credentials/{id}/rotate";
-        for (field, sent) in [("username", self.username.is_some()), ("auth_kind", self.auth_kind.is_some())] {
-            if sent {
-                return Err(Invalid::field(
-                    field.to_string(),
-                    format!("{field} cannot be changed with PATCH; {rotate}"),
-                ));
-            }
+        if let Some(field) = self.refused {
+            return Err(Invalid::field(field, format!("{field} cannot be changed with PATCH; {rotate}")));
         }
         let endpoint = Endpoint {
             provider_kind: self.provider_kind.unwrap_or(current.provider_kind),
@@ -288,20 +253,16 @@ impl UpdateProviderCredentialRequest {
     }
 }
 
-/// `POST .../rotate`: the new secret, optionally a new username and auth kind.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"password": "a new long passphrase"}))]
-pub struct RotateProviderCredentialRequest {
-    #[schema(write_only, value_type = Option<String>)]
+/// A rotation as submitted: the new secret, optionally a new username and
+/// auth kind.
+pub struct Rotation {
     pub password: Option<SecretString>,
-    #[schema(write_only, value_type = Option<String>)]
     pub access_token: Option<SecretString>,
     pub username: Option<String>,
     pub auth_kind: Option<AuthKind>,
 }
 
-impl RotateProviderCredentialRequest {
+impl Rotation {
     /// The new secret, and the auth kind it is for. `current_username` is
     /// kept when no new one is given.
     pub fn validate(
@@ -319,17 +280,14 @@ impl RotateProviderCredentialRequest {
     }
 }
 
-/// `POST .../search`: every filter optional; `limit` 1–100 (default 50).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"provider_kind": "imap", "last_test_status": "never", "limit": 20}))]
-pub struct SearchProviderCredentialsRequest {
+/// A search: every filter optional; `limit` 1–100 (default 50).
+#[derive(Debug, Default)]
+pub struct CredentialSearch {
     pub provider_kind: Option<ProviderKind>,
     pub host: Option<String>,
     pub security_mode: Option<SecurityMode>,
     pub auth_kind: Option<AuthKind>,
     pub last_test_status: Option<TestStatusFilter>,
-    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -341,68 +299,4 @@ pub enum TestStatusFilter {
     Ok,
     Failed,
     Never,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn create(body: serde_json::Value) -> Result<(Endpoint, CredentialSecret), Invalid> {
-        serde_json::from_value::<CreateProviderCredentialRequest>(body).unwrap().validate()
-    }
-
-    fn base() -> serde_json::Value {
-        json!({"provider_kind": "imap", "host": "mail.example.com", "port": 993, "security_mode": "ssl_tls",
-               "auth_kind": "password", "username": "user@example.com", "password": "pw"})
-    }
-
-    #[test]
-    fn a_good_credential() {
-        let (endpoint, secret) = create(base()).unwrap();
-        assert_eq!(endpoint.port, 993);
-        assert_eq!(secret.username_masked(), "u***@example.com");
-    }
-
-    #[test]
-    fn rules() {
-        let with = |k: &str, v: serde_json::Value| {
-            let mut b = base();
-            b[k] = v;
-            create(b).unwrap_err().message().to_string()
-        };
-        assert!(with("host", json!("imaps://mail.example.com")).starts_with("host must be a DNS name"));
-        assert!(with("host", json!("mail.example.com:993")).starts_with("host must be a DNS name"));
-        assert_eq!(with("port", json!(0)), "port must be between 1 and 65535");
-        assert_eq!(with("port", json!(65536)), "port must be between 1 and 65535");
-        assert!(with("security_mode", json!("none")).starts_with("security_mode none would send credentials in clear"));
-        assert_eq!(with("access_token", json!("t")), "access_token is only for auth_kind oauth2");
-        assert_eq!(with("username", json!(" ")), "username is required");
-        let mut oauth = base();
-        oauth["auth_kind"] = json!("oauth2");
-        assert_eq!(create(oauth.clone()).unwrap_err().message(), "password is only for auth_kind password");
-        oauth.as_object_mut().unwrap().remove("password");
-        assert_eq!(create(oauth.clone()).unwrap_err().message(), "access_token is required");
-        oauth["access_token"] = json!("ya29.token");
-        assert!(create(oauth).is_ok());
-    }
-
-    #[test]
-    fn patch_moves_a_secret_only_with_the_secret() {
-        let (current, _) = create(base()).unwrap();
-        let patch = |b| serde_json::from_value::<UpdateProviderCredentialRequest>(b).unwrap().apply(&current);
-        let err = |b| patch(b).unwrap_err().message().to_string();
-        assert!(err(json!({"password": "x"})).starts_with("password can be sent with PATCH only when host, port"));
-        assert!(err(json!({"username": "x"})).starts_with("username cannot be changed with PATCH; use POST"));
-        assert!(err(json!({"security_mode": "none", "password": "x"})).starts_with("security_mode none"));
-        for moved in [json!({"host": "evil.example.net"}), json!({"port": 143}), json!({"security_mode": "starttls"})] {
-            assert!(err(moved).starts_with("password is required when host, port or security_mode changes"));
-        }
-        assert_eq!(err(json!({"port": 143, "access_token": "t"})), "access_token is only for auth_kind oauth2");
-        let moved = patch(json!({"port": 143, "security_mode": "starttls", "password": "again"})).unwrap();
-        assert_eq!((moved.endpoint.port, moved.secret.unwrap().expose_secret()), (143, "again"));
-        // Not a destination: the kind may change without the secret.
-        let kind = patch(json!({"provider_kind": "smtp"})).unwrap();
-        assert!(kind.secret.is_none() && kind.endpoint.provider_kind == ProviderKind::Smtp);
-    }
 }

@@ -1,29 +1,9 @@
 //! `POST /api/internal/credentials/resolve`: what a worker asks for.
 
-use serde::Deserialize;
-
 use super::ids::{AccountId, EmailProviderId, ProviderCredentialId};
 use super::Invalid;
 
 const MAX_PURPOSE_CHARS: usize = 64;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"account_id": "acc_01jdx7m3k9q2w8e4r5t6y7u8i9", "email_provider_id": 1, "purpose": "send"}))]
-pub struct ResolveCredentialRequest {
-    /// Whose credential: a body without it is malformed (400), not a
-    /// credential that is not found.
-    pub account_id: String,
-    /// Exactly one of `email_provider_id` and `provider_credential_id`.
-    #[schema(minimum = 1)]
-    pub email_provider_id: Option<u64>,
-    pub provider_credential_id: Option<String>,
-    /// Why the worker needs it (`send`, `sync`, ...): 1 to 64 printable
-    /// characters, recorded in the audit record.
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 64)]
-    pub purpose: String,
-}
 
 /// Which kind of credential a resolve names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +28,16 @@ pub struct Resolve {
     pub purpose: String,
 }
 
-impl ResolveCredentialRequest {
-    pub fn validate(&self) -> Result<Resolve, Invalid> {
-        let (kind, target) = match (self.email_provider_id, &self.provider_credential_id) {
+impl Resolve {
+    /// The resolve a worker asks for: `account_id`, exactly one of the two
+    /// ids, and `purpose` (1 to 64 printable characters).
+    pub fn new(
+        account_id: &str,
+        email_provider_id: Option<u64>,
+        provider_credential_id: Option<&str>,
+        purpose: &str,
+    ) -> Result<Resolve, Invalid> {
+        let (kind, target) = match (email_provider_id, provider_credential_id) {
             (Some(id), None) => {
                 (ResolveKind::EmailProvider, EmailProviderId::from_counter(id).map(ResolveTarget::EmailProvider))
             }
@@ -60,11 +47,11 @@ impl ResolveCredentialRequest {
             ),
             _ => return Err(Invalid::new("exactly one of email_provider_id and provider_credential_id is required")),
         };
-        let purpose = self.purpose.trim();
+        let purpose = purpose.trim();
         if purpose.is_empty() || super::check_display_text("purpose", purpose, MAX_PURPOSE_CHARS).is_err() {
             return Err(Invalid::field("purpose", "purpose must be 1 to 64 printable characters"));
         }
-        let ids = AccountId::parse(&self.account_id).zip(target);
+        let ids = AccountId::parse(account_id).zip(target);
         Ok(Resolve { kind, ids, purpose: purpose.to_string() })
     }
 }

@@ -11,10 +11,11 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, ManageApiKeys};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
+use super::request::keys::{CreateApiKeyRequest, UpdateApiKeyRequest};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::ids::KeyId;
-use crate::domain::key::{CreateApiKeyRequest, KeyFace, UpdateApiKeyRequest};
+use crate::domain::key::{KeyFace, KeyPatch, NewKey};
 use crate::domain::secret::{expose, SecretString};
 use crate::service::keys::page_cursor;
 use crate::store::keys::KeyRecord;
@@ -136,7 +137,8 @@ pub async fn create(
     JsonBody(request): JsonBody<CreateApiKeyRequest>,
 ) -> Result<(StatusCode, Json<Envelope<CreatedApiKey>>), ApiError> {
     let auth = &limited.auth;
-    let created = app.keys.create(&auth.actor(), &auth.caller.permissions, KeyFace::Email, request.validate()?).await?;
+    let created =
+        app.keys.create(&auth.actor(), &auth.caller.permissions, KeyFace::Email, NewKey::try_from(&request)?).await?;
     let record = created.record;
     let data = CreatedApiKey {
         id: record.key_id,
@@ -183,7 +185,7 @@ pub async fn update(
     JsonBody(request): JsonBody<UpdateApiKeyRequest>,
 ) -> Result<Json<Envelope<UpdatedApiKey>>, ApiError> {
     let auth = &limited.auth;
-    let updated = app.keys.update(&auth.actor(), &auth.caller.permissions, &id, request.validate()?).await?;
+    let updated = app.keys.update(&auth.actor(), &auth.caller.permissions, &id, KeyPatch::try_from(&request)?).await?;
     let data = UpdatedApiKey {
         id: updated.key_id,
         name: updated.name,

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod page;
 pub mod provider_credentials;
 pub mod rate_limit;
+pub mod request;
 pub mod resolve;
 pub mod routes;
 pub mod smtp_credentials;

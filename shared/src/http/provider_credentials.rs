@@ -10,13 +10,16 @@ use serde::Serialize;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, IdPath, JsonBody, ReadProviderCredentials, Requirement, WriteProviderCredentials};
 use super::page::PageQuery;
+use super::request::provider_credentials::{
+    CreateProviderCredentialRequest, RotateProviderCredentialRequest, SearchProviderCredentialsRequest,
+    UpdateProviderCredentialRequest,
+};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::ids::{AccountId, ProviderCredentialId};
 use crate::domain::provider_credential::{
-    AuthKind, CreateProviderCredentialRequest, ProviderKind, RotateProviderCredentialRequest,
-    SearchProviderCredentialsRequest, SecurityMode, UpdateProviderCredentialRequest,
+    AuthKind, CredentialSearch, EndpointPatch, NewCredentialInput, ProviderKind, Rotation, SecurityMode,
 };
 use crate::service::provider_credentials::{page_cursor, CredentialPage, ACCOUNT_NOT_FOUND};
 use crate::store::provider_credentials::ProviderCredentialRecord;
@@ -92,7 +95,7 @@ pub async fn create(
     JsonBody(request): JsonBody<CreateProviderCredentialRequest>,
 ) -> Result<(StatusCode, Json<ProviderCredentialResponse>), ApiError> {
     own_account(&auth, &account_id)?;
-    let record = app.provider_credentials.create(&auth.actor(), &request).await?;
+    let record = app.provider_credentials.create(&auth.actor(), &NewCredentialInput::from(&request)).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -137,7 +140,7 @@ pub async fn search(
     JsonBody(filter): JsonBody<SearchProviderCredentialsRequest>,
 ) -> Result<Json<CredentialList>, ApiError> {
     own_account(&auth, &account_id)?;
-    Ok(Json(app.provider_credentials.search(auth.account_id(), &filter).await?.into()))
+    Ok(Json(app.provider_credentials.search(auth.account_id(), &CredentialSearch::from(filter)).await?.into()))
 }
 
 #[utoipa::path(
@@ -171,7 +174,7 @@ pub async fn update(
     IdPath(id): IdPath<ProviderCredentialId>,
     JsonBody(request): JsonBody<UpdateProviderCredentialRequest>,
 ) -> Result<Json<ProviderCredentialResponse>, ApiError> {
-    Ok(Json(app.provider_credentials.update(&auth.actor(), &id, &request).await?.into()))
+    Ok(Json(app.provider_credentials.update(&auth.actor(), &id, &EndpointPatch::from(request)).await?.into()))
 }
 
 #[utoipa::path(
@@ -189,7 +192,7 @@ pub async fn rotate(
     IdPath(id): IdPath<ProviderCredentialId>,
     JsonBody(request): JsonBody<RotateProviderCredentialRequest>,
 ) -> Result<Json<ProviderCredentialResponse>, ApiError> {
-    Ok(Json(app.provider_credentials.rotate(&auth.actor(), &id, &request).await?.into()))
+    Ok(Json(app.provider_credentials.rotate(&auth.actor(), &id, &Rotation::from(request)).await?.into()))
 }
 
 #[utoipa::path(

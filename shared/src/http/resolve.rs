@@ -13,12 +13,13 @@ use super::email_providers::EmailProviderResponse;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, PendingInternalCaller};
 use super::provider_credentials::ProviderCredentialResponse;
+use super::request::resolve::ResolveCredentialRequest;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::email_provider::{ProviderCredentials, SmtpEncryption};
 use crate::domain::ids::AccountId;
 use crate::domain::provider_credential::{AuthKind, CredentialSecret, ProviderKind, SecurityMode};
-use crate::domain::resolve::{HeldVersions, ResolveCredentialRequest};
+use crate::domain::resolve::{HeldVersions, Resolve};
 use crate::domain::secret::ExposeSecret;
 use crate::domain::smtp_relay::{scaleway_relay, ses_relay, SmtpRelay};
 use crate::service::resolve::{Resolved, ResolvedSecret};
@@ -170,7 +171,7 @@ pub async fn resolve(
     headers: HeaderMap,
     JsonBody(request): JsonBody<ResolveCredentialRequest>,
 ) -> Result<Response, ApiError> {
-    let resolve = request.validate()?;
+    let resolve = Resolve::try_from(&request)?;
     // The key check and the record's read at once: one round trip.
     let (internal, fetched) = tokio::join!(pending.check(), app.resolver.fetch(&resolve));
     let internal = internal?;

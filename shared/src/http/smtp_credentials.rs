@@ -11,11 +11,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, ManageSmtpCredentials};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
+use super::request::keys::{CreateMobileKeyRequest, CreateSmtpCredentialRequest};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::config::ConnectionInfo;
 use crate::domain::ids::KeyId;
-use crate::domain::key::{CreateMobileKeyRequest, CreateSmtpCredentialRequest, KeyFace, NewKey, Platform};
+use crate::domain::key::{KeyFace, NewKey, Platform};
 use crate::domain::secret::{expose, SecretString};
 use crate::service::keys::{page_cursor, CreatedKey};
 use crate::store::keys::KeyRecord;
@@ -131,7 +132,7 @@ pub async fn create(
     limited: Limited<ManageSmtpCredentials, CreateLimit>,
     JsonBody(request): JsonBody<CreateSmtpCredentialRequest>,
 ) -> Result<(StatusCode, Json<CreatedSmtpKey>), ApiError> {
-    create_key(&app, &limited, request.validate()?).await
+    create_key(&app, &limited, NewKey::try_from(&request)?).await
 }
 
 #[utoipa::path(
@@ -147,7 +148,7 @@ pub async fn create_mobile(
     limited: Limited<ManageSmtpCredentials, CreateLimit>,
     JsonBody(request): JsonBody<CreateMobileKeyRequest>,
 ) -> Result<(StatusCode, Json<CreatedSmtpKey>), ApiError> {
-    create_key(&app, &limited, request.validate()?).await
+    create_key(&app, &limited, NewKey::try_from(&request)?).await
 }
 
 #[utoipa::path(

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{JsonBody, PendingInternalCaller, SourceIp};
+use super::request::keys::VerifyKeyRequest;
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::ids::{AccountId, KeyId};
-use crate::domain::key::VerifyKeyRequest;
 use crate::domain::secret::ExposeSecret;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -6,9 +6,8 @@ use crate::connectivity::{Connectivity, Login, Probe, Protocol, Security};
 use crate::crypto::{DataKey, Destination, Envelope, KeyScope, SealedSecret, SecretContext};
 use crate::domain::connectivity::{TestOutcome, TestStatus};
 use crate::domain::provider_credential::{
-    AuthKind, CreateProviderCredentialRequest, CredentialSecret, Endpoint, EndpointUpdate, ProviderKind,
-    RotateProviderCredentialRequest, SearchProviderCredentialsRequest, SecurityMode, TestStatusFilter,
-    UpdateProviderCredentialRequest,
+    AuthKind, CredentialSearch, CredentialSecret, Endpoint, EndpointPatch, EndpointUpdate, NewCredentialInput,
+    ProviderKind, Rotation, SecurityMode, TestStatusFilter,
 };
 use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::timestamp::Timestamp;
@@ -161,7 +160,7 @@ impl ProviderCredentials {
     pub async fn create(
         &self,
         actor: &Actor,
-        request: &CreateProviderCredentialRequest,
+        request: &NewCredentialInput<'_>,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let (endpoint, secret) = request.validate()?;
         let id = ProviderCredentialId::new();
@@ -211,7 +210,7 @@ impl ProviderCredentials {
     pub async fn search(
         &self,
         account_id: &AccountId,
-        filter: &SearchProviderCredentialsRequest,
+        filter: &CredentialSearch,
     ) -> Result<CredentialPage, ServiceError> {
         let limit = page_limit(filter.limit)?;
         let after = page_cursor(filter.cursor.as_deref())?;
@@ -242,7 +241,7 @@ impl ProviderCredentials {
         &self,
         actor: &Actor,
         id: &ProviderCredentialId,
-        request: &UpdateProviderCredentialRequest,
+        request: &EndpointPatch,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         // A PATCH that carries a secret (allowed only with a new
         // destination) gets its data key while the row is read.
@@ -292,7 +291,7 @@ impl ProviderCredentials {
         &self,
         actor: &Actor,
         id: &ProviderCredentialId,
-        request: &RotateProviderCredentialRequest,
+        request: &Rotation,
     ) -> Result<ProviderCredentialRecord, ServiceError> {
         let (current, data_key) = self.get_beside_data_key(&actor.account_id, id).await?;
         // The current username is kept unless a new one is given; it is only
