@@ -9,7 +9,6 @@ use crate::domain::provider_credential::{
     TestStatusFilter,
 };
 use crate::domain::secret::SecretString;
-use crate::domain::Invalid;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +158,7 @@ impl From<SearchProviderCredentialsRequest> for CredentialSearch {
 mod tests {
     use super::*;
     use crate::domain::provider_credential::{CredentialSecret, Endpoint};
+    use crate::domain::Invalid;
     use crate::domain::secret::ExposeSecret;
     use serde_json::json;
 
