@@ -85,17 +85,6 @@ macro_rules! prefixed_id {
                 $name::parse(&raw).ok_or_else(|| serde::de::Error::custom(concat!("expected an id starting ", $prefix)))
             }
         }
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .pattern(Some(concat!("^", $prefix, "[0-9a-z]{26}$")))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -145,20 +134,6 @@ impl fmt::Display for EmailProviderId {
         write!(f, "{}", self.0)
     }
 }
-
-impl utoipa::PartialSchema for EmailProviderId {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Integer)
-            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
-                utoipa::openapi::schema::KnownFormat::Int64,
-            )))
-            .minimum(Some(1))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for EmailProviderId {}
 
 /// Whether `value` has the shape of any id of ours (an audit listing's
 /// `resource_id`, which may name any kind).

@@ -69,19 +69,6 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-impl utoipa::PartialSchema for Timestamp {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some("RFC 3339, UTC, to the second: `2026-11-24T10:00:00Z`"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Timestamp {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

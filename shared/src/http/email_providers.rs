@@ -10,10 +10,11 @@ use serde::Serialize;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Authorized, IdPath, JsonBody, OptionalJsonBody, ReadEmailProviders, WriteEmailProviders};
 use super::page::PageQuery;
+use super::request::email_providers::{CreateEmailProviderRequest, UpdateEmailProviderRequest};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::connectivity::TestOutcome;
-use crate::domain::email_provider::{CreateEmailProviderRequest, ProviderType, UpdateEmailProviderRequest};
+use crate::domain::email_provider::ProviderType;
 use crate::domain::ids::EmailProviderId;
 use crate::domain::masking::mask_identifier;
 use crate::domain::smtp_relay::{SCALEWAY_SMTP_HOST, SES_SMTP_REGIONS, SUBMISSION_PORT};
@@ -98,7 +99,7 @@ pub async fn create(
     auth: Authorized<WriteEmailProviders>,
     JsonBody(request): JsonBody<CreateEmailProviderRequest>,
 ) -> Result<(StatusCode, Json<EmailProviderResponse>), ApiError> {
-    let record = app.email_providers.create(&auth.actor(), &request).await?;
+    let record = app.email_providers.create(&auth.actor(), &request.into()).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -166,7 +167,7 @@ pub async fn update(
     IdPath(id): IdPath<EmailProviderId>,
     JsonBody(request): JsonBody<UpdateEmailProviderRequest>,
 ) -> Result<Json<EmailProviderResponse>, ApiError> {
-    let record = app.email_providers.update(&auth.actor(), id, &request).await?;
+    let record = app.email_providers.update(&auth.actor(), id, &request.into()).await?;
     Ok(Json(record.into()))
 }
 

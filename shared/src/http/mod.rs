@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod request;
 pub mod resolve;
 pub mod routes;
+mod schema;
 pub mod smtp_credentials;
 pub mod verify_key;
 pub mod whoami;

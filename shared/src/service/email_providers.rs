@@ -5,8 +5,8 @@ use crate::connectivity::{Connectivity, Login, Probe, Protocol, ScalewayCheck, S
 use crate::crypto::{Envelope, KeyScope, SealedSecret, SecretContext};
 use crate::domain::connectivity::TestOutcome;
 use crate::domain::email_provider::{
-    CreateEmailProviderRequest, CredentialsUpdate, EmailProviderPatch, ProviderCredentials, SmtpCredentials,
-    SmtpEncryption, UpdateEmailProviderRequest,
+    CredentialsUpdate, EmailProviderPatch, EmailProviderUpdate, NewEmailProviderInput, ProviderCredentials,
+    SmtpCredentials, SmtpEncryption,
 };
 use crate::domain::secret::ExposeSecret;
 use crate::domain::timestamp::Timestamp;
@@ -168,7 +168,7 @@ impl EmailProviders {
     pub async fn create(
         &self,
         actor: &Actor,
-        request: &CreateEmailProviderRequest,
+        request: &NewEmailProviderInput,
     ) -> Result<EmailProviderRecord, ServiceError> {
         let new = request.validate()?;
         // The data key does not depend on the new id (only the sealed
@@ -250,7 +250,7 @@ impl EmailProviders {
         &self,
         actor: &Actor,
         id: EmailProviderId,
-        request: &UpdateEmailProviderRequest,
+        request: &EmailProviderUpdate,
     ) -> Result<EmailProviderRecord, ServiceError> {
         request.check_shape()?;
         // A whole new block is sealed (KMS) while the provider is read: one

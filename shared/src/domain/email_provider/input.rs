@@ -1,6 +1,5 @@
-//! The credential blocks as submitted, and their validation.
-
-use serde::Deserialize;
+//! The credential blocks as submitted (the HTTP edge converts its wire
+//! shapes into these), and their validation.
 
 use super::super::host::{Host, HostError};
 use super::super::secret::{ExposeSecret, SecretString};
@@ -11,52 +10,28 @@ use super::{
     MAX_SECRET_CHARS,
 };
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SesCredentialsInput {
-    #[serde(default)]
-    #[schema(required)]
-    access_key_id: String,
-    #[schema(required, write_only, value_type = String)]
-    secret_access_key: Option<SecretString>,
+/// An SES block as submitted.
+pub struct SesBlock {
+    pub access_key_id: String,
+    pub secret_access_key: Option<SecretString>,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScalewayCredentialsInput {
-    #[schema(required, write_only, value_type = String)]
-    api_key: Option<SecretString>,
-    #[serde(default)]
-    #[schema(required)]
-    project_id: String,
+/// A Scaleway block as submitted.
+pub struct ScalewayBlock {
+    pub api_key: Option<SecretString>,
+    pub project_id: String,
 }
 
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// The SMTP block. On update, `username` and `password` left out (or sent
-/// empty) keep the stored values, and `null` removes them; on create, left
-/// out means none.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpCredentialsInput {
-    #[serde(default)]
-    #[schema(required)]
-    host: String,
-    #[schema(required, minimum = 1, maximum = 65535)]
-    port: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    username: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(write_only, value_type = Option<String>)]
-    password: Option<Option<SecretString>>,
-    #[serde(default)]
-    encryption: SmtpEncryption,
-    #[serde(default)]
-    accept_invalid_certs: bool,
+/// An SMTP block as submitted. On update, `username` and `password` left
+/// out (`None`) or sent empty keep the stored values, and `null`
+/// (`Some(None)`) removes them; on create, left out means none.
+pub struct SmtpBlock {
+    pub host: String,
+    pub port: Option<i64>,
+    pub username: Option<Option<String>>,
+    pub password: Option<Option<SecretString>>,
+    pub encryption: SmtpEncryption,
+    pub accept_invalid_certs: bool,
 }
 
 /// A required field kept in the blob but shown in part (masked) or whole:
@@ -86,7 +61,7 @@ fn required_secret_value(block: &str, field: &str, value: Option<&SecretString>)
     Ok(SecretString::from(value))
 }
 
-impl SesCredentialsInput {
+impl SesBlock {
     fn validate(&self) -> Result<ProviderCredentials, Invalid> {
         let block = ProviderType::Ses.block_name();
         Ok(ProviderCredentials::Ses(SesCredentials {
@@ -96,7 +71,7 @@ impl SesCredentialsInput {
     }
 }
 
-impl ScalewayCredentialsInput {
+impl ScalewayBlock {
     fn validate(&self) -> Result<ProviderCredentials, Invalid> {
         let block = ProviderType::Scaleway.block_name();
         Ok(ProviderCredentials::Scaleway(ScalewayCredentials {
@@ -106,7 +81,7 @@ impl ScalewayCredentialsInput {
     }
 }
 
-impl SmtpCredentialsInput {
+impl SmtpBlock {
     /// The block as an update: left out or empty keeps, `null` clears.
     fn validate_update(&self) -> Result<SmtpUpdate, Invalid> {
         let block = ProviderType::Smtp.block_name();
@@ -155,10 +130,10 @@ impl SmtpCredentialsInput {
 }
 
 /// The three optional credential blocks of a request.
-pub(super) struct CredentialBlocks<'a> {
-    pub(super) ses: Option<&'a SesCredentialsInput>,
-    pub(super) scaleway: Option<&'a ScalewayCredentialsInput>,
-    pub(super) smtp: Option<&'a SmtpCredentialsInput>,
+pub struct CredentialBlocks<'a> {
+    pub ses: Option<&'a SesBlock>,
+    pub scaleway: Option<&'a ScalewayBlock>,
+    pub smtp: Option<&'a SmtpBlock>,
 }
 
 impl CredentialBlocks<'_> {
@@ -180,9 +155,9 @@ impl CredentialBlocks<'_> {
 
     pub(super) fn validate(&self) -> Option<Result<ProviderCredentials, Invalid>> {
         self.ses
-            .map(SesCredentialsInput::validate)
-            .or_else(|| self.scaleway.map(ScalewayCredentialsInput::validate))
-            .or_else(|| self.smtp.map(SmtpCredentialsInput::validate))
+            .map(SesBlock::validate)
+            .or_else(|| self.scaleway.map(ScalewayBlock::validate))
+            .or_else(|| self.smtp.map(SmtpBlock::validate))
     }
 
     pub(super) fn validate_update(&self) -> Option<Result<CredentialsUpdate, Invalid>> {

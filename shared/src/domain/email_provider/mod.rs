@@ -10,8 +10,8 @@ mod request;
 mod stored;
 mod update;
 
-pub use input::{ScalewayCredentialsInput, SesCredentialsInput, SmtpCredentialsInput};
-pub use request::{CreateEmailProviderRequest, EmailProviderPatch, NewEmailProvider, UpdateEmailProviderRequest};
+pub use input::{ScalewayBlock, SesBlock, SmtpBlock};
+pub use request::{EmailProviderPatch, EmailProviderUpdate, NewEmailProvider, NewEmailProviderInput};
 pub use stored::{ProviderCredentials, ScalewayCredentials, SesCredentials, SmtpCredentials};
 pub use update::{Change, CredentialsUpdate, SmtpUpdate};
 
@@ -102,6 +102,3 @@ impl Region {
         &self.0
     }
 }
-
-#[cfg(test)]
-mod tests;

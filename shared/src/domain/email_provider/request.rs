@@ -1,39 +1,23 @@
-//! The create and PATCH bodies of an email provider, and what they
-//! validate into.
-
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+//! The create and PATCH of an email provider as submitted (the HTTP edge
+//! converts its wire shapes into these), and what they validate into.
 
 use super::super::Invalid;
 use super::input::CredentialBlocks;
+use super::input::{ScalewayBlock, SesBlock, SmtpBlock};
 use super::update::CredentialsUpdate;
-use super::{
-    ProviderCredentials, ProviderName, ProviderType, Region, ScalewayCredentialsInput, SesCredentialsInput,
-    SmtpCredentialsInput,
-};
+use super::{ProviderCredentials, ProviderName, ProviderType, Region};
 
 // ---- create ----
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": "Transactional (SES)",
-    "provider_type": "ses",
-    "region": "eu-west-1",
-    "ses_credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-}))]
-pub struct CreateEmailProviderRequest {
-    #[serde(default)]
-    #[schema(required, min_length = 1, max_length = 255)]
+/// A create as submitted.
+pub struct NewEmailProviderInput {
     pub name: String,
     pub provider_type: ProviderType,
-    #[serde(default)]
-    #[schema(required, pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub region: String,
     pub is_active: Option<bool>,
-    pub ses_credentials: Option<SesCredentialsInput>,
-    pub scaleway_credentials: Option<ScalewayCredentialsInput>,
-    pub smtp_credentials: Option<SmtpCredentialsInput>,
+    pub ses_credentials: Option<SesBlock>,
+    pub scaleway_credentials: Option<ScalewayBlock>,
+    pub smtp_credentials: Option<SmtpBlock>,
 }
 
 /// A provider ready to be stored.
@@ -45,7 +29,7 @@ pub struct NewEmailProvider {
     pub credentials: ProviderCredentials,
 }
 
-impl CreateEmailProviderRequest {
+impl NewEmailProviderInput {
     fn blocks(&self) -> CredentialBlocks<'_> {
         CredentialBlocks {
             ses: self.ses_credentials.as_ref(),
@@ -85,22 +69,17 @@ impl CreateEmailProviderRequest {
 
 // ---- update ----
 
-/// `PATCH` body: every field optional. `provider_type` is accepted by the
-/// parser only so that it can be refused with a message that says why.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Transactional (SES, Ireland)", "is_active": false}))]
-pub struct UpdateEmailProviderRequest {
-    #[schema(min_length = 1, max_length = 255)]
+/// A `PATCH` as submitted: every field optional. `provider_type_sent` says
+/// the body named a type, which is refused with a message that says why.
+#[derive(Default)]
+pub struct EmailProviderUpdate {
     pub name: Option<String>,
-    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub region: Option<String>,
     pub is_active: Option<bool>,
-    pub ses_credentials: Option<SesCredentialsInput>,
-    pub scaleway_credentials: Option<ScalewayCredentialsInput>,
-    pub smtp_credentials: Option<SmtpCredentialsInput>,
-    #[schema(ignore)]
-    provider_type: Option<IgnoredAny>,
+    pub ses_credentials: Option<SesBlock>,
+    pub scaleway_credentials: Option<ScalewayBlock>,
+    pub smtp_credentials: Option<SmtpBlock>,
+    pub provider_type_sent: bool,
 }
 
 /// A validated partial update.
@@ -112,7 +91,7 @@ pub struct EmailProviderPatch {
     pub credentials: Option<CredentialsUpdate>,
 }
 
-impl UpdateEmailProviderRequest {
+impl EmailProviderUpdate {
     fn blocks(&self) -> CredentialBlocks<'_> {
         CredentialBlocks {
             ses: self.ses_credentials.as_ref(),
@@ -124,7 +103,7 @@ impl UpdateEmailProviderRequest {
     /// The rules that need no stored state; checked before the provider is
     /// loaded.
     pub fn check_shape(&self) -> Result<(), Invalid> {
-        if self.provider_type.is_some() {
+        if self.provider_type_sent {
             return Err(Invalid::field(
                 "provider_type",
                 "provider_type cannot be changed; delete the provider and create a new one",

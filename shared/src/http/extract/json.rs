@@ -140,7 +140,7 @@ fn truncate(value: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::email_provider::{CreateEmailProviderRequest, UpdateEmailProviderRequest};
+    use crate::http::request::email_providers::{CreateEmailProviderRequest, UpdateEmailProviderRequest};
 
     fn create_err(body: &str) -> String {
         parse_json::<CreateEmailProviderRequest>(body.as_bytes()).err().expect("an error").message

@@ -2,6 +2,7 @@
 //! module per area, each converting into the domain's inputs (`TryFrom`):
 //! the rules stay in the domain, the shapes of the wire here.
 
+pub mod email_providers;
 pub mod keys;
 pub mod provider_credentials;
 pub mod resolve;

@@ -158,8 +158,8 @@ impl From<SearchProviderCredentialsRequest> for CredentialSearch {
 mod tests {
     use super::*;
     use crate::domain::provider_credential::{CredentialSecret, Endpoint};
-    use crate::domain::Invalid;
     use crate::domain::secret::ExposeSecret;
+    use crate::domain::Invalid;
     use serde_json::json;
 
     fn create(body: serde_json::Value) -> Result<(Endpoint, CredentialSecret), Invalid> {
