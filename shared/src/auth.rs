@@ -12,7 +12,7 @@ use aes_gcm::aead::OsRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::domain::ids::{AccountId, KeyId};
+use crate::domain::ids::{AccountId, KeyId, ServiceKeyId};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::secret::{ExposeSecret, SecretString};
 
@@ -130,14 +130,14 @@ pub enum Principal {
     /// A key of one account.
     Tenant(Caller),
     /// A platform service key: the internal routes, for every account.
-    Service { key_id: KeyId },
+    Service { key_id: ServiceKeyId },
 }
 
 /// Whose resources a caller of an internal route may act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InternalScope {
     /// A platform service key: every account.
-    AllAccounts { service_key_id: KeyId },
+    AllAccounts { service_key_id: ServiceKeyId },
     /// A tenant's own `internal` key: its account only.
     Account { account_id: AccountId, key_id: KeyId },
 }
@@ -150,11 +150,11 @@ impl InternalScope {
         }
     }
 
-    /// The caller's key.
-    pub fn key_id(&self) -> &KeyId {
+    /// The caller's key id (as audit records name the actor).
+    pub fn key_id(&self) -> &str {
         match self {
-            InternalScope::AllAccounts { service_key_id } => service_key_id,
-            InternalScope::Account { key_id, .. } => key_id,
+            InternalScope::AllAccounts { service_key_id } => service_key_id.as_str(),
+            InternalScope::Account { key_id, .. } => key_id.as_str(),
         }
     }
 

@@ -94,9 +94,14 @@ prefixed_id!(
     "acc_"
 );
 prefixed_id!(
-    /// A key of an account (an email API key or an SMTP credential), or a
-    /// platform service key: `key_…`.
+    /// A key of an account (an email API key or an SMTP credential): `key_…`.
     KeyId,
+    "key_"
+);
+prefixed_id!(
+    /// A platform service key: `key_…` like every key, but its own type, so
+    /// that a tenant's key id is never taken for one (or the reverse).
+    ServiceKeyId,
     "key_"
 );
 prefixed_id!(

@@ -9,6 +9,7 @@ use super::extract::{Admin, Authorized};
 use super::page::PageQuery;
 use super::routes::Function;
 use crate::app::AppState;
+use crate::service::page::page_cursor;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -54,18 +55,6 @@ fn parse_time(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, A
         .transpose()
 }
 
-/// A cursor is `next_cursor` of the previous page of the same listing (by
-/// resource, it names the version too).
-fn parse_cursor(raw: Option<&str>, by_resource: bool) -> Result<Option<AuditCursor>, ApiError> {
-    raw.filter(|c| !c.is_empty())
-        .map(|c| {
-            AuditCursor::parse(c)
-                .filter(|cursor| cursor.version.is_some() == by_resource)
-                .ok_or_else(|| ApiError::bad_field("cursor", "Invalid cursor"))
-        })
-        .transpose()
-}
-
 #[utoipa::path(
     get,
     path = Function::AuditEventsList.path(),
@@ -92,7 +81,12 @@ pub async fn list(
     let page = PageQuery { limit: query.limit, cursor: query.cursor };
     let limit = page.limit()?;
     let resource_id = query.resource_id.as_deref().filter(|r| !r.is_empty());
-    let cursor = parse_cursor(page.cursor.as_deref(), resource_id.is_some())?;
+    // The previous page's `next_cursor` of the same listing (by resource it
+    // names the version too).
+    let cursor = page_cursor(page.cursor.as_deref(), AuditCursor::parse)?;
+    if cursor.as_ref().is_some_and(|c| c.version.is_some() != resource_id.is_some()) {
+        return Err(ApiError::bad_field("cursor", "Invalid cursor"));
+    }
     if resource_id.is_some_and(|id| !crate::domain::ids::is_resource_id(id)) {
         return Err(ApiError::bad_field("resource_id", "resource_id is not the id of a resource of this service"));
     }

@@ -3,7 +3,7 @@
 
 use crate::audit::{Actor, AuditEvent, AuditEventType, ADMIN_TOOL_ACTOR};
 use crate::auth::{IssuedKey, KeyPrefix};
-use crate::domain::ids::{AccountId, KeyId};
+use crate::domain::ids::{AccountId, KeyId, ServiceKeyId};
 use crate::domain::key::{key_name, KeyFace, NewKey};
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::domain::timestamp::Timestamp;
@@ -65,7 +65,7 @@ impl Accounts {
         let name = key_name(name)?;
         let key = IssuedKey::generate(KeyPrefix::Service);
         let record = ServiceKeyRecord {
-            key_id: KeyId::new(),
+            key_id: ServiceKeyId::new(),
             key_hash: key.hash.as_str().to_string(),
             name,
             created_at: Timestamp::now(),
@@ -111,7 +111,7 @@ impl Accounts {
         Ok(self.store.list_service_keys().await?)
     }
 
-    pub async fn revoke_service_key(&self, key_id: &KeyId) -> Result<(), ServiceError> {
+    pub async fn revoke_service_key(&self, key_id: &ServiceKeyId) -> Result<(), ServiceError> {
         let event = AuditEvent::of_platform(
             AuditEventType::ApiKeyRevoked,
             SERVICE_KEY_RESOURCE,

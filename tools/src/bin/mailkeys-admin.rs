@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use mailkeys::auth::is_production;
 use mailkeys::config::{stage_from_env, Settings};
-use mailkeys::domain::ids::{AccountId, KeyId};
+use mailkeys::domain::ids::{AccountId, KeyId, ServiceKeyId};
 use mailkeys::domain::permission::{Permission, PermissionSet};
 use mailkeys::domain::secret::ExposeSecret;
 use mailkeys::store::schema::STAGE_TAG;
@@ -74,7 +74,7 @@ enum Command {
     /// Revoke a platform service key. Prints {"id", "revoked": true}.
     RevokeServiceKey {
         #[arg(long)]
-        id: KeyId,
+        id: ServiceKeyId,
     },
     /// Once after upgrading a deployment made before key lists read the
     /// active-keys index: puts its existing keys there. Safe to run again.

@@ -8,20 +8,20 @@ use super::super::attrs::{s, string_list, t, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
-use crate::domain::ids::KeyId;
+use crate::domain::ids::ServiceKeyId;
 use crate::domain::permission::Permission;
 
 const SERVICE_KEYS_PK: &str = "SERVICE_KEYS";
 pub(super) const SERVICE_KIND: &str = "service";
 
-fn service_sk(key_id: &KeyId) -> String {
+fn service_sk(key_id: &ServiceKeyId) -> String {
     format!("SERVICE_KEY#{key_id}")
 }
 
 /// A platform service key's metadata. Never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceKeyRecord {
-    pub key_id: KeyId,
+    pub key_id: ServiceKeyId,
     pub key_hash: String,
     pub name: String,
     pub created_at: Timestamp,
@@ -66,7 +66,7 @@ impl Store {
             .map(|found| {
                 let r = Reader(found);
                 Ok(ServiceKeyRecord {
-                    key_id: r.id("key_id", KeyId::parse)?,
+                    key_id: r.id("key_id", ServiceKeyId::parse)?,
                     key_hash: r.s("key_hash")?,
                     name: r.s("name")?,
                     created_at: r.time("created_at")?,
@@ -86,7 +86,7 @@ impl Store {
     /// is no such key, `ConditionFailed` when it is revoked already.
     pub async fn revoke_service_key(
         &self,
-        key_id: &KeyId,
+        key_id: &ServiceKeyId,
         now: Timestamp,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {

@@ -71,7 +71,9 @@ impl Store {
         let Some(found) = self.get_main(auth_key(hash.as_str())).await? else { return Ok(None) };
         let r = Reader(&found);
         let principal = match r.opt_s("kind")?.as_deref() {
-            Some(super::service::SERVICE_KIND) => Principal::Service { key_id: r.id("key_id", KeyId::parse)? },
+            Some(super::service::SERVICE_KIND) => {
+                Principal::Service { key_id: r.id("key_id", crate::domain::ids::ServiceKeyId::parse)? }
+            }
             _ => Principal::Tenant(Caller {
                 account_id: r.id("account_id", AccountId::parse)?,
                 key_id: r.id("key_id", KeyId::parse)?,
