@@ -747,14 +747,21 @@ async fn parallel_patches_lose_no_update() {
     }
 }
 
-#[tokio::test]
-async fn audit_events_filter_by_type_and_time() {
+/// A provider created and renamed three times (four audit records), and a
+/// time a little before all of them.
+async fn provider_renamed_three_times() -> (TestApp, u64, time::OffsetDateTime) {
     let app = TestApp::start().await;
     let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
     let id = create(&app, ses_body()).await;
     for n in 0..3 {
         assert_eq!(patch(&app, id, json!({"name": format!("renamed {n}")})).await.status, StatusCode::OK);
     }
+    (app, id, before)
+}
+
+#[tokio::test]
+async fn audit_events_filter_by_type_and_time() {
+    let (app, id, before) = provider_renamed_three_times().await;
     let list = |query: String| {
         let app = &app;
         async move { app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await }
@@ -794,12 +801,7 @@ async fn audit_events_filter_by_type_and_time() {
 /// own kind of cursor.
 #[tokio::test]
 async fn audit_windows_and_cursors() {
-    let app = TestApp::start().await;
-    let before = time::OffsetDateTime::now_utc() - time::Duration::seconds(5);
-    let id = create(&app, ses_body()).await;
-    for n in 0..3 {
-        assert_eq!(patch(&app, id, json!({"name": format!("renamed {n}")})).await.status, StatusCode::OK);
-    }
+    let (app, id, before) = provider_renamed_three_times().await;
     let list = |query: String| {
         let app = &app;
         async move { app.admin(Method::GET, &format!("/api/audit-events?{query}"), None).await }
