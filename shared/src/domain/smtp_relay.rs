@@ -39,14 +39,13 @@ pub const SCALEWAY_SMTP_HOST: &str = "smtp.tem.scaleway.com";
 pub const SUBMISSION_PORT: u16 = 587;
 
 /// Where and how to send with a credential over SMTP.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
 pub struct SmtpRelay {
     pub host: String,
     pub port: u16,
     pub encryption: SmtpEncryption,
     pub username: Option<String>,
     #[serde(serialize_with = "super::secret::expose_option")]
-    #[schema(value_type = Option<String>)]
     pub password: Option<SecretString>,
 }
 
