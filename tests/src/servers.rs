@@ -238,3 +238,89 @@ impl ImapServer {
         ImapServer { imap_port, imaps_port, _process: process }
     }
 }
+
+/// Dovecot serving IMAP, POP3 and submission (each with STARTTLS) whose
+/// logins are checked by `mailkeys-checkpassword` against a Mailkeys at
+/// `mailkeys_url` with a platform service key; submitted mail is relayed to
+/// an aiosmtpd sink. Mailboxes are Maildirs under its own folder, one per
+/// account.
+pub struct MailLoginServer {
+    pub imap_port: u16,
+    pub pop3_port: u16,
+    pub submission_port: u16,
+    pub dir: PathBuf,
+    pub sink: SmtpServer,
+    _process: TiedProcess,
+}
+
+impl MailLoginServer {
+    pub fn start(mailkeys_url: &str, service_key: &str) -> MailLoginServer {
+        let ca = test_ca();
+        let sink = SmtpServer::start(SmtpMode::Plain);
+        let dir = std::env::temp_dir().join(format!("mailkeys-mail-{}", ulid::Ulid::new()));
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        // The auth and mail processes run as Dovecot's own users and nobody.
+        Command::new("chmod").args(["-R", "a+rwX"]).arg(&dir).status().unwrap();
+        let key_file = dir.join("service-key");
+        std::fs::write(&key_file, format!("{service_key}\n")).unwrap();
+        let adapter = crate::tool_binary("mailkeys-checkpassword");
+        let (imap_port, pop3_port, submission_port) = (free_port(), free_port(), free_port());
+        let d = dir.display();
+        let config = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
+             protocols = imap pop3 submission\nlisten = 127.0.0.1\n\
+             ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
+             auth_cache_size = 0\nauth_failure_delay = 0\n\
+             import_environment = TZ MAILKEYS_URL={mailkeys_url} MAILKEYS_SERVICE_KEY_FILE={key_file}\n\
+             passdb {{\n  driver = checkpassword\n  args = {adapter}\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
+             mail_location = maildir:{d}/mail/%u/Maildir\n\
+             submission_relay_host = 127.0.0.1\nsubmission_relay_port = {sink_port}\nsubmission_relay_trusted = yes\n\
+             hostname = localhost\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3_port}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
+             service submission-login {{\n  inet_listener submission {{\n    port = {submission_port}\n  }}\n}}\n",
+            cert = ca.cert_path().display(),
+            key = ca.key_path().display(),
+            key_file = key_file.display(),
+            adapter = adapter.display(),
+            sink_port = sink.port,
+        );
+        let config_path = dir.join("dovecot.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let dovecot = if std::path::Path::new("/usr/sbin/dovecot").exists() { "/usr/sbin/dovecot" } else { "dovecot" };
+        let process = TiedProcess::spawn(dovecot, &["-F".into(), "-c".into(), config_path.display().to_string()]);
+        for port in [imap_port, pop3_port, submission_port] {
+            wait_for_port(port, &process);
+        }
+        MailLoginServer { imap_port, pop3_port, submission_port, dir, sink, _process: process }
+    }
+
+    /// Logs in with Python's own client for `protocol` (`imap`, `pop3`,
+    /// `submission`); with `recipient`, submission also sends one message.
+    /// The first word of the answer is `ok`, `refused`, `temporary` or
+    /// `error`.
+    pub fn login(&self, protocol: &str, user: &str, password: &str, recipient: Option<&str>) -> String {
+        let port = match protocol {
+            "imap" => self.imap_port,
+            "pop3" => self.pop3_port,
+            _ => self.submission_port,
+        };
+        let password_file = self.dir.join(format!("password-{}", ulid::Ulid::new()));
+        std::fs::write(&password_file, password).unwrap();
+        let script = workspace_root().join("tests/servers/mail_login.py");
+        let mut command = Command::new("python3");
+        command.arg(script).arg(protocol).arg(port.to_string()).arg(user).arg(&password_file);
+        command.args(recipient);
+        let out = command.output().expect("python3 runs");
+        let _ = std::fs::remove_file(&password_file);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Dovecot's log, for a failing test to show.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
+    }
+}
