@@ -41,3 +41,165 @@ async fn a_credential_logs_in_to_imap_pop3_and_submission() {
     // The account id in any case.
     assert!(mail.login("imap", &user.to_uppercase(), &key, None).starts_with("ok"));
 }
+
+/// A counting proxy in front of the API: how many key checks the mail
+/// server made.
+async fn counting_proxy(target: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode as Status};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let checks = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = checks.clone();
+    let client = reqwest::Client::new();
+    let router = axum::Router::new().route(
+        "/api/internal/verify-key",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let (client, target, counted) = (client.clone(), target.clone(), counted.clone());
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let res = client
+                    .post(format!("{target}/api/internal/verify-key"))
+                    .header("authorization", headers["authorization"].clone())
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = Status::from_u16(res.status().as_u16()).unwrap();
+                (status, res.text().await.unwrap())
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, checks)
+}
+
+/// What each protocol lets in: the scope it needs (`app` covers all three),
+/// the key's own account only; a key of another account, a revoked or a
+/// rotated-away key, and a string that is no key are refused as a wrong
+/// password. Every login is one key check; a good one moves `lastUsedAt`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_login_is_one_key_check_and_follows_the_keys_rules() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::start().await;
+    let (proxy, checks) = counting_proxy(app.base_url.clone()).await;
+    let mail = MailLoginServer::start(&proxy, &service_key(&app).await);
+    let user = app.account_id.to_string();
+    let (imap_id, imap_only) = smtp_credential(&app, &app.admin_key, &["imap"]).await;
+    let (_, submit_only) = smtp_credential(&app, &app.admin_key, &["smtp"]).await;
+    let mobile = app
+        .admin(
+            Method::POST,
+            "/api/smtp-credentials/mobile",
+            Some(&json!({"name": "phone", "platform": "ios", "deviceId": "dev-1"})),
+        )
+        .await
+        .json()["apiKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (other_account, other_admin) = app.other_account().await;
+    let (_, theirs) = smtp_credential(&app, &other_admin, &["imap"]).await;
+
+    let cases = [
+        ("imap", user.as_str(), imap_only.as_str(), "ok"),
+        ("pop3", user.as_str(), imap_only.as_str(), "refused"),
+        ("submission", user.as_str(), imap_only.as_str(), "refused"),
+        ("submission", user.as_str(), submit_only.as_str(), "ok"),
+        ("imap", user.as_str(), submit_only.as_str(), "refused"),
+        ("imap", user.as_str(), mobile.as_str(), "ok"),
+        ("pop3", user.as_str(), mobile.as_str(), "ok"),
+        ("submission", user.as_str(), mobile.as_str(), "ok"),
+        // Another account's key under this account's name, and its own.
+        ("imap", user.as_str(), theirs.as_str(), "refused"),
+        ("imap", other_account.as_str(), theirs.as_str(), "ok"),
+        ("imap", user.as_str(), "rm_not-a-key", "refused"),
+    ];
+    for (protocol, login, password, expected) in cases {
+        let before = checks.load(Ordering::SeqCst);
+        let answer = mail.login(protocol, login, password, None);
+        assert!(answer.starts_with(expected), "{protocol} as {login}: {answer}\n{}", mail.log());
+        let made = checks.load(Ordering::SeqCst) - before;
+        // "rm_not-a-key" is no key at all: Mailkeys is still asked (once).
+        assert_eq!(made, 1, "{protocol} as {login}: {made} key checks for one login");
+    }
+    let listed = app.admin(Method::GET, "/api/smtp-credentials", None).await.json();
+    let imap_key = listed["keys"].as_array().unwrap().iter().find(|k| k["id"] == imap_id.as_str()).unwrap().clone();
+    assert!(imap_key["lastUsedAt"].is_string(), "a mail login records the key's use");
+}
+
+/// A revoke or a rotation takes effect on the next login (no auth cache).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_and_rotated_keys_stop_at_the_next_login() {
+    let app = TestApp::start().await;
+    let mail = MailLoginServer::start(&app.base_url, &service_key(&app).await);
+    let user = app.account_id.to_string();
+    let (revoked_id, revoked) = smtp_credential(&app, &app.admin_key, &["imap"]).await;
+    assert!(mail.login("imap", &user, &revoked, None).starts_with("ok"));
+    let res = app.admin(Method::DELETE, &format!("/api/smtp-credentials/{revoked_id}"), None).await;
+    assert!(res.status.is_success(), "{}", res.text);
+    assert!(mail.login("imap", &user, &revoked, None).starts_with("refused"));
+    let (rotating_id, old) = smtp_credential(&app, &app.admin_key, &["imap", "pop3"]).await;
+    assert!(mail.login("pop3", &user, &old, None).starts_with("ok"));
+    let rotated = app.admin(Method::POST, &format!("/api/smtp-credentials/{rotating_id}/rotate"), None).await.json();
+    let new = rotated["apiKey"].as_str().unwrap().to_string();
+    assert!(mail.login("pop3", &user, &old, None).starts_with("refused"));
+    assert!(mail.login("pop3", &user, &new, None).starts_with("ok"));
+}
+
+/// Submitted mail goes on to the relay (the sink writes what it receives).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submitted_mail_reaches_the_relay() {
+    let app = TestApp::start().await;
+    let mail = MailLoginServer::start(&app.base_url, &service_key(&app).await);
+    let (_, key) = smtp_credential(&app, &app.admin_key, &["smtp"]).await;
+    let answer = mail.login("submission", &app.account_id.to_string(), &key, Some("someone@example.com"));
+    assert!(answer.starts_with("ok AUTH 235 sent"), "{answer}\n{}", mail.log());
+    let received = std::fs::read_to_string(&mail.sink.mailbox).unwrap_or_default();
+    assert!(received.contains("Subject: submitted through Mailkeys"), "the relay received nothing");
+}
+
+/// An outage is never a wrong password: Mailkeys unreachable, or throttling
+/// a client that keeps guessing (429), is a temporary failure in every
+/// protocol (IMAP `NO [UNAVAILABLE]`, POP3 `-ERR [SYS/TEMP]`, SMTP `454
+/// 4.7.0`); the right key from a throttled address still logs in. (A
+/// server a protocol: Dovecot's own growing delay after failures from one
+/// address is per server.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_or_the_throttle_is_a_temporary_failure() {
+    let app = TestApp::start().await;
+    let service = service_key(&app).await;
+    let (_, key) = smtp_credential(&app, &app.admin_key, &["smtp", "pop3", "imap"]).await;
+    let user = app.account_id.to_string();
+    let expected = [("imap", "[UNAVAILABLE]"), ("pop3", "[SYS/TEMP]"), ("submission", "454 b'4.7.0")];
+
+    // Nothing listens there.
+    let closed = format!("http://127.0.0.1:{}", mailkeys_tests::free_port());
+    for (protocol, says) in expected {
+        let down = MailLoginServer::start(&closed, &service);
+        let answer = down.login(protocol, &user, &key, None);
+        assert!(answer.starts_with("temporary") && answer.contains(says), "{protocol}, Mailkeys down: {answer}");
+    }
+
+    // Five wrong keys from one address (checked straight at the API, as
+    // another mail server of the platform would): past them Mailkeys
+    // answers 429 for that address, which Dovecot turns into a temporary
+    // failure.
+    let source = "127.0.0.250";
+    for n in 0..5 {
+        let body = json!({"apiKey": format!("rm_wrong-{n}"), "protocol": "imap", "sourceIp": source});
+        let res = app.call(Method::POST, "/api/internal/verify-key", Some(&service), Some(&body)).await;
+        assert_eq!(res.json()["valid"], false);
+    }
+    for (protocol, says) in expected {
+        let mail = MailLoginServer::start(&app.base_url, &service);
+        let answer = mail.login_from(source, protocol, &user, "rm_wrong-again", None);
+        assert!(answer.starts_with("temporary") && answer.contains(says), "{protocol}, throttled: {answer}");
+        assert!(
+            mail.login_from(source, protocol, &user, &key, None).starts_with("ok"),
+            "the right key, throttled address"
+        );
+    }
+}

@@ -277,7 +277,7 @@ impl MailLoginServer {
              passdb {{\n  driver = checkpassword\n  args = {adapter}\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
              mail_location = maildir:{d}/mail/%u/Maildir\n\
-             submission_relay_host = 127.0.0.1\nsubmission_relay_port = {sink_port}\nsubmission_relay_trusted = yes\n\
+             submission_relay_host = 127.0.0.1\nsubmission_relay_port = {sink_port}\nsubmission_relay_trusted = no\n\
              hostname = localhost\n\
              service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
              service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3_port}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
@@ -299,10 +299,19 @@ impl MailLoginServer {
     }
 
     /// Logs in with Python's own client for `protocol` (`imap`, `pop3`,
-    /// `submission`); with `recipient`, submission also sends one message.
-    /// The first word of the answer is `ok`, `refused`, `temporary` or
-    /// `error`.
-    pub fn login(&self, protocol: &str, user: &str, password: &str, recipient: Option<&str>) -> String {
+    /// `submission`) from the loopback address `source` (127.0.0.N: the
+    /// mail client's address, which Dovecot's failure penalty and Mailkeys'
+    /// throttle count by); with `recipient`, submission also sends one
+    /// message. The first word of the answer is `ok`, `refused`,
+    /// `temporary` or `error`.
+    pub fn login_from(
+        &self,
+        source: &str,
+        protocol: &str,
+        user: &str,
+        password: &str,
+        recipient: Option<&str>,
+    ) -> String {
         let port = match protocol {
             "imap" => self.imap_port,
             "pop3" => self.pop3_port,
@@ -312,11 +321,19 @@ impl MailLoginServer {
         std::fs::write(&password_file, password).unwrap();
         let script = workspace_root().join("tests/servers/mail_login.py");
         let mut command = Command::new("python3");
-        command.arg(script).arg(protocol).arg(port.to_string()).arg(user).arg(&password_file);
+        command.arg(script).arg(protocol).arg(port.to_string()).arg(user).arg(&password_file).arg(source);
         command.args(recipient);
         let out = command.output().expect("python3 runs");
         let _ = std::fs::remove_file(&password_file);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// [`MailLoginServer::login_from`] a client address of its own.
+    pub fn login(&self, protocol: &str, user: &str, password: &str, recipient: Option<&str>) -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst) % 250 + 2;
+        self.login_from(&format!("127.0.0.{n}"), protocol, user, password, recipient)
     }
 
     /// Dovecot's log, for a failing test to show.
