@@ -155,7 +155,7 @@ async fn submitted_mail_reaches_the_relay() {
     let app = TestApp::start().await;
     let mail = MailLoginServer::start(&app.base_url, &service_key(&app).await);
     let (_, key) = smtp_credential(&app, &app.admin_key, &["smtp"]).await;
-    let answer = mail.login("submission", &app.account_id.to_string(), &key, Some("someone@example.com"));
+    let answer = mail.login("submission", app.account_id.as_str(), &key, Some("someone@example.com"));
     assert!(answer.starts_with("ok AUTH 235 sent"), "{answer}\n{}", mail.log());
     let received = std::fs::read_to_string(&mail.sink.mailbox).unwrap_or_default();
     assert!(received.contains("Subject: submitted through Mailkeys"), "the relay received nothing");
