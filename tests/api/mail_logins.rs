@@ -203,3 +203,27 @@ async fn an_outage_or_the_throttle_is_a_temporary_failure() {
         );
     }
 }
+
+/// A Mailkeys that accepts the connection and never answers holds no login
+/// past the adapter's 3 s bound (plus Dovecot's own failure delay, 0 here):
+/// the login is a temporary failure within 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_mailkeys_is_a_temporary_failure_within_the_bound() {
+    let app = TestApp::start().await;
+    let (_, key) = smtp_credential(&app, &app.admin_key, &["imap"]).await;
+    // Accepts and holds every connection, answering nothing.
+    let frozen = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", frozen.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in frozen.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let mail = MailLoginServer::start(&url, &service_key(&app).await);
+    let started = std::time::Instant::now();
+    let answer = mail.login("imap", app.account_id.as_str(), &key, None);
+    let took = started.elapsed();
+    assert!(answer.starts_with("temporary"), "{answer}");
+    assert!(took < std::time::Duration::from_secs(5), "a frozen Mailkeys held the login {took:?}");
+}
