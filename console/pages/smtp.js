@@ -1,6 +1,7 @@
 // SMTP credentials (docs/api/smtp-credentials.md): connection info, keys with
 // scopes, create and rotate (the new key shown once), revoke, mobile keys.
 import { api } from '../api.js';
+import { session } from '../session.js';
 import {
   h, add, button, pageAllowed, loadInto, table, field, text, select, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
@@ -37,6 +38,9 @@ function reload(cursor) {
       ['Secure port', ([, s]) => String(s.securePort)],
       ['Enabled', ([, s]) => (s.enabled ? 'yes' : 'no')],
     ], Object.entries(answer.connectionInfo), 'No mail servers configured.'),
+    // What a mail client is told to enter (the mail servers check it with Mailkeys).
+    h('p', { class: 'login-help' }, 'Log in with: user name ', h('code', {}, session.me ? session.me.account_id : ''),
+      ', password an SMTP credential\'s key (rm_…) with the protocol\'s scope.'),
     h('h2', {}, 'Keys'),
     table([
       ['Name', (k) => k.name],

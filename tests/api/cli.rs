@@ -269,7 +269,9 @@ async fn keys_are_printed_once_with_the_apis_warning() {
     assert_eq!(app.call(Method::GET, "/api/whoami", Some(&key), None).await.status, 401);
 
     // SMTP credentials: info, create, list, rotate, revoke, mobile.
-    assert!(cli.ok(&["smtp-credentials", "info"], None).stdout.contains("smtp.example.com"));
+    let info = cli.ok(&["smtp-credentials", "info"], None).stdout;
+    assert!(info.contains("smtp.example.com"));
+    assert!(info.contains(&format!("Log in with: user name {}", app.account_id)), "{info}");
     let first = cli.ok(&["smtp-credentials", "create", "--name", "Thunderbird", "--scopes", "smtp,imap"], None);
     let first_key = first.stdout.trim().to_string();
     assert!(first_key.starts_with("rm_") && first.stderr.contains("will not be able to view it again"));

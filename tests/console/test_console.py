@@ -267,6 +267,13 @@ def test_an_api_key_is_shown_once_and_leaves_the_page(console):
     assert status == 200 and me["permissions"] == ["send", "read"], "the key shown works"
 
 
+def test_the_smtp_page_says_how_a_mail_client_logs_in(console):
+    console.sign_in(page="smtp")
+    console.wait_loaded()
+    help_text = console.driver.find_element(By.CSS_SELECTOR, ".login-help").text
+    assert f"user name {ACCOUNT_ID}" in help_text and "password an SMTP credential" in help_text, help_text
+
+
 def test_an_smtp_credential_is_shown_once_on_create_and_on_rotate(console):
     console.sign_in(page="smtp")
     console.wait_loaded()

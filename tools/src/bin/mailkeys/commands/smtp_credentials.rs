@@ -9,6 +9,12 @@ pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliEr
     match command {
         SmtpCredentials::Info => {
             let answer = ctx.call(Method::GET, BASE, None).await?;
+            // How a mail client logs in: the account id and a key (not part
+            // of the API's answer, so not in --json).
+            let account = match ctx.json {
+                true => String::new(),
+                false => ctx.account(&AccountArg { account: None }).await?,
+            };
             ctx.show(&answer, |answer| {
                 let info = &answer["connectionInfo"];
                 let servers: Vec<Value> = info
@@ -34,6 +40,10 @@ pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliEr
                     ],
                     "No mail servers.",
                 );
+                output::line(format!(
+                    "Log in with: user name {}, password an SMTP credential's key (rm_...) with the protocol's scope",
+                    output::printable(&account)
+                ));
             });
         }
         SmtpCredentials::List { page } => {
