@@ -1,8 +1,13 @@
-.PHONY: dev test test-console test-deps build bench invoke fmt lint lint-template lint-openapi openapi screenshots
+.PHONY: dev mail test test-console test-deps build bench invoke fmt lint lint-template lint-openapi openapi screenshots
 
 # Every route on http://127.0.0.1:$(PORT) against the local AWS.
 dev:
 	scripts/dev.sh
+
+# Beside a running `make dev`: Dovecot (IMAP, POP3, submission) whose logins
+# Mailkeys checks (mailkeys-checkpassword), and a relay sink; see docs/mail-servers.md.
+mail:
+	scripts/mail.sh
 
 # Unit and integration tests, on one local AWS (DynamoDB Local and moto) for
 # the whole run; each test makes its own tables and KMS key. Then the

@@ -227,3 +227,33 @@ async fn a_frozen_mailkeys_is_a_temporary_failure_within_the_bound() {
     assert!(answer.starts_with("temporary"), "{answer}");
     assert!(took < std::time::Duration::from_secs(5), "a frozen Mailkeys held the login {took:?}");
 }
+
+/// `make mail` refuses to start, with a clear message and exit status 2,
+/// without a running `make dev` or on a busy port, before it starts or
+/// mints anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_mail_refuses_without_make_dev_or_on_a_busy_port() {
+    let root = mailkeys_tests::workspace_root();
+    let state = std::env::temp_dir().join(format!("mailkeys-mail-state-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&state).unwrap();
+    let run = |envs: &[(&str, String)]| {
+        let out = std::process::Command::new(root.join("scripts/mail.sh"))
+            .env("MAILKEYS_DEV_STATE", &state)
+            .envs(envs.iter().map(|(k, v)| (*k, v.clone())))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, says) = run(&[]);
+    assert_eq!(code, Some(2), "{says}");
+    assert!(says.contains("no running make dev"), "{says}");
+
+    // A make dev that answers, and a port that is taken.
+    let app = TestApp::start().await;
+    std::fs::write(state.join("env"), format!("export MAILKEYS_URL={}\n", app.base_url)).unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (code, says) = run(&[("MAIL_IMAP_PORT", busy.local_addr().unwrap().port().to_string())]);
+    assert_eq!(code, Some(2), "{says}");
+    assert!(says.contains("already in use"), "{says}");
+    let _ = std::fs::remove_dir_all(&state);
+}
