@@ -67,6 +67,8 @@ bench:
 	cargo build --release -p mailkeys-functions -p mailkeys-bench
 	cargo build -p mailkeys-tools --bins
 	scripts/with-dev.sh python3 bench/run.py
+	@echo "==> mail logins through Dovecot and mailkeys-checkpassword (make mail), beside verify-key alone"
+	@bench/mail_logins.sh
 	@echo "==> AWS round trips and KMS calls per request (asserted in make test)"
 	@scripts/with-local-aws.sh cargo test -q -p mailkeys-tests --test api round_trips:: -- --nocapture 2>&1 | grep '^round trips'
 
