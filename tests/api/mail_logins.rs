@@ -149,7 +149,8 @@ async fn revoked_and_rotated_keys_stop_at_the_next_login() {
     assert!(mail.login("pop3", &user, &new, None).starts_with("ok"));
 }
 
-/// Submitted mail goes on to the relay (the sink writes what it receives).
+/// Submitted mail goes on to the relay: `make mail`'s sink writes it into
+/// the outbox as one `.eml` file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submitted_mail_reaches_the_relay() {
     let app = TestApp::start().await;
@@ -157,8 +158,11 @@ async fn submitted_mail_reaches_the_relay() {
     let (_, key) = smtp_credential(&app, &app.admin_key, &["smtp"]).await;
     let answer = mail.login("submission", app.account_id.as_str(), &key, Some("someone@example.com"));
     assert!(answer.starts_with("ok AUTH 235 sent"), "{answer}\n{}", mail.log());
-    let received = std::fs::read_to_string(&mail.sink.mailbox).unwrap_or_default();
-    assert!(received.contains("Subject: submitted through Mailkeys"), "the relay received nothing");
+    let files: Vec<_> = std::fs::read_dir(&mail.outbox).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "one message, one file: {files:?}");
+    assert!(files[0].extension().is_some_and(|e| e == "eml"));
+    let received = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(received.contains("Subject: submitted through Mailkeys"), "the outbox holds another message");
 }
 
 /// An outage is never a wrong password: Mailkeys unreachable, or throttling

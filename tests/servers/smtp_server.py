@@ -12,7 +12,7 @@ import signal
 import ssl
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--port", type=int, required=True)
@@ -61,22 +61,6 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok)
 
 
-class RelaySMTP(SMTP):
-    """Takes `AUTH=<>` on MAIL FROM, as a relay behind a submission server
-    is sent it."""
-
-    def _getparams(self, params):
-        found = super()._getparams(params)
-        if found is not None:
-            found.pop("AUTH", None)
-        return found
-
-
-class RelayController(Controller):
-    def factory(self):
-        return RelaySMTP(self.handler, **self.SMTP_kwargs)
-
-
 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 context.load_cert_chain(args.cert, args.key)
 options = dict(hostname="127.0.0.1", port=args.port, authenticator=authenticator, server_hostname="localhost")
@@ -85,7 +69,7 @@ if args.mode == "starttls":
 elif args.mode == "implicit":
     controller = Controller(Handler(), ssl_context=context, auth_require_tls=False, **options)
 else:
-    controller = RelayController(Handler(), auth_require_tls=False, **options)
+    controller = Controller(Handler(), auth_require_tls=False, **options)
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
 controller.start()
 print("ready", flush=True)

@@ -242,22 +242,29 @@ impl ImapServer {
 /// Dovecot serving IMAP, POP3 and submission (each with STARTTLS) whose
 /// logins are checked by `mailkeys-checkpassword` against a Mailkeys at
 /// `mailkeys_url` with a platform service key; submitted mail is relayed to
-/// an aiosmtpd sink. Mailboxes are Maildirs under its own folder, one per
-/// account.
+/// `make mail`'s own sink (scripts/mail_sink.py), which writes each message
+/// into `outbox` as one `.eml` file. Mailboxes are Maildirs under its own
+/// folder, one per account.
 pub struct MailLoginServer {
     pub imap_port: u16,
     pub pop3_port: u16,
     pub submission_port: u16,
     pub dir: PathBuf,
-    pub sink: SmtpServer,
+    pub outbox: PathBuf,
+    _sink: TiedProcess,
     _process: TiedProcess,
 }
 
 impl MailLoginServer {
     pub fn start(mailkeys_url: &str, service_key: &str) -> MailLoginServer {
         let ca = test_ca();
-        let sink = SmtpServer::start(SmtpMode::Plain);
         let dir = std::env::temp_dir().join(format!("mailkeys-mail-{}", ulid::Ulid::new()));
+        let (outbox, sink_port) = (dir.join("outbox"), free_port());
+        let python = workspace_root().join(".local/venv/bin/python");
+        let sink_script = workspace_root().join("scripts/mail_sink.py");
+        let sink_args = [sink_script.display().to_string(), sink_port.to_string(), outbox.display().to_string()];
+        let sink = TiedProcess::spawn(&python.display().to_string(), &sink_args);
+        wait_for_port(sink_port, &sink);
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(sub)).unwrap();
         }
@@ -286,7 +293,7 @@ impl MailLoginServer {
             key = ca.key_path().display(),
             key_file = key_file.display(),
             adapter = adapter.display(),
-            sink_port = sink.port,
+            sink_port = sink_port,
         );
         let config_path = dir.join("dovecot.conf");
         std::fs::write(&config_path, config).unwrap();
@@ -295,7 +302,7 @@ impl MailLoginServer {
         for port in [imap_port, pop3_port, submission_port] {
             wait_for_port(port, &process);
         }
-        MailLoginServer { imap_port, pop3_port, submission_port, dir, sink, _process: process }
+        MailLoginServer { imap_port, pop3_port, submission_port, dir, outbox, _sink: sink, _process: process }
     }
 
     /// Logs in with Python's own client for `protocol` (`imap`, `pop3`,
