@@ -65,6 +65,7 @@ openapi:
 # Runtime API, against a fresh `make dev`. BENCH_RUNS=15, BENCH_WARM=10.
 bench:
 	cargo build --release -p mailkeys-functions -p mailkeys-bench
+	cargo build --release -p mailkeys-tools --bin mailkeys-checkpassword
 	cargo build -p mailkeys-tools --bins
 	scripts/with-dev.sh python3 bench/run.py
 	@echo "==> mail logins through Dovecot and mailkeys-checkpassword (make mail), beside verify-key alone"

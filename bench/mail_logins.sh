@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${MAILKEYS_URL:-}" ] || exec scripts/with-dev.sh "$0"
+# The release build of the adapter (make bench builds it), as deployed.
+export MAILKEYS_CHECKPASSWORD="$PWD/target/release/mailkeys-checkpassword"
+[ -x "$MAILKEYS_CHECKPASSWORD" ] || { echo "no $MAILKEYS_CHECKPASSWORD: run make bench" >&2; exit 1; }
 setsid scripts/mail.sh > "$MAILKEYS_DEV_STATE/mail.log" 2>&1 &
 mail_pid=$!
 trap 'kill -TERM -- -"$mail_pid" 2>/dev/null || true; wait "$mail_pid" 2>/dev/null || true' EXIT

@@ -7,6 +7,7 @@
 # one .eml file into .local/mail/outbox/. Writes .local/mail-env once the
 # servers answer. Ctrl-C stops it all.
 # Ports: free ones, or MAIL_IMAP_PORT / MAIL_POP3_PORT / MAIL_SUBMISSION_PORT.
+# The adapter: target/debug/mailkeys-checkpassword, or MAILKEYS_CHECKPASSWORD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -80,7 +81,7 @@ auth_failure_delay = 0
 import_environment = TZ MAILKEYS_URL=$MAILKEYS_URL MAILKEYS_SERVICE_KEY_FILE=$run/service-key
 passdb {
   driver = checkpassword
-  args = $root/target/debug/mailkeys-checkpassword
+  args = ${MAILKEYS_CHECKPASSWORD:-$root/target/debug/mailkeys-checkpassword}
 }
 userdb {
   driver = static
