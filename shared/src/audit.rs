@@ -123,7 +123,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// A record of `event_type` on the resource at `version` (see
-    /// [`AuditEvent::version`]).
+    /// [`AuditEvent::version`]), in the actor's account.
     pub fn new(
         actor: &Actor,
         event_type: AuditEventType,
@@ -132,22 +132,8 @@ impl AuditEvent {
         version: u64,
         changed_fields: Vec<String>,
     ) -> Self {
-        AuditEvent {
-            event_id: ulid::Ulid::new().to_string(),
-            account_id: actor.account_id.to_string(),
-            event_type: event_type.as_str().to_string(),
-            resource_type: resource_type.to_string(),
-            resource_id: resource_id.to_string(),
-            version: Some(version),
-            changed_fields,
-            key_prefix: None,
-            related_resource_id: None,
-            outcome: None,
-            purpose: None,
-            actor_key_id: actor.key_id.clone(),
-            request_id: actor.request_id.clone(),
-            created_at: Timestamp::now(),
-        }
+        let who = (actor.account_id.to_string(), actor.key_id.clone(), actor.request_id.clone());
+        Self::record(who, event_type, resource_type, resource_id, version, changed_fields)
     }
 
     /// A record of the operator's change to something of the platform's
@@ -159,14 +145,34 @@ impl AuditEvent {
         version: u64,
         changed_fields: Vec<String>,
     ) -> Self {
-        let actor = Actor {
-            account_id: AccountId::new(),
-            key_id: ADMIN_TOOL_ACTOR.to_string(),
-            request_id: ulid::Ulid::new().to_string(),
-        };
+        let who = (PLATFORM.to_string(), ADMIN_TOOL_ACTOR.to_string(), ulid::Ulid::new().to_string());
+        Self::record(who, event_type, resource_type, resource_id, version, changed_fields)
+    }
+
+    /// `(owner, actor key id, request id)`: whose trail, who acted, in which request.
+    fn record(
+        (account_id, actor_key_id, request_id): (String, String, String),
+        event_type: AuditEventType,
+        resource_type: &str,
+        resource_id: impl std::fmt::Display,
+        version: u64,
+        changed_fields: Vec<String>,
+    ) -> Self {
         AuditEvent {
-            account_id: PLATFORM.to_string(),
-            ..AuditEvent::new(&actor, event_type, resource_type, resource_id, version, changed_fields)
+            event_id: ulid::Ulid::new().to_string(),
+            account_id,
+            event_type: event_type.as_str().to_string(),
+            resource_type: resource_type.to_string(),
+            resource_id: resource_id.to_string(),
+            version: Some(version),
+            changed_fields,
+            key_prefix: None,
+            related_resource_id: None,
+            outcome: None,
+            purpose: None,
+            actor_key_id,
+            request_id,
+            created_at: Timestamp::now(),
         }
     }
 
