@@ -34,7 +34,9 @@ PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials",
             "smtp_host", "smtp_port", "smtp_username"}
 OUTCOME = {"status", "stage", "message", "latency_ms", "tested_at"}
 ENVELOPE = {"success", "data", "message"}
-SMTP_KEY = {"id", "name", "createdAt", "lastUsedAt", "isActive", "scopes"}
+SMTP_KEY = {"id", "name", "createdAt", "lastUsedAt", "lastUsedFrom", "lastUsedFor", "isActive", "scopes", "expiresAt",
+            "replacedBy", "allowedCidrs"}
+API_KEY = {"id", "name", "key", "prefix", "permissions", "createdAt", "expiresAt", "allowedCidrs"}
 CREDENTIAL = {
     "id", "account_id", "provider_kind", "host", "port", "security_mode", "auth_kind",
     "username_masked", "last_test", "created_at", "updated_at",
@@ -55,9 +57,11 @@ def api(method, path, body):
 
 def fixtures():
     """What the events name, made through the API: id -> value per function."""
-    email_key = api("POST", "/api/email/api-keys", {"name": "invoke: email key", "permissions": ["read"]})["data"]["id"]
+    email_key = lambda name: api("POST", "/api/email/api-keys", {"name": name, "permissions": ["read"]})["data"]["id"]
+    to_change, email_to_rotate = email_key("invoke: email key"), email_key("invoke: email key to rotate")
     smtp = lambda name: api("POST", "/api/smtp-credentials", {"name": name, "scopes": ["imap"]})
     to_rotate, to_revoke, to_verify = smtp("invoke: rotate"), smtp("invoke: revoke"), smtp("invoke: verify")
+    to_update = smtp("invoke: update")
     # The account's mail servers check keys with an `internal` key.
     internal = api("POST", "/api/smtp-credentials", {"name": "invoke: mail servers", "scopes": ["internal"]})
     credential = api(
@@ -67,8 +71,10 @@ def fixtures():
          "auth_kind": "password", "username": "invoke@example.com", "password": "invoke-password"},
     )["id"]
     return {
-        "api-keys-update": email_key,
-        "api-keys-revoke": email_key,
+        "api-keys-update": to_change,
+        "api-keys-revoke": to_change,
+        "api-keys-rotate": email_to_rotate,
+        "smtp-credentials-update": to_update["id"],
         "smtp-credentials-rotate": to_rotate["id"],
         "smtp-credentials-revoke": to_revoke["id"],
     }, to_verify["apiKey"], internal["apiKey"], credential
@@ -111,8 +117,9 @@ EXPECTED = [
     ("email-providers-delete", 204, lambda b: b is None),
     ("whoami", 200, lambda b: keys_of(b) == {"account_id", "key_id", "permissions", "allows", "grants"} and "admin" in b["permissions"]),
     ("api-keys-list", 200, lambda b: keys_of(b) == ENVELOPE and keys_of(b["data"]) == {"keys"}),
-    ("api-keys-create", 201, lambda b: keys_of(b["data"]) == {"id", "name", "key", "prefix", "permissions", "createdAt", "expiresAt"}),
-    ("api-keys-update", 200, lambda b: keys_of(b["data"]) == {"id", "name", "permissions", "updatedAt"}),
+    ("api-keys-create", 201, lambda b: keys_of(b["data"]) == API_KEY),
+    ("api-keys-update", 200, lambda b: keys_of(b["data"]) == {"id", "name", "permissions", "allowedCidrs", "updatedAt"}),
+    ("api-keys-rotate", 201, lambda b: keys_of(b["data"]) == API_KEY | {"replaces", "oldKeyExpiresAt"}),
     ("api-keys-revoke", 200, lambda b: keys_of(b["data"]) == {"id", "revokedAt"} and b["data"]["revokedAt"]),
     ("smtp-credentials-get", 200, lambda b: keys_of(b) == {"connectionInfo", "keys"} and all(keys_of(k) == SMTP_KEY for k in b["keys"])),
     ("smtp-credentials-create", 201, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
@@ -120,7 +127,8 @@ EXPECTED = [
     ("verify-key", 200, lambda b: keys_of(b) == {"valid", "accountId", "keyId", "scopes"} and b["valid"] is True),
     ("credentials-resolve", 200, lambda b: {"account_id", "resource_type", "resource_id", "version", "credentials", "smtp"} <= keys_of(b)
         and keys_of(b["credentials"]) == {"username", "password"}),
-    ("smtp-credentials-rotate", 200, lambda b: keys_of(b) == SMTP_KEY | {"apiKey"}),
+    ("smtp-credentials-update", 200, lambda b: keys_of(b) == SMTP_KEY and b["allowedCidrs"] == ["203.0.113.0/24"]),
+    ("smtp-credentials-rotate", 200, lambda b: keys_of(b) == SMTP_KEY | {"apiKey", "replaces", "oldKeyExpiresAt"}),
     ("smtp-credentials-revoke", 204, lambda b: b is None),
     ("provider-credentials-create", 201, lambda b: keys_of(b) == CREDENTIAL),
     ("provider-credentials-list", 200, lambda b: keys_of(b) == PAGE and all(keys_of(c) == CREDENTIAL for c in b["items"])),

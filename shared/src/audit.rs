@@ -102,6 +102,10 @@ pub struct AuditEvent {
     /// For rotations: the id of the key that replaced this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related_resource_id: Option<String>,
+    /// For a rotation with overlap: when the old key stops working (not a
+    /// write of its own: the trail shows it from here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_key_expires_at: Option<Timestamp>,
     /// For connectivity tests: `ok` or `failed`, nothing more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
@@ -168,6 +172,7 @@ impl AuditEvent {
             changed_fields,
             key_prefix: None,
             related_resource_id: None,
+            old_key_expires_at: None,
             outcome: None,
             purpose: None,
             actor_key_id,
@@ -188,6 +193,11 @@ impl AuditEvent {
 
     pub fn with_purpose(mut self, purpose: &str) -> Self {
         self.purpose = Some(purpose.to_string());
+        self
+    }
+
+    pub fn with_old_key_expires_at(mut self, at: Timestamp) -> Self {
+        self.old_key_expires_at = Some(at);
         self
     }
 

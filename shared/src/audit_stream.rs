@@ -38,6 +38,7 @@ struct AuditImage {
     created_at: Timestamp,
     key_prefix: Option<String>,
     related_resource_id: Option<String>,
+    old_key_expires_at: Option<Timestamp>,
     outcome: Option<String>,
     purpose: Option<String>,
     /// The resource's version the record is about: downstream consumers
@@ -186,6 +187,7 @@ mod tests {
             created_at: Timestamp::parse("2026-11-24T10:00:00Z").unwrap(),
             key_prefix: None,
             related_resource_id: None,
+            old_key_expires_at: None,
             outcome: None,
             purpose: None,
             version: Some(3),

@@ -47,7 +47,7 @@ async fn create_list_update_revoke_as_documented() {
     .unwrap();
     assert_eq!(expires_at - created_at, time::Duration::days(365));
     let keys: Vec<&str> = data.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 7, "{keys:?}");
+    assert_eq!(keys.len(), 8, "{keys:?}");
 
     // Defaults: send + read, no expiry.
     let plain = create_key(&app, json!({"name": "Development API Key"})).await;
@@ -70,8 +70,11 @@ async fn create_list_update_revoke_as_documented() {
     assert_eq!(mine["permissions"], json!(["send", "read"]));
     assert!(mine["lastUsedAt"].is_string(), "the key was just used");
     assert_eq!(mine["expiresAt"], data["expiresAt"]);
+    assert_eq!(mine["lastUsedFrom"], "127.0.0.1", "the socket's peer");
+    assert_eq!(mine["lastUsedFor"], "email-providers-list");
+    assert_eq!((mine["replacedBy"].clone(), mine["allowedCidrs"].clone()), (Value::Null, json!([])));
     let fields: Vec<&str> = mine.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields.len(), 7, "{fields:?}");
+    assert_eq!(fields.len(), 11, "{fields:?}");
 
     let res = app
         .admin(

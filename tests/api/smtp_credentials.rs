@@ -42,7 +42,7 @@ async fn connection_info_create_list_revoke() {
     assert_eq!(created["isActive"], true);
     assert_eq!(created["scopes"], json!(["smtp", "pop3", "imap", "api:read", "api:write"]));
     let fields: Vec<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields.len(), 7, "{fields:?}");
+    assert_eq!(fields.len(), 12, "{fields:?}");
     let id = created["id"].as_str().unwrap().to_string();
 
     let listed = app.admin(Method::GET, BASE, None).await;
@@ -423,6 +423,7 @@ async fn a_failed_caller_writes_nothing_for_the_presented_key() {
             permissions: [Permission::Imap].into_iter().collect(),
             expires_in_days: None,
             device: None,
+            allowed_cidrs: Default::default(),
         },
     );
     let unknown = unknown.key.plaintext.expose_secret().to_string();

@@ -300,7 +300,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = api_router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        // The client's address reaches the key checks as on `mailkeys-local`.
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
         let (account, created) = state.accounts.create_account("test account").await.expect("account");
         TestApp {
             base_url,

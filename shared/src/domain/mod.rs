@@ -1,6 +1,7 @@
 //! Types that are valid by construction, the masking rules and the
 //! permission model. Nothing here talks to AWS.
 
+pub mod allowed_cidrs;
 pub mod connectivity;
 pub mod email_provider;
 pub mod host;

@@ -8,17 +8,40 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{IdPath, JsonBody, ManageApiKeys};
+use super::extract::{IdPath, JsonBody, ManageApiKeys, OptionalJsonBody};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};
-use super::request::keys::{CreateApiKeyRequest, UpdateApiKeyRequest};
+use super::request::keys::{CreateApiKeyRequest, RotateKeyRequest, UpdateApiKeyRequest};
 use super::routes::Function;
 use crate::app::AppState;
 use crate::domain::ids::KeyId;
-use crate::domain::key::{KeyFace, KeyPatch, NewKey};
+use crate::domain::key::{KeyFace, KeyPatch, KeyUse, NewKey, Overlap};
 use crate::domain::secret::{expose, SecretString};
-use crate::service::keys::page_cursor;
+use crate::service::keys::{page_cursor, CreatedKey};
 use crate::store::keys::KeyRecord;
+
+/// A key's last use, as both faces show it: all `null` before the first.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastUseView {
+    pub last_used_at: Option<Timestamp>,
+    /// The client address of the last recorded use.
+    #[schema(value_type = Option<String>, example = "203.0.113.7")]
+    pub last_used_from: Option<std::net::IpAddr>,
+    /// What it was used for: a route's function name (`whoami`), or a mail
+    /// protocol (`imap`, `pop3`, `smtp`).
+    #[schema(example = "email-providers-list")]
+    pub last_used_for: Option<String>,
+}
+
+impl From<Option<KeyUse>> for LastUseView {
+    fn from(used: Option<KeyUse>) -> Self {
+        match used {
+            None => LastUseView::default(),
+            Some(u) => LastUseView { last_used_at: Some(u.at), last_used_from: u.from, last_used_for: u.used_for },
+        }
+    }
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Envelope<T> {
@@ -41,8 +64,15 @@ pub struct ApiKeyView {
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
     pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
+    #[serde(flatten)]
+    pub last_use: LastUseView,
+    /// When the key stops working (for a key rotated with an overlap: the
+    /// overlap's end); `null` for never.
     pub expires_at: Option<Timestamp>,
+    /// For a key rotated with an overlap: the key that replaces it.
+    pub replaced_by: Option<KeyId>,
+    /// The networks the key may be used from; `[]` for anywhere.
+    pub allowed_cidrs: Vec<String>,
 }
 
 impl From<KeyRecord> for ApiKeyView {
@@ -53,8 +83,10 @@ impl From<KeyRecord> for ApiKeyView {
             prefix: k.prefix,
             permissions: k.permissions.names(),
             created_at: k.created_at,
-            last_used_at: k.last_used_at,
+            last_use: k.last_use.into(),
             expires_at: k.expires_at,
+            replaced_by: k.replaced_by,
+            allowed_cidrs: k.allowed_cidrs.names(),
         }
     }
 }
@@ -83,6 +115,36 @@ pub struct CreatedApiKey {
     pub permissions: Vec<&'static str>,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    pub allowed_cidrs: Vec<String>,
+}
+
+impl From<CreatedKey> for CreatedApiKey {
+    fn from(created: CreatedKey) -> Self {
+        let record = created.record;
+        CreatedApiKey {
+            id: record.key_id,
+            name: record.name,
+            key: created.key.plaintext,
+            prefix: record.prefix,
+            permissions: record.permissions.names(),
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            allowed_cidrs: record.allowed_cidrs.names(),
+        }
+    }
+}
+
+/// A rotation's answer: the new key (shown once) and when the old one
+/// stops.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedApiKey {
+    #[serde(flatten)]
+    pub key: CreatedApiKey,
+    /// The rotated key's id.
+    pub replaces: KeyId,
+    /// When the rotated key stops working: now, or the overlap's end.
+    pub old_key_expires_at: Timestamp,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -99,6 +161,7 @@ pub struct UpdatedApiKey {
     pub name: String,
     #[schema(value_type = Vec<String>)]
     pub permissions: Vec<&'static str>,
+    pub allowed_cidrs: Vec<String>,
     pub updated_at: Timestamp,
 }
 
@@ -139,17 +202,7 @@ pub async fn create(
     let auth = &limited.auth;
     let created =
         app.keys.create(&auth.actor(), &auth.caller.permissions, KeyFace::Email, NewKey::try_from(&request)?).await?;
-    let record = created.record;
-    let data = CreatedApiKey {
-        id: record.key_id,
-        name: record.name,
-        key: created.key.plaintext,
-        prefix: record.prefix,
-        permissions: record.permissions.names(),
-        created_at: record.created_at,
-        expires_at: record.expires_at,
-    };
-    Ok((StatusCode::CREATED, ok(data, "API key created successfully")))
+    Ok((StatusCode::CREATED, ok(created.into(), "API key created successfully")))
 }
 
 #[utoipa::path(
@@ -185,12 +238,48 @@ pub async fn update(
     JsonBody(request): JsonBody<UpdateApiKeyRequest>,
 ) -> Result<Json<Envelope<UpdatedApiKey>>, ApiError> {
     let auth = &limited.auth;
-    let updated = app.keys.update(&auth.actor(), &auth.caller.permissions, &id, KeyPatch::try_from(&request)?).await?;
+    let patch = KeyPatch::try_from(&request)?;
+    let updated =
+        app.keys.update(&auth.actor(), &auth.caller.permissions, KeyFace::Email, &id, patch, &auth.site).await?;
     let data = UpdatedApiKey {
         id: updated.key_id,
         name: updated.name,
         permissions: updated.permissions.names(),
+        allowed_cidrs: updated.allowed_cidrs.names(),
         updated_at: updated.updated_at,
     };
     Ok(ok(data, "API key updated successfully"))
+}
+
+#[utoipa::path(
+    post,
+    path = Function::ApiKeysRotate.path(),
+    operation_id = Function::ApiKeysRotate.name(),
+    tag = "api-keys",
+    params(("id" = String, Path, description = "The key's id")),
+    request_body(content = Option<RotateKeyRequest>, description = "Optional: without a body the old key stops at once"),
+    responses(
+        (status = 201, description = "The replacement key, shown once; the old one stops at once or when the overlap ends", body = Envelope<RotatedApiKey>),
+        (status = 400, description = "Invalid keepOldForSeconds", body = ErrorBody),
+        (status = 403, description = "The key holds permissions the caller does not", body = ErrorBody),
+        (status = 404, description = "No such key in this account", body = ErrorBody),
+        (status = 409, description = "Already rotated", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+    ),
+)]
+pub async fn rotate(
+    State(app): State<AppState>,
+    limited: LimitedBeside<ManageApiKeys, ManageLimit>,
+    IdPath(key_id): IdPath<KeyId>,
+    OptionalJsonBody(request): OptionalJsonBody<RotateKeyRequest>,
+) -> Result<(StatusCode, Json<Envelope<RotatedApiKey>>), ApiError> {
+    let overlap = Overlap::try_from(&request.unwrap_or_default())?;
+    let keys = &app.keys;
+    let (auth, old) = limited
+        .beside(|auth| async move { keys.rotation_source(auth.account_id(), KeyFace::Email, &key_id).await })
+        .await?;
+    let rotated = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Email, old.clone(), overlap).await?;
+    let old_key_expires_at = rotated.old_until.unwrap_or(rotated.created.record.created_at);
+    let data = RotatedApiKey { key: rotated.created.into(), replaces: old.key_id, old_key_expires_at };
+    Ok((StatusCode::CREATED, ok(data, "API key rotated successfully")))
 }

@@ -86,7 +86,9 @@ pub fn route_app<R: Route>(state: AppState) -> Router {
 /// own timeout (API Gateway's bare 503).
 fn bounded(function: Function, handler: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
     let deadline = function.deadline(&state.settings);
-    handler.layer(middleware::from_fn(move |request: Request, next: Next| async move {
+    handler.layer(middleware::from_fn(move |mut request: Request, next: Next| async move {
+        // The route a key is used for, as its last use records it.
+        request.extensions_mut().insert(function);
         match tokio::time::timeout(deadline, next.run(request)).await {
             Ok(response) => response,
             Err(_) => {
@@ -110,9 +112,11 @@ functions! {
     ApiKeysCreate => "api-keys-create", POST, "/api/email/api-keys", post(api_keys::create);
     ApiKeysRevoke => "api-keys-revoke", DELETE, "/api/email/api-keys/{id}", delete(api_keys::revoke);
     ApiKeysUpdate => "api-keys-update", PATCH, "/api/email/api-keys/{id}", patch(api_keys::update);
+    ApiKeysRotate => "api-keys-rotate", POST, "/api/email/api-keys/{id}/rotate", post(api_keys::rotate);
     SmtpCredentialsGet => "smtp-credentials-get", GET, "/api/smtp-credentials", get(smtp_credentials::get);
     SmtpCredentialsCreate => "smtp-credentials-create", POST, "/api/smtp-credentials", post(smtp_credentials::create);
     SmtpCredentialsRevoke => "smtp-credentials-revoke", DELETE, "/api/smtp-credentials/{keyId}", delete(smtp_credentials::revoke);
+    SmtpCredentialsUpdate => "smtp-credentials-update", PATCH, "/api/smtp-credentials/{keyId}", patch(smtp_credentials::update);
     SmtpCredentialsRotate => "smtp-credentials-rotate", POST, "/api/smtp-credentials/{keyId}/rotate", post(smtp_credentials::rotate);
     SmtpCredentialsMobile => "smtp-credentials-mobile", POST, "/api/smtp-credentials/mobile", post(smtp_credentials::create_mobile);
     VerifyKey => "verify-key", POST, "/api/internal/verify-key", post(verify_key::verify);

@@ -8,7 +8,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{JsonBody, PendingInternalCaller, SourceIp};
+use super::extract::{ClientAddress, JsonBody, PendingInternalCaller};
 use super::request::keys::VerifyKeyRequest;
 use super::routes::Function;
 use crate::app::AppState;
@@ -25,16 +25,14 @@ pub struct VerifyKeyResponse {
     pub scopes: Vec<&'static str>,
 }
 
-/// The client a check is for: `sourceIp` from the mail server when given,
-/// else the address API Gateway saw.
-fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError> {
-    match &request.source_ip {
-        Some(ip) => ip
-            .parse::<IpAddr>()
-            .map(|ip| ip.to_string())
-            .map_err(|_| ApiError::bad_field("sourceIp", "sourceIp must be an IP address")),
-        None => Ok(seen.0.unwrap_or_else(|| "unknown".to_string())),
-    }
+/// The client the mail server checks a login for (`sourceIp`), if it said.
+fn login_client(request: &VerifyKeyRequest) -> Result<Option<IpAddr>, ApiError> {
+    request
+        .source_ip
+        .as_deref()
+        .map(|ip| ip.parse::<IpAddr>().map(|ip| ip.to_canonical()))
+        .transpose()
+        .map_err(|_| ApiError::bad_field("sourceIp", "sourceIp must be an IP address"))
 }
 
 #[utoipa::path(
@@ -51,10 +49,12 @@ fn source(request: &VerifyKeyRequest, seen: SourceIp) -> Result<String, ApiError
 pub async fn verify(
     State(app): State<AppState>,
     pending: PendingInternalCaller,
-    seen: SourceIp,
+    seen: ClientAddress,
     JsonBody(request): JsonBody<VerifyKeyRequest>,
 ) -> Result<Json<VerifyKeyResponse>, ApiError> {
-    let source = source(&request, seen)?;
+    let client = login_client(&request)?;
+    // Failures are counted per login client; without one, per mail server.
+    let source = client.or(seen.0).map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
     // The caller's key and the presented one are looked up at once: one
     // round trip. A caller that fails is answered at once, whatever it
     // presented (the lookup is dropped, nothing is written for that key).
@@ -65,7 +65,7 @@ pub async fn verify(
     // lock others out. Failures are counted per caller and source; past the
     // allowance the answer becomes 429, so the mail server can drop a client
     // that keeps guessing.
-    match app.keys.verified(&internal.scope, found?, request.protocol) {
+    match app.keys.verified(&internal.scope, found?, request.protocol, client) {
         Some(caller) => Ok(Json(VerifyKeyResponse {
             valid: true,
             account_id: Some(caller.account_id),

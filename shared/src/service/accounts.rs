@@ -44,6 +44,7 @@ impl Accounts {
             permissions: [Permission::Admin].into_iter().collect(),
             expires_in_days: None,
             device: None,
+            allowed_cidrs: Default::default(),
         };
         let created = self.keys.build(&account.account_id, KeyFace::Email, admin);
         let actor = tool_actor(&account.account_id);
@@ -69,7 +70,7 @@ impl Accounts {
             key_hash: key.hash.as_str().to_string(),
             name,
             created_at: Timestamp::now(),
-            last_used_at: None,
+            last_use: None,
             revoked_at: None,
         };
         let event = AuditEvent::of_platform(
@@ -152,8 +153,8 @@ impl Accounts {
         } else {
             KeyFace::Email
         };
-        let created =
-            self.keys.build(account_id, face, NewKey { name, permissions, expires_in_days: None, device: None });
+        let new = NewKey { name, permissions, expires_in_days: None, device: None, allowed_cidrs: Default::default() };
+        let created = self.keys.build(account_id, face, new);
         let event = Keys::created_event(&tool_actor(account_id), &created);
         match self.store.insert_key(&created.record, &event).await {
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("Account not found")),

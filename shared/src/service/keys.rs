@@ -1,12 +1,16 @@
 //! The key store's operations, for both faces and for request checks.
 
+use std::net::IpAddr;
+
 use crate::domain::timestamp::Timestamp;
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyHash, KeyPrefix, Principal};
 use crate::domain::ids::{AccountId, KeyId};
-use crate::domain::key::{KeyFace, KeyPatch, MailProtocol, NewKey};
+use crate::domain::allowed_cidrs::{self, AllowedCidrs};
+use crate::domain::key::{KeyFace, KeyPatch, KeyUse, MailProtocol, NewKey, Overlap};
+use crate::domain::Invalid;
 use crate::domain::permission::{Permission, PermissionSet};
 use crate::store::keys::{KeyFilter, KeyRecord};
 use crate::store::{Store, StoreError};
@@ -24,12 +28,27 @@ pub const NOT_FOUND: &str = "API key not found";
 const ESCALATION: &str = "A key cannot be given permissions that the calling key does not hold";
 const CONFLICT: &str = "The key was changed by another request at the same time";
 const REVOKE_STRONGER: &str = "A key cannot revoke a key holding permissions that it does not hold";
+const CHANGE_STRONGER: &str = "A key cannot change a key holding permissions that it does not hold";
 const ALREADY_ROTATED: &str = "The key has already been rotated";
+pub const NOT_ALLOWED_FROM: &str = "Key not allowed from this address";
+const SELF_LOCKOUT: &str = "allowedCidrs must include the address this request comes from: \
+     a key cannot shut itself out (change it from an address inside the new networks, or with another key)";
 const LAST_ADMIN: &str = "This is the account's last active key holding admin: \
      create another admin key first, or the account could no longer manage its keys";
 
 /// `lastUsedAt` is written at most this often per key.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// Where a key is used from and what for: what its allow-list is checked
+/// against and what its last use records.
+#[derive(Clone, Debug)]
+pub struct UseSite {
+    /// The client's address, as API Gateway or the socket saw it, or as a
+    /// mail server reports its client.
+    pub from: Option<IpAddr>,
+    /// The route's function name (`whoami`), or a mail protocol (`imap`).
+    pub used_for: String,
+}
 
 /// A presented key that is valid (known, neither revoked nor expired), as
 /// [`Keys::look_up`] found it; [`Keys::accept`] records its use.
@@ -38,7 +57,16 @@ pub struct FoundKey {
     principal: Principal,
     hash: KeyHash,
     last_used_at: Option<Timestamp>,
+    allowed_cidrs: AllowedCidrs,
     checked_at: Timestamp,
+}
+
+/// A rotation's answer: the new key, and until when the old one works
+/// (`None`: it stopped at once).
+#[derive(Debug)]
+pub struct RotatedKey {
+    pub created: CreatedKey,
+    pub old_until: Option<Timestamp>,
 }
 
 /// A key as just created: the plaintext is in `key` and nowhere else.
@@ -108,9 +136,10 @@ impl Keys {
             updated_at: created_at,
             created_at,
             expires_at,
-            last_used_at: None,
+            last_use: None,
             revoked_at: None,
             replaced_by: None,
+            allowed_cidrs: new.allowed_cidrs,
             version: 1,
         };
         CreatedKey { record, key }
@@ -121,14 +150,22 @@ impl Keys {
         if created.record.expires_at.is_some() {
             fields.push("expires_at".to_string());
         }
+        if !created.record.allowed_cidrs.is_empty() {
+            fields.push("allowed_cidrs".to_string());
+        }
         key_event(actor, AuditEventType::ApiKeyCreated, &created.record, created.record.version, fields)
     }
 
     /// Who a presented key stands for: `None` for a key that is not ours
-    /// (refused without a DynamoDB call), unknown, revoked or expired.
-    /// Records the use at most once a minute.
-    pub async fn authenticate(&self, presented: &str) -> Result<Option<Principal>, ServiceError> {
-        Ok(self.look_up(presented).await?.map(|found| self.accept(found)))
+    /// (refused without a DynamoDB call), unknown, revoked or expired;
+    /// `Forbidden` for one used from outside its allow-list. Records the use
+    /// at most once a minute.
+    pub async fn authenticate(&self, presented: &str, site: &UseSite) -> Result<Option<Principal>, ServiceError> {
+        let Some(found) = self.look_up(presented).await? else { return Ok(None) };
+        if !found.allowed_cidrs.allows(site.from) {
+            return Err(ServiceError::Forbidden(NOT_ALLOWED_FROM));
+        }
+        Ok(Some(self.accept(found, site)))
     }
 
     /// The valid key `presented` is, if any, with its use not yet recorded:
@@ -142,21 +179,27 @@ impl Keys {
         if found.revoked_at.is_some() || expired {
             return Ok(None);
         }
-        Ok(Some(FoundKey { principal: found.principal, hash, last_used_at: found.last_used_at, checked_at }))
+        Ok(Some(FoundKey {
+            principal: found.principal,
+            hash,
+            last_used_at: found.last_used_at,
+            allowed_cidrs: found.allowed_cidrs,
+            checked_at,
+        }))
     }
 
-    /// Whom a found key stands for; its use is recorded (at most once a
-    /// minute) beside the request.
-    pub fn accept(&self, found: FoundKey) -> Principal {
-        let now = found.checked_at;
+    /// Whom a found key stands for; its use (when, from where, what for) is
+    /// recorded, at most once a minute, beside the request.
+    pub fn accept(&self, found: FoundKey, site: &UseSite) -> Principal {
         let cutoff = found.checked_at - TOUCH_INTERVAL;
         if found.last_used_at.is_none_or(|at| at < cutoff) {
             // Bookkeeping only: beside the request's own calls, and a
             // failure here must not fail the request.
             let store = self.store.clone();
             let hash = found.hash;
+            let used = KeyUse { at: found.checked_at, from: site.from, used_for: Some(site.used_for.clone()) };
             crate::bookkeeping::defer(async move {
-                if let Err(err) = store.touch_key(&hash, now, cutoff).await {
+                if let Err(err) = store.touch_key(&hash, &used, cutoff).await {
                     tracing::warn!(error = %err, "could not record key use");
                 }
             });
@@ -210,18 +253,31 @@ impl Keys {
         }
     }
 
-    /// Renames a key or changes its permissions (email API keys).
+    /// Renames a key, changes its permissions (email API keys) or its
+    /// allow-list. A key cannot give itself an allow-list that leaves out
+    /// the address `site` is from: the request that sets it would be its
+    /// last.
     pub async fn update(
         &self,
         actor: &Actor,
         granter: &PermissionSet,
+        face: KeyFace,
         key_id: &KeyId,
         patch: KeyPatch,
+        site: &UseSite,
     ) -> Result<KeyRecord, ServiceError> {
-        let current = self.get_active(&actor.account_id, KeyFace::Email, key_id).await?;
+        let current = self.get_active(&actor.account_id, face, key_id).await?;
+        if !granter.covers(&current.permissions) && face == KeyFace::Smtp {
+            return Err(ServiceError::Forbidden(CHANGE_STRONGER));
+        }
         if let Some(permissions) = &patch.permissions {
             if !granter.covers(permissions) {
                 return Err(ServiceError::Forbidden(ESCALATION));
+            }
+        }
+        if let Some(cidrs) = &patch.allowed_cidrs {
+            if actor.key_id == key_id.as_str() && !cidrs.allows(site.from) {
+                return Err(Invalid::field(allowed_cidrs::FIELD, SELF_LOCKOUT).into());
             }
         }
         let mut updated = current.clone();
@@ -233,6 +289,10 @@ impl Keys {
         if let Some(permissions) = patch.permissions.filter(|p| *p != current.permissions) {
             updated.permissions = permissions;
             fields.push("permissions".to_string());
+        }
+        if let Some(cidrs) = patch.allowed_cidrs.filter(|c| *c != current.allowed_cidrs) {
+            updated.allowed_cidrs = cidrs;
+            fields.push("allowed_cidrs".to_string());
         }
         if fields.is_empty() {
             return Ok(current);
@@ -260,7 +320,8 @@ impl Keys {
             .await?;
         admins
             .into_iter()
-            .filter(|k| k.key_id != key.key_id)
+            // A key rotated away is on its way out: it keeps nothing alive.
+            .filter(|k| k.key_id != key.key_id && k.replaced_by.is_none())
             // A key that never expires outlasts every other.
             .max_by_key(|k| (k.expires_at.is_none(), k.expires_at))
             .ok_or(ServiceError::Conflict(LAST_ADMIN))
@@ -321,20 +382,24 @@ impl Keys {
                 }
                 _ => Err(ServiceError::NotFound(NOT_FOUND)),
             },
+            // In its overlap a rotated key still works, but is rotated.
+            Ok(key) if key.replaced_by.is_some() => Err(ServiceError::Conflict(ALREADY_ROTATED)),
             other => other,
         }
     }
 
-    /// A new key with the same name, scopes and device as `old` (from
-    /// [`Keys::rotation_source`]); the old one revoked in the same
-    /// transaction, on the condition that nothing changed it meanwhile.
+    /// A new key with the same name, permissions, device, expiry and
+    /// allow-list as `old` (from [`Keys::rotation_source`]), in the same
+    /// transaction as the old one's end — at once, or after `overlap` —
+    /// on the condition that nothing changed it meanwhile.
     pub async fn rotate(
         &self,
         actor: &Actor,
         granter: &PermissionSet,
         face: KeyFace,
         old: KeyRecord,
-    ) -> Result<CreatedKey, ServiceError> {
+        overlap: Overlap,
+    ) -> Result<RotatedKey, ServiceError> {
         if !granter.covers(&old.permissions) {
             return Err(ServiceError::Forbidden(ESCALATION));
         }
@@ -343,15 +408,23 @@ impl Keys {
             permissions: old.permissions.clone(),
             expires_in_days: None,
             device: old.device.clone(),
+            allowed_cidrs: old.allowed_cidrs.clone(),
         };
         let mut created = self.build(&actor.account_id, face, new);
         // A rotation replaces the secret, not its lifetime: the new key
         // expires when the old one would have (never, for one without).
         created.record.expires_at = old.expires_at;
-        let event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
-            .with_related_resource(&created.record.key_id);
-        self.store.rotate_key(&old, &created.record, created.record.created_at, &event).await.map_err(conflict_or)?;
-        Ok(created)
+        let now = created.record.created_at;
+        // The old key never outlives its own expiry.
+        let old_until = overlap.deadline(now).map(|until| old.expires_at.map_or(until, |own| own.min(until)));
+        let mut event =
+            key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
+                .with_related_resource(&created.record.key_id);
+        if let Some(until) = old_until {
+            event = event.with_old_key_expires_at(until);
+        }
+        self.store.rotate_key(&old, &created.record, now, old_until, &event).await.map_err(conflict_or)?;
+        Ok(RotatedKey { created, old_until })
     }
 
     /// The key check of the mail servers, on what [`Keys::look_up`] found
@@ -359,7 +432,17 @@ impl Keys {
     /// passed): the caller of an active tenant key that holds `protocol`'s
     /// scope and that `scope` may see, or `None`. Only such a use is
     /// recorded.
-    pub fn verified(&self, scope: &InternalScope, found: Option<FoundKey>, protocol: MailProtocol) -> Option<Caller> {
+    ///
+    /// `client` is the address the mail server checks the login for: a key
+    /// with an allow-list is valid only for a client inside it (and never
+    /// for one the mail server did not name).
+    pub fn verified(
+        &self,
+        scope: &InternalScope,
+        found: Option<FoundKey>,
+        protocol: MailProtocol,
+        client: Option<IpAddr>,
+    ) -> Option<Caller> {
         let found = found?;
         let caller = match &found.principal {
             Principal::Tenant(caller) if caller.holds(protocol.permission()) && scope.covers(&caller.account_id) => {
@@ -367,7 +450,10 @@ impl Keys {
             }
             _ => return None,
         };
-        self.accept(found);
+        if !found.allowed_cidrs.allows(client) {
+            return None;
+        }
+        self.accept(found, &UseSite { from: client, used_for: protocol.as_str().to_string() });
         Some(caller)
     }
 }

@@ -126,4 +126,11 @@ impl Reader<'_> {
         let list = self.get(name)?.as_l().map_err(|_| Self::wrong(name))?;
         list.iter().map(|v| v.as_s().cloned().map_err(|_| Self::wrong(name))).collect()
     }
+
+    pub fn opt_string_list(&self, name: &str) -> Result<Option<Vec<String>>, StoreError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(_) => self.string_list(name).map(Some),
+        }
+    }
 }

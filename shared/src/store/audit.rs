@@ -100,6 +100,9 @@ impl Store {
         if let Some(related) = &event.related_resource_id {
             item.insert("related_resource_id".into(), s(related));
         }
+        if let Some(at) = event.old_key_expires_at {
+            item.insert("old_key_expires_at".into(), t(at));
+        }
         if let Some(outcome) = &event.outcome {
             item.insert("outcome".into(), s(outcome));
         }
@@ -274,6 +277,7 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         changed_fields: r.string_list("changed_fields")?,
         key_prefix: r.opt_s("key_prefix")?,
         related_resource_id: r.opt_s("related_resource_id")?,
+        old_key_expires_at: r.opt_time("old_key_expires_at")?,
         outcome: r.opt_s("outcome")?,
         purpose: r.opt_s("purpose")?,
         version: match item.get("version") {

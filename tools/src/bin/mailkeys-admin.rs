@@ -144,6 +144,15 @@ async fn app() -> Result<AppState, String> {
     Ok(AppState::new(settings, &sdk))
 }
 
+/// A key's last use as the listings print it: when, from where, what for
+/// (each `null` when not known).
+fn last_use(used: &Option<mailkeys::domain::key::KeyUse>) -> (Option<String>, Option<String>, Option<String>) {
+    match used {
+        None => (None, None, None),
+        Some(u) => (Some(u.at.to_string()), u.from.map(|ip| ip.to_string()), u.used_for.clone()),
+    }
+}
+
 /// One JSON document a line.
 fn json_lines(values: impl Iterator<Item = serde_json::Value>) -> String {
     values.map(|v| format!("{v}\n")).collect()
@@ -198,16 +207,19 @@ async fn run(cli: Cli) -> Result<String, String> {
         Command::ListKeys { account } => {
             let keys = app().await?.accounts.list_keys(&account).await.map_err(|e| e.to_string())?;
             return Ok(json_lines(keys.iter().map(|k| {
+                let (at, from, used_for) = last_use(&k.last_use);
                 json!({"id": k.key_id, "name": k.name, "prefix": k.prefix, "permissions": k.permissions.names(),
-                       "created_at": k.created_at, "last_used_at": k.last_used_at, "expires_at": k.expires_at,
-                       "revoked_at": k.revoked_at})
+                       "created_at": k.created_at, "last_used_at": at, "last_used_from": from,
+                       "last_used_for": used_for, "expires_at": k.expires_at, "replaced_by": k.replaced_by,
+                       "allowed_cidrs": k.allowed_cidrs.names(), "revoked_at": k.revoked_at})
             })));
         }
         Command::ListServiceKeys => {
             let keys = app().await?.accounts.list_service_keys().await.map_err(|e| e.to_string())?;
             return Ok(json_lines(keys.iter().map(|k| {
-                json!({"id": k.key_id, "name": k.name, "created_at": k.created_at,
-                       "last_used_at": k.last_used_at, "revoked_at": k.revoked_at})
+                let (at, from, used_for) = last_use(&k.last_use);
+                json!({"id": k.key_id, "name": k.name, "created_at": k.created_at, "last_used_at": at,
+                       "last_used_from": from, "last_used_for": used_for, "revoked_at": k.revoked_at})
             })));
         }
         Command::RevokeServiceKey { id } => {

@@ -31,14 +31,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(address = %listener.local_addr()?, "mailkeys-local listening");
     let app = api_router(state);
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
             _ = tokio::signal::ctrl_c() => return Ok(()),
         };
         let app = app.clone();
         tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |request: hyper::Request<Incoming>| app.clone().call(request));
+            // The client's address is the socket's peer, as the key checks
+            // see it (allow-lists, last use); never a header.
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                app.clone().call(request)
+            });
             let mut http = hyper::server::conn::http1::Builder::new();
             http.max_buf_size(MAX_HEAD_BYTES).max_headers(MAX_HEADERS);
             let io = TokioIo::new(DocumentedParseErrors::new(stream));

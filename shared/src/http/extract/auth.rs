@@ -2,20 +2,23 @@
 //! what it may do.
 
 use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use lambda_http::request::RequestContext;
 
 use super::super::error::ApiError;
 use super::super::observe::{request_id, RequestFacts};
+use super::super::routes::Function;
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::{Caller, InternalScope, Principal};
 use crate::domain::ids::AccountId;
 use crate::domain::permission::Permission;
 use crate::domain::secret::{ExposeSecret, SecretString};
+use crate::service::keys::UseSite;
 
 /// What a route requires of its caller, and what a caller without it is told.
 pub trait Requirement: Send + Sync + 'static {
@@ -75,13 +78,20 @@ pub const MANAGE_KEYS_FORBIDDEN: &str = "Insufficient permissions to manage API 
 pub struct Authorized<R: Requirement> {
     pub caller: Caller,
     pub request_id: String,
+    /// Where the request comes from, for the rules about addresses.
+    pub site: UseSite,
     _requirement: PhantomData<R>,
 }
 
 // By hand: a derive would ask `R` (a marker type) to be `Clone` too.
 impl<R: Requirement> Clone for Authorized<R> {
     fn clone(&self) -> Self {
-        Authorized { caller: self.caller.clone(), request_id: self.request_id.clone(), _requirement: PhantomData }
+        Authorized {
+            caller: self.caller.clone(),
+            request_id: self.request_id.clone(),
+            site: self.site.clone(),
+            _requirement: PhantomData,
+        }
     }
 }
 
@@ -114,16 +124,42 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
 const SERVICE_KEY_FORBIDDEN: &str = "Platform service keys may call only the /api/internal/* routes";
 const INTERNAL_FORBIDDEN: &str = "Requires a platform service key, or a valid key with internal";
 
+/// The client's address: the socket's peer on a local server (never a
+/// header, which a client could forge), the one API Gateway saw inside
+/// Lambda.
+pub fn client_address(parts: &Parts) -> Option<IpAddr> {
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        return Some(peer.ip().to_canonical());
+    }
+    match parts.extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.http.source_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).map(|ip| ip.to_canonical())
+        }
+        _ => None,
+    }
+}
+
+/// Where this request uses its key from, and for which route.
+pub fn use_site(parts: &Parts) -> UseSite {
+    let route = parts.extensions.get::<Function>().map(|f| f.name()).unwrap_or("unknown");
+    UseSite { from: client_address(parts), used_for: route.to_string() }
+}
+
 /// Who the request's key stands for: 401 without a valid key.
 async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
     let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-    authenticate(state, token, parts.extensions.get::<RequestFacts>()).await
+    authenticate(state, token, &use_site(parts), parts.extensions.get::<RequestFacts>()).await
 }
 
-/// Who `token` stands for (401 unless a valid key); a tenant's account goes
-/// to the access log.
-async fn authenticate(state: &AppState, token: &str, facts: Option<&RequestFacts>) -> Result<Principal, ApiError> {
-    let principal = state.keys.authenticate(token).await?.ok_or_else(ApiError::unauthorized)?;
+/// Who `token` stands for (401 unless a valid key, 403 from outside its
+/// allow-list); a tenant's account goes to the access log.
+async fn authenticate(
+    state: &AppState,
+    token: &str,
+    site: &UseSite,
+    facts: Option<&RequestFacts>,
+) -> Result<Principal, ApiError> {
+    let principal = state.keys.authenticate(token, site).await?.ok_or_else(ApiError::unauthorized)?;
     if let (Principal::Tenant(caller), Some(facts)) = (&principal, facts) {
         facts.record_account(caller.account_id.as_str());
     }
@@ -158,13 +194,14 @@ pub struct InternalCaller {
 pub struct PendingInternalCaller {
     token: SecretString,
     state: AppState,
+    site: UseSite,
     facts: Option<RequestFacts>,
     request_id: String,
 }
 
 impl PendingInternalCaller {
     pub async fn check(self) -> Result<InternalCaller, ApiError> {
-        let principal = authenticate(&self.state, self.token.expose_secret(), self.facts.as_ref()).await?;
+        let principal = authenticate(&self.state, self.token.expose_secret(), &self.site, self.facts.as_ref()).await?;
         Ok(InternalCaller { scope: internal_scope(principal)?, request_id: self.request_id })
     }
 }
@@ -178,23 +215,21 @@ impl FromRequestParts<AppState> for PendingInternalCaller {
         Ok(PendingInternalCaller {
             token: SecretString::from(token.to_string()),
             state: state.clone(),
+            site: use_site(parts),
             facts: parts.extensions.get::<RequestFacts>().cloned(),
             request_id: request_id(parts),
         })
     }
 }
 
-/// The client address API Gateway saw (inside Lambda only).
-pub struct SourceIp(pub Option<String>);
+/// The request's client address ([`client_address`]).
+pub struct ClientAddress(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(SourceIp(match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-            _ => None,
-        }))
+        Ok(ClientAddress(client_address(parts)))
     }
 }
 
@@ -209,7 +244,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
         if !caller.holds(R::PERMISSION) {
             return Err(ApiError::forbidden(R::forbidden_message()));
         }
-        Ok(Authorized { caller, request_id: request_id(parts), _requirement: PhantomData })
+        Ok(Authorized { caller, request_id: request_id(parts), site: use_site(parts), _requirement: PhantomData })
     }
 }
 

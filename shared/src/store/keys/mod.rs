@@ -27,7 +27,8 @@ use super::attrs::{n, s, string_list, t, Item, Reader};
 use super::StoreError;
 use crate::auth::Principal;
 use crate::domain::ids::{AccountId, KeyId};
-use crate::domain::key::{KeyFace, MobileDevice, Platform};
+use crate::domain::allowed_cidrs::AllowedCidrs;
+use crate::domain::key::{KeyFace, KeyUse, MobileDevice, Platform};
 use crate::domain::permission::{Permission, PermissionSet};
 
 pub use accounts::AccountRecord;
@@ -75,12 +76,15 @@ pub struct KeyRecord {
     pub device: Option<MobileDevice>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// RFC 3339; `None` for a key that never expires.
+    /// `None` for a key that never expires. A key rotated with an overlap
+    /// expires when the overlap ends.
     pub expires_at: Option<Timestamp>,
-    pub last_used_at: Option<Timestamp>,
+    pub last_use: Option<KeyUse>,
     pub revoked_at: Option<Timestamp>,
-    /// For a key revoked by rotation: the key that replaced it.
+    /// For a rotated key: the key that replaced it.
     pub replaced_by: Option<KeyId>,
+    /// Where the key may be used from; empty for anywhere.
+    pub allowed_cidrs: AllowedCidrs,
     pub version: u64,
 }
 
@@ -98,6 +102,7 @@ pub struct AuthRecord {
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
+    pub allowed_cidrs: AllowedCidrs,
 }
 
 fn put(table: &str, item: Item, condition: &str) -> TransactWriteItem {
@@ -139,6 +144,9 @@ fn listing(key: &KeyRecord) -> Vec<(&'static str, AttributeValue)> {
         ("expires_at", optional_time(key.expires_at)),
         ("version", n(key.version)),
     ];
+    if !key.allowed_cidrs.is_empty() {
+        fields.push(("allowed_cidrs", string_list(key.allowed_cidrs.names())));
+    }
     if let Some(device) = &key.device {
         fields.push(("platform", s(device.platform.as_str())));
         fields.push(("device_id", s(&device.device_id)));
@@ -200,6 +208,23 @@ impl KeyChange<'_> {
     }
 }
 
+/// A key's allow-list as stored (absent: anywhere). One that does not
+/// parse is refused, not read as "anywhere".
+fn read_allowed_cidrs(r: &Reader) -> Result<AllowedCidrs, StoreError> {
+    match r.opt_string_list("allowed_cidrs")? {
+        None => Ok(AllowedCidrs::default()),
+        Some(names) => AllowedCidrs::from_stored(&names)
+            .ok_or_else(|| StoreError::Corrupt("an allowed network does not parse".into())),
+    }
+}
+
+/// The last use an auth item records, if any.
+fn read_last_use(r: &Reader) -> Result<Option<KeyUse>, StoreError> {
+    let Some(at) = r.opt_time("last_used_at")? else { return Ok(None) };
+    let from = r.opt_s("last_used_from")?.and_then(|ip| ip.parse().ok());
+    Ok(Some(KeyUse { at, from, used_for: r.opt_s("last_used_for")? }))
+}
+
 fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
     let r = Reader(found);
     let face = KeyFace::parse(&r.s("face")?).ok_or_else(|| StoreError::Corrupt("unknown key face".into()))?;
@@ -222,9 +247,10 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
         expires_at: r.opt_time("expires_at")?,
-        last_used_at: r.opt_time("last_used_at")?,
+        last_use: read_last_use(&r)?,
         revoked_at: r.opt_time("revoked_at")?,
         replaced_by: r.opt_id("replaced_by", KeyId::parse)?,
+        allowed_cidrs: read_allowed_cidrs(&r)?,
         version: r.n("version")?,
     })
 }

@@ -25,7 +25,7 @@ pub struct ServiceKeyRecord {
     pub key_hash: String,
     pub name: String,
     pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
+    pub last_use: Option<crate::domain::key::KeyUse>,
     pub revoked_at: Option<Timestamp>,
 }
 
@@ -70,14 +70,14 @@ impl Store {
                     key_hash: r.s("key_hash")?,
                     name: r.s("name")?,
                     created_at: r.time("created_at")?,
-                    last_used_at: None,
+                    last_use: None,
                     revoked_at: r.opt_time("revoked_at")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
         for key in &mut keys {
-            key.last_used_at = used.remove(&key.key_hash);
+            key.last_use = used.remove(&key.key_hash);
         }
         Ok(keys)
     }

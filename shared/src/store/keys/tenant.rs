@@ -12,7 +12,7 @@ use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
 use crate::auth::{Caller, KeyHash, Principal};
-use crate::domain::key::KeyFace;
+use crate::domain::key::{KeyFace, KeyUse};
 use crate::domain::permission::Permission;
 
 impl Store {
@@ -85,28 +85,47 @@ impl Store {
             expires_at: r.opt_time("expires_at")?,
             revoked_at: r.opt_time("revoked_at")?,
             last_used_at: r.opt_time("last_used_at")?,
+            allowed_cidrs: read_allowed_cidrs(&r)?,
         }))
     }
 
-    /// Records a use of a key at `now` on its auth item, unless one was
-    /// recorded after `cutoff`: the condition makes concurrent requests
-    /// write at most once. One plain conditional update: lists read the
-    /// same item (through the active-keys index). Returns whether it wrote.
-    pub async fn touch_key(&self, hash: &KeyHash, now: Timestamp, cutoff: Timestamp) -> Result<bool, StoreError> {
-        let touched = self
+    /// Records a use of a key (when, from where, for what) on its auth
+    /// item, unless one was recorded after `cutoff`: the condition makes
+    /// concurrent requests write at most once. One plain conditional
+    /// update: lists read the same item (through the active-keys index).
+    /// Returns whether it wrote.
+    pub async fn touch_key(&self, hash: &KeyHash, used: &KeyUse, cutoff: Timestamp) -> Result<bool, StoreError> {
+        let mut set = vec!["last_used_at = :now"];
+        let mut update = self
             .ddb
             .update_item()
             .table_name(&self.tables().main)
             .key("pk", s(hash_pk(hash.as_str())))
             .key("sk", s("KEY"))
-            .update_expression("SET last_used_at = :now")
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
             )
-            .expression_attribute_values(":now", t(now))
-            .expression_attribute_values(":cutoff", t(cutoff))
-            .send()
-            .await;
+            .expression_attribute_values(":now", t(used.at))
+            .expression_attribute_values(":cutoff", t(cutoff));
+        if let Some(from) = used.from {
+            set.push("last_used_from = :from");
+            update = update.expression_attribute_values(":from", s(from.to_string()));
+        }
+        if let Some(used_for) = &used.used_for {
+            set.push("last_used_for = :for");
+            update = update.expression_attribute_values(":for", s(used_for));
+        }
+        // A use that does not say where from or what for leaves no older
+        // answer to those beside its own time.
+        let mut expression = format!("SET {}", set.join(", "));
+        let removed: Vec<&str> = [("last_used_from", used.from.is_none()), ("last_used_for", used.used_for.is_none())]
+            .into_iter()
+            .filter_map(|(name, unknown)| unknown.then_some(name))
+            .collect();
+        if !removed.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removed.join(", ")));
+        }
+        let touched = update.update_expression(expression).send().await;
         match touched {
             Ok(_) => Ok(true),
             Err(err) if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {
@@ -116,12 +135,14 @@ impl Store {
         }
     }
 
-    /// When each of `hashes`' keys was last used (the auth items say), for
+    /// The last use of each of `hashes`' keys (the auth items say), for
     /// the operator's listings; at most 100 keys at a time.
-    pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, Timestamp>, StoreError> {
+    pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, KeyUse>, StoreError> {
         let mut found = HashMap::new();
         for chunk in hashes.chunks(100) {
-            let mut keys = KeysAndAttributes::builder().consistent_read(true).projection_expression("pk, last_used_at");
+            let mut keys = KeysAndAttributes::builder()
+                .consistent_read(true)
+                .projection_expression("pk, last_used_at, last_used_from, last_used_for");
             for hash in chunk {
                 keys = keys.keys(item(vec![("pk", s(hash_pk(hash))), ("sk", s("KEY"))]));
             }
@@ -136,8 +157,8 @@ impl Store {
                     .map_err(StoreError::aws)?;
                 for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
                     let r = Reader(item);
-                    if let (Some(hash), Some(at)) = (r.s("pk")?.strip_prefix("KEY#"), r.opt_time("last_used_at")?) {
-                        found.insert(hash.to_string(), at);
+                    if let (Some(hash), Some(used)) = (r.s("pk")?.strip_prefix("KEY#"), read_last_use(&r)?) {
+                        found.insert(hash.to_string(), used);
                     }
                 }
                 request = out.unprocessed_keys.unwrap_or_default();
@@ -162,7 +183,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut used = self.last_used(&keys.iter().map(|k| k.key_hash.as_str()).collect::<Vec<_>>()).await?;
         for key in &mut keys {
-            key.last_used_at = used.remove(&key.key_hash);
+            key.last_use = used.remove(&key.key_hash);
         }
         Ok(keys)
     }
@@ -217,9 +238,9 @@ impl Store {
         Ok(found)
     }
 
-    /// Sets a key's name and permissions, on both items, if the key is still
-    /// at `key.version` and not revoked, and `keep_alive` (when given) is
-    /// still active and unchanged.
+    /// Sets a key's name, permissions and allow-list, on both items, if the
+    /// key is still at `key.version` and not revoked, and `keep_alive` (when
+    /// given) is still active and unchanged.
     pub async fn update_key(
         &self,
         key: &KeyRecord,
@@ -227,17 +248,24 @@ impl Store {
         event: &AuditEvent,
         keep_alive: Option<&KeyRecord>,
     ) -> Result<(), StoreError> {
-        let set = "SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next";
+        let mut set = "SET #name = :name, #permissions = :permissions, updated_at = :now, version = :next".to_string();
+        let mut values = vec![
+            (":name", s(&updated.name)),
+            (":permissions", string_list(updated.permissions.names())),
+            (":now", t(updated.updated_at)),
+            (":next", n(key.version + 1)),
+        ];
+        if updated.allowed_cidrs.is_empty() {
+            set.push_str(" REMOVE allowed_cidrs");
+        } else {
+            set.push_str(", allowed_cidrs = :cidrs");
+            values.push((":cidrs", string_list(updated.allowed_cidrs.names())));
+        }
         let change = KeyChange {
-            meta_expression: set.into(),
-            auth_expression: set.into(),
+            meta_expression: set.clone(),
+            auth_expression: set,
             names: vec![("#name", "name"), ("#permissions", "permissions")],
-            values: vec![
-                (":name", s(&updated.name)),
-                (":permissions", string_list(updated.permissions.names())),
-                (":now", t(updated.updated_at)),
-                (":next", n(key.version + 1)),
-            ],
+            values,
         };
         let [meta, auth] = change.items(&self.tables().main, key);
         let mut items = vec![meta, auth, self.audit_put(event)];
@@ -274,16 +302,37 @@ impl Store {
         TransactWriteItem::builder().condition_check(check).build()
     }
 
-    /// Revokes `old` and creates `new` in one transaction: of two concurrent
-    /// rotations of one key, exactly one succeeds.
+    /// Creates `new` and, in the same transaction, revokes `old` — or, with
+    /// `old_until`, lets it work until then (its expiry on both items, so
+    /// the key check refuses it by time) and names its replacement. Of two
+    /// concurrent rotations of one key, exactly one succeeds.
     pub async fn rotate_key(
         &self,
         old: &KeyRecord,
         new: &KeyRecord,
         now: Timestamp,
+        old_until: Option<Timestamp>,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let mut items = self.revoke_items(old, now, Some(&new.key_id)).to_vec();
+        let old_items = match old_until {
+            None => self.revoke_items(old, now, Some(&new.key_id)),
+            Some(until) => {
+                let set = "SET expires_at = :until, replaced_by = :new, updated_at = :now, version = :next";
+                let change = KeyChange {
+                    meta_expression: set.into(),
+                    auth_expression: set.into(),
+                    names: Vec::new(),
+                    values: vec![
+                        (":until", t(until)),
+                        (":new", s(&new.key_id)),
+                        (":now", t(now)),
+                        (":next", n(old.version + 1)),
+                    ],
+                };
+                change.items(&self.tables().main, old)
+            }
+        };
+        let mut items = old_items.to_vec();
         items.extend(self.key_items(new));
         items.push(self.audit_put(event));
         self.transact(items).await
