@@ -10,6 +10,7 @@ mod console;
 mod deployment;
 mod email_providers;
 mod hostile_input;
+mod key_controls;
 mod mail_logins;
 mod provider_credentials;
 mod resolve;

@@ -21,6 +21,15 @@ async fn cost(
     (app.round_trips.get() - trips, app.kms_calls.get() - kms)
 }
 
+/// The id of the key a rotation at `path` made (read back from the list).
+async fn rotated_id(app: &TestApp, path: &str) -> String {
+    let old = path.trim_start_matches("/api/smtp-credentials/").trim_end_matches("/rotate");
+    let listed = app.admin(Method::GET, "/api/smtp-credentials", None).await.json();
+    let keys = listed["keys"].as_array().unwrap();
+    let newest = keys.iter().filter(|k| k["id"] != old && k["name"] == "mail").next_back().expect("the new key");
+    newest["id"].as_str().unwrap().to_string()
+}
+
 /// What was measured, printed as a table at the end (`make bench` shows it).
 #[derive(Default)]
 struct Seen(Vec<(&'static str, (usize, usize))>);
@@ -93,6 +102,36 @@ async fn round_trips_and_kms_calls_per_route() {
     let rotate_path = format!("/api/smtp-credentials/{}/rotate", smtp["id"].as_str().unwrap());
     let rotated = cost(&app, Method::POST, &rotate_path, &key, None, 200).await;
     seen.check("SMTP rotate: key, (limit + old key), transaction", rotated, (3, 0));
+    let new_id = rotated_id(&app, &rotate_path).await;
+    let overlap = json!({"keepOldForSeconds": 3600});
+    let new_rotate = format!("/api/smtp-credentials/{new_id}/rotate");
+    let kept = cost(&app, Method::POST, &new_rotate, &key, Some(&overlap), 200).await;
+    seen.check("SMTP rotate keeping the old key: the same", kept, (3, 0));
+    let bound = json!({"name": "mail (office)", "allowedCidrs": ["192.0.2.0/24"]});
+    let smtp_patch =
+        cost(&app, Method::PATCH, &format!("/api/smtp-credentials/{new_id}"), &key, Some(&bound), 200).await;
+    seen.check("SMTP credential update: key, limit, item, transaction", smtp_patch, (4, 0));
+    let email = app.admin(Method::POST, "/api/email/api-keys", Some(&json!({"name": "to rotate"}))).await.json();
+    let email_rotate = format!("/api/email/api-keys/{}/rotate", email["data"]["id"].as_str().unwrap());
+    let kept = cost(&app, Method::POST, &email_rotate, &key, Some(&overlap), 201).await;
+    seen.check("API key rotate keeping the old key: key, (limit + old key), transaction", kept, (3, 0));
+    // A key bound to networks, used from inside them: the check reads the
+    // one item it always reads.
+    let bound_key = app
+        .admin(
+            Method::POST,
+            "/api/email/api-keys",
+            Some(&json!({"name": "bound", "permissions": ["EmailProvidersRead"], "allowedCidrs": ["127.0.0.0/8"]})),
+        )
+        .await
+        .json();
+    let bound_key = bound_key["data"]["key"].as_str().unwrap().to_string();
+    cost(&app, Method::GET, "/api/email-providers", &bound_key, None, 200).await;
+    seen.check(
+        "list with an allow-listed key: key, query",
+        cost(&app, Method::GET, "/api/email-providers", &bound_key, None, 200).await,
+        (2, 0),
+    );
 
     // The internal routes check the caller's key beside their own first read.
     let servers = app

@@ -38,7 +38,9 @@ fn network(entry: &str) -> Result<IpNet, &'static str> {
     };
     let net = IpNet::new(address, prefix).map_err(|_| SHAPE)?;
     if net.trunc() != net {
-        return Err("is an address inside a network, not the network: give the network's first address (such as 192.0.2.0/24)");
+        return Err(
+            "is an address inside a network, not the network: give the network's first address (such as 192.0.2.0/24)",
+        );
     }
     Ok(net)
 }

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
-use super::error::{ApiError, ErrorBody};
 use super::api_keys::LastUseView;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{IdPath, JsonBody, ManageSmtpCredentials, OptionalJsonBody};
 use super::page::PageQuery;
 use super::rate_limit::{CreateLimit, Limited, LimitedBeside, ManageLimit};

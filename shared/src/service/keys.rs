@@ -7,11 +7,11 @@ use time::{Duration, OffsetDateTime};
 
 use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{recognise, Caller, InternalScope, IssuedKey, KeyHash, KeyPrefix, Principal};
-use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::allowed_cidrs::{self, AllowedCidrs};
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::{KeyFace, KeyPatch, KeyUse, MailProtocol, NewKey, Overlap};
-use crate::domain::Invalid;
 use crate::domain::permission::{Permission, PermissionSet};
+use crate::domain::Invalid;
 use crate::store::keys::{KeyFilter, KeyRecord};
 use crate::store::{Store, StoreError};
 
@@ -417,9 +417,8 @@ impl Keys {
         let now = created.record.created_at;
         // The old key never outlives its own expiry.
         let old_until = overlap.deadline(now).map(|until| old.expires_at.map_or(until, |own| own.min(until)));
-        let mut event =
-            key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
-                .with_related_resource(&created.record.key_id);
+        let mut event = key_event(actor, AuditEventType::ApiKeyRotated, &old, old.version + 1, vec!["key".to_string()])
+            .with_related_resource(&created.record.key_id);
         if let Some(until) = old_until {
             event = event.with_old_key_expires_at(until);
         }

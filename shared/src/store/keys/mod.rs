@@ -26,8 +26,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use super::attrs::{n, s, string_list, t, Item, Reader};
 use super::StoreError;
 use crate::auth::Principal;
-use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::allowed_cidrs::AllowedCidrs;
+use crate::domain::ids::{AccountId, KeyId};
 use crate::domain::key::{KeyFace, KeyUse, MobileDevice, Platform};
 use crate::domain::permission::{Permission, PermissionSet};
 
