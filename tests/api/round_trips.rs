@@ -26,7 +26,7 @@ async fn rotated_id(app: &TestApp, path: &str) -> String {
     let old = path.trim_start_matches("/api/smtp-credentials/").trim_end_matches("/rotate");
     let listed = app.admin(Method::GET, "/api/smtp-credentials", None).await.json();
     let keys = listed["keys"].as_array().unwrap();
-    let newest = keys.iter().filter(|k| k["id"] != old && k["name"] == "mail").next_back().expect("the new key");
+    let newest = keys.iter().rfind(|k| k["id"] != old && k["name"] == "mail").expect("the new key");
     newest["id"].as_str().unwrap().to_string()
 }
 
