@@ -291,6 +291,70 @@ async fn keys_are_printed_once_with_the_apis_warning() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)] // the server runs while the CLI blocks a thread
+async fn rotation_with_an_overlap_and_networks_from_the_terminal() {
+    let app = TestApp::start().await;
+    let cli = Cli::new(&app);
+    let created =
+        cli.ok(&["api-keys", "create", "--name", "Batch", "--allow", "127.0.0.0/8", "--allow", "2001:db8::/32"], None);
+    let old_key = created.stdout.trim().to_string();
+    let id =
+        app.call(Method::GET, "/api/whoami", Some(&old_key), None).await.json()["key_id"].as_str().unwrap().to_string();
+    let rotated = cli.ok(&["api-keys", "rotate", &id, "--keep-old", "24h"], None);
+    let new_key = rotated.stdout.trim().to_string();
+    assert!(new_key.starts_with("pk_test_") && new_key != old_key);
+    assert!(rotated.stderr.contains(&format!("The old key {id} keeps working until")), "{}", rotated.stderr);
+    for key in [&old_key, &new_key] {
+        assert_eq!(app.call(Method::GET, "/api/whoami", Some(key), None).await.status, 200);
+    }
+    // Both keys listed, the old one with its end and replacement, the
+    // networks carried over; last use and its address and route.
+    let table = cli.ok(&["api-keys", "list"], None).stdout;
+    for header in ["ALLOWED FROM", "LAST USED", "FROM", "FOR", "REPLACED BY"] {
+        assert!(table.contains(header), "{table}");
+    }
+    assert!(table.contains("127.0.0.0/8, 2001:db8::/32") && table.contains("whoami"), "{table}");
+    let listed = cli.ok(&["--json", "api-keys", "list"], None).json();
+    let old = listed["data"]["keys"].as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).unwrap().clone();
+    assert!(old["replacedBy"].is_string() && old["expiresAt"].is_string());
+    let again = cli.run(&["api-keys", "rotate", &id], None);
+    assert_ne!(again.status, 0);
+    assert!(again.stderr.contains("already been rotated"), "{}", again.stderr);
+
+    let updated =
+        cli.ok(&["--json", "api-keys", "update", old["replacedBy"].as_str().unwrap(), "--allow-anywhere"], None);
+    assert_eq!(updated.json()["data"]["allowedCidrs"], json!([]));
+    let bad = cli.run(&["api-keys", "rotate", &id, "--keep-old", "1w"], None);
+    assert_eq!(bad.status, 2, "a usage error: {}", bad.stderr);
+
+    // SMTP credentials: create bound, change, rotate with an overlap.
+    let smtp = cli
+        .ok(&["smtp-credentials", "create", "--name", "Printer", "--scopes", "smtp", "--allow", "192.0.2.0/24"], None);
+    let smtp_key = smtp.stdout.trim().to_string();
+    let listed = cli.ok(&["--json", "smtp-credentials", "list"], None).json();
+    let smtp_id = listed["keys"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(listed["keys"][0]["allowedCidrs"], json!(["192.0.2.0/24"]));
+    let changed = cli.ok(
+        &[
+            "--json",
+            "smtp-credentials",
+            "update",
+            &smtp_id,
+            "--name",
+            "Printer (2nd floor)",
+            "--allow",
+            "198.51.100.0/24",
+        ],
+        None,
+    );
+    assert_eq!(changed.json()["allowedCidrs"], json!(["198.51.100.0/24"]));
+    let rotated = cli.ok(&["smtp-credentials", "rotate", &smtp_id, "--keep-old", "1h"], None);
+    assert!(rotated.stdout.trim().starts_with("rm_") && rotated.stdout.trim() != smtp_key);
+    let table = cli.ok(&["smtp-credentials", "list"], None).stdout;
+    assert_eq!(table.matches("Printer (2nd floor)").count(), 2, "both keys in the overlap: {table}");
+    rotated.never_shows(&smtp_key);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)] // the server runs while the CLI blocks a thread
 async fn audit_list_and_tail() {
     let app = TestApp::start().await;
     let cli = Cli::new(&app);

@@ -274,17 +274,67 @@ pub enum ApiKeys {
         /// Days until it expires (1-3650) [default: never]
         #[arg(long, value_name = "DAYS")]
         expires_in: Option<u32>,
+        #[command(flatten)]
+        allow: AllowArgs,
     },
-    /// Change a key's name or permissions.
+    /// Change a key's name, permissions or the networks it may be used from.
     Update {
         id: String,
         #[arg(long)]
         name: Option<String>,
         #[arg(long, value_delimiter = ',')]
         permissions: Option<Vec<String>>,
+        #[command(flatten)]
+        allow: AllowArgs,
+    },
+    /// Replace a key with a new one of the same name, permissions, expiry and
+    /// networks; printed once.
+    Rotate {
+        id: String,
+        #[command(flatten)]
+        keep_old: KeepOld,
     },
     /// Revoke a key: refused from the next request on.
     Revoke { id: String },
+}
+
+/// Where a key may be used from.
+#[derive(Args, Clone, Debug, Default)]
+pub struct AllowArgs {
+    /// A network the key may be used from, such as 203.0.113.0/24
+    /// (repeatable; up to 20) [default: anywhere]
+    #[arg(long = "allow", value_name = "CIDR")]
+    pub networks: Vec<String>,
+    /// Let the key be used from anywhere again (clears the networks).
+    #[arg(long, conflicts_with = "networks")]
+    pub allow_anywhere: bool,
+}
+
+/// How long a rotated key keeps working beside the new one.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct KeepOld {
+    /// Keep the old key working this long: 30s, 90m, 24h, 7d (at most 7d)
+    /// [default: it stops at once]
+    #[arg(long, value_name = "DURATION", value_parser = parse_keep_old)]
+    pub keep_old: Option<u64>,
+}
+
+/// `30s`, `90m`, `24h`, `7d` or a number of seconds, as seconds.
+fn parse_keep_old(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let per_unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err("give a number with s, m, h or d, such as 24h".into()),
+    };
+    let amount: u64 = digits.parse().map_err(|_| "give a whole number with s, m, h or d, such as 24h".to_string())?;
+    amount.checked_mul(per_unit).ok_or_else(|| "too long: at most 7d".to_string())
 }
 
 #[derive(Subcommand)]
@@ -303,9 +353,24 @@ pub enum SmtpCredentials {
         /// Comma-separated: smtp, pop3, imap, api:read, api:write, app, internal.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
+        #[command(flatten)]
+        allow: AllowArgs,
     },
-    /// Replace a key with a new one of the same name and scopes; printed once.
-    Rotate { id: String },
+    /// Change a key's name or the networks it may be used from.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        allow: AllowArgs,
+    },
+    /// Replace a key with a new one of the same name, scopes and networks;
+    /// printed once.
+    Rotate {
+        id: String,
+        #[command(flatten)]
+        keep_old: KeepOld,
+    },
     /// Revoke a key.
     Revoke { id: String },
     /// Create a key for a mobile device (scope app); printed once.
@@ -318,6 +383,23 @@ pub enum SmtpCredentials {
         #[arg(long)]
         device_id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_keep_old;
+
+    #[test]
+    fn keep_old_durations() {
+        assert_eq!(parse_keep_old("24h"), Ok(86_400));
+        assert_eq!(parse_keep_old("90m"), Ok(5_400));
+        assert_eq!(parse_keep_old("7d"), Ok(604_800));
+        assert_eq!(parse_keep_old("45"), Ok(45));
+        assert_eq!(parse_keep_old("0"), Ok(0));
+        for bad in ["", "h", "1.5h", "-1h", "24 hours", "1w"] {
+            assert!(parse_keep_old(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 #[derive(Args, Clone)]

@@ -128,6 +128,56 @@ pub(crate) fn show_more(next_cursor: Option<&str>) {
 
 /// A key shown once: on stdout alone (so `$(...)` captures it), its
 /// details and the API's warning on stderr.
+impl AllowArgs {
+    /// The `allowedCidrs` to send: the networks given, `[]` for
+    /// `--allow-anywhere`, nothing when neither was given.
+    fn networks(&self) -> Option<Value> {
+        match (self.allow_anywhere, self.networks.is_empty()) {
+            (true, _) => Some(Value::Array(Vec::new())),
+            (false, false) => Some(self.networks.clone().into()),
+            (false, true) => None,
+        }
+    }
+}
+
+impl KeepOld {
+    /// A rotation's body: none for a rotation that stops the old key at once.
+    fn body(self) -> Option<Value> {
+        self.keep_old.map(|seconds| serde_json::json!({"keepOldForSeconds": seconds}))
+    }
+}
+
+/// Keys as the lists show them: the networks joined, "anywhere" for none.
+fn key_rows(keys: &[Value]) -> Vec<Value> {
+    keys.iter()
+        .map(|key| {
+            let mut row = key.clone();
+            let networks = output::items(&key["allowedCidrs"]);
+            row["allowed"] = match networks.is_empty() {
+                true => "anywhere".into(),
+                false => output::cell(&key["allowedCidrs"]).into(),
+            };
+            row
+        })
+        .collect()
+}
+
+/// After a rotation: until when the old key still works.
+fn show_overlap(ctx: &Ctx, rotated: &Value, keep_old: KeepOld) {
+    if ctx.json {
+        return;
+    }
+    let replaced = output::cell(&rotated["replaces"]);
+    match keep_old.keep_old {
+        Some(seconds) if seconds > 0 => eprintln!(
+            "The old key {replaced} keeps working until {}: move its users to the new key before then \
+             (its last use shows in the list).",
+            output::cell(&rotated["oldKeyExpiresAt"])
+        ),
+        _ => eprintln!("The old key {replaced} no longer works."),
+    }
+}
+
 pub(crate) fn show_new_key(ctx: &Ctx, answer: &Answer, details: &Value, key: &Value, warning: &str) {
     if ctx.json {
         output::raw(&answer.raw);

@@ -49,25 +49,49 @@ pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliEr
         SmtpCredentials::List { page } => {
             let answer = ctx.call(Method::GET, &format!("{BASE}{}", page_query(page)), None).await?;
             ctx.show(&answer, |a| {
-                let keys = output::items(&a["keys"]);
+                let keys = key_rows(output::items(&a["keys"]));
                 let columns = [
                     ("ID", "id"),
                     ("NAME", "name"),
                     ("SCOPES", "scopes"),
                     ("CREATED", "createdAt"),
+                    ("EXPIRES", "expiresAt"),
+                    ("ALLOWED FROM", "allowed"),
                     ("LAST USED", "lastUsedAt"),
+                    ("FROM", "lastUsedFrom"),
+                    ("FOR", "lastUsedFor"),
+                    ("REPLACED BY", "replacedBy"),
                 ];
-                output::rows(keys, &columns, "No active SMTP credentials.");
+                output::rows(&keys, &columns, "No active SMTP credentials.");
                 show_more(a["nextCursor"].as_str());
             });
         }
-        SmtpCredentials::Create { name, scopes } => {
-            let answer = ctx.call(Method::POST, BASE, Some(json!({"name": name, "scopes": scopes}))).await?;
+        SmtpCredentials::Create { name, scopes, allow } => {
+            let mut body = json!({"name": name, "scopes": scopes});
+            if let Some(networks) = allow.networks() {
+                body["allowedCidrs"] = networks;
+            }
+            let answer = ctx.call(Method::POST, BASE, Some(body)).await?;
             show_new_key(ctx, &answer, &answer.body, &answer.body["apiKey"], SMTP_KEY_WARNING);
         }
-        SmtpCredentials::Rotate { id } => {
-            let answer = ctx.call(Method::POST, &format!("{BASE}/{id}/rotate"), None).await?;
+        SmtpCredentials::Update { id, name, allow } => {
+            let mut body = serde_json::Map::new();
+            if let Some(name) = name {
+                body.insert("name".into(), name.into());
+            }
+            if let Some(networks) = allow.networks() {
+                body.insert("allowedCidrs".into(), networks);
+            }
+            if body.is_empty() {
+                return Err(CliError::Usage("nothing to change: give --name, --allow or --allow-anywhere".into()));
+            }
+            let answer = ctx.call(Method::PATCH, &format!("{BASE}/{id}"), Some(Value::Object(body))).await?;
+            ctx.show(&answer, |a| output::record(a));
+        }
+        SmtpCredentials::Rotate { id, keep_old } => {
+            let answer = ctx.call(Method::POST, &format!("{BASE}/{id}/rotate"), keep_old.body()).await?;
             show_new_key(ctx, &answer, &answer.body, &answer.body["apiKey"], SMTP_KEY_WARNING);
+            show_overlap(ctx, &answer.body, keep_old);
         }
         SmtpCredentials::Revoke { id } => {
             let answer = ctx.call(Method::DELETE, &format!("{BASE}/{id}"), None).await?;
