@@ -86,7 +86,7 @@ pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliEr
                 return Err(CliError::Usage("nothing to change: give --name, --allow or --allow-anywhere".into()));
             }
             let answer = ctx.call(Method::PATCH, &format!("{BASE}/{id}"), Some(Value::Object(body))).await?;
-            ctx.show(&answer, |a| output::record(a));
+            ctx.show(&answer, output::record);
         }
         SmtpCredentials::Rotate { id, keep_old } => {
             let answer = ctx.call(Method::POST, &format!("{BASE}/{id}/rotate"), keep_old.body()).await?;
