@@ -226,7 +226,9 @@ export function confirm(title, message, action) {
 function fieldNamed(named, error) {
   if (error.status !== 400 || !error.field || !named) return null;
   const map = typeof named === 'function' ? named() : named;
-  return map[error.field] || map[error.field.split('.').pop()] || null;
+  // `allowedCidrs[3]` is about the list's field.
+  const name = error.field.replace(/\[\d+\]$/, '');
+  return map[name] || map[name.split('.').pop()] || null;
 }
 
 /**

@@ -1,11 +1,15 @@
-// Email API keys (docs/api/api-keys.md): list, create (shown once), edit name and
-// permissions, revoke.
+// Email API keys (docs/api/api-keys.md): list (last use, networks, overlapping
+// pairs together), create (shown once), edit name, permissions and networks,
+// rotate (optionally keeping the old key a while), revoke.
 import { api } from '../api.js';
 import {
   h, add, button, pageAllowed, loadInto, table, field, text, number, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
-import { NOTHING_CHANGED, pager, pageQuery } from './common.js';
+import {
+  NOTHING_CHANGED, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote,
+  keepOldField, rotatedWarning,
+} from './common.js';
 
 const ADMIN = 'admin';
 const PERMISSIONS = ['send', 'read', 'webhooks', 'admin',
@@ -26,18 +30,23 @@ export function render(page) {
 const PAGE_SIZE = 50;
 
 function reload(cursor) {
-  return loadInto(list, () => api('GET', `${KEYS}${pageQuery(PAGE_SIZE, cursor)}`), (answer) => h('div', {}, table([
-    ['Name', (k) => k.name],
-    ['Prefix', (k) => h('code', {}, k.prefix)],
-    ['Permissions', (k) => k.permissions.map((p) => h('span', { class: 'tag' }, p))],
-    ['Created', (k) => when(k.createdAt)],
-    ['Last used', (k) => when(k.lastUsedAt)],
-    ['Expires', (k) => (k.expiresAt ? when(k.expiresAt) : 'never')],
-    ['Actions', (k) => h('div', { class: 'row-actions' },
-      button('Edit', () => openEdit(k), { name: `Edit ${k.name}` }),
-      button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
-  ], answer.data.keys, 'No active API keys.'),
-  pager(cursor, answer.data.nextCursor, reload)));
+  return loadInto(list, () => api('GET', `${KEYS}${pageQuery(PAGE_SIZE, cursor)}`), (answer) => {
+    const keys = answer.data.keys;
+    return h('div', {}, table([
+      ['Name', (k) => h('span', {}, k.name, ' ', overlapNote(k, keys))],
+      ['Prefix', (k) => h('code', {}, k.prefix)],
+      ['Permissions', (k) => k.permissions.map((p) => h('span', { class: 'tag' }, p))],
+      ['Allowed from', networks],
+      ['Created', (k) => when(k.createdAt)],
+      ['Last used', lastUse],
+      ['Expires', (k) => (k.expiresAt ? when(k.expiresAt) : 'never')],
+      ['Actions', (k) => h('div', { class: 'row-actions' },
+        button('Edit', () => openEdit(k), { name: `Edit ${k.name}` }),
+        k.replacedBy ? null : button('Rotate', () => openRotate(k), { name: `Rotate ${k.name}` }),
+        button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
+    ], pairsTogether(keys), 'No active API keys.'),
+    pager(cursor, answer.data.nextCursor, reload));
+  });
 }
 
 
@@ -46,6 +55,7 @@ function openCreate() {
     name: field('Name', text({ required: true })),
     permissions: checkboxGroup('Permissions', PERMISSIONS, ['send', 'read']),
     expiresIn: field('Expires in (days)', number({ min: 1, max: 3650 }), { help: 'Leave blank for a key that does not expire.' }),
+    allowedCidrs: networksField(),
   };
   formDialog('Create API key', {
     fields: Object.values(f),
@@ -57,6 +67,7 @@ function openCreate() {
         name: f.name.input.value,
         permissions: f.permissions.values(),
         expiresIn: days === '' ? null : Number(days),
+        allowedCidrs: networksOf(f.allowedCidrs),
       });
       d.close();
       showOnce(`API key “${answer.data.name}” created`, answer.data.key, WARNING);
@@ -69,6 +80,7 @@ function openEdit(k) {
   const f = {
     name: field('Name', text({ value: k.name, required: true })),
     permissions: checkboxGroup('Permissions', PERMISSIONS, k.permissions),
+    allowedCidrs: networksField(k.allowedCidrs),
   };
   const same = (a, b) => [...a].sort().join() === [...b].sort().join();
   formDialog(`Edit ${k.name}`, {
@@ -79,12 +91,29 @@ function openEdit(k) {
       const patch = {};
       if (f.name.input.value !== k.name) patch.name = f.name.input.value;
       if (!same(f.permissions.values(), k.permissions)) patch.permissions = f.permissions.values();
+      if (networksOf(f.allowedCidrs).join() !== k.allowedCidrs.join()) patch.allowedCidrs = networksOf(f.allowedCidrs);
       if (Object.keys(patch).length === 0) {
         status.replaceChildren(h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;
       }
       await api('PATCH', `${KEYS}/${k.id}`, patch);
       d.close();
+      reload();
+    },
+  });
+}
+
+function openRotate(k) {
+  const f = { keepOldForSeconds: keepOldField() };
+  formDialog(`Rotate ${k.name}`, {
+    fields: Object.values(f),
+    submitLabel: 'Rotate',
+    named: f,
+    extra: h('p', {}, 'A new key with the same name, permissions, expiry and networks replaces this one.'),
+    submit: async ({ d }) => {
+      const answer = await api('POST', `${KEYS}/${k.id}/rotate`, { keepOldForSeconds: Number(f.keepOldForSeconds.input.value) });
+      d.close();
+      showOnce(`New key for “${answer.data.name}”`, answer.data.key, rotatedWarning(WARNING, answer.data));
       reload();
     },
   });

@@ -1,5 +1,5 @@
 // What several pages show the same way.
-import { h, when, button } from '../ui.js';
+import { h, when, button, field, select } from '../ui.js';
 
 /** `last_test` of a provider or credential: "ok" or "failed at <stage>", and when. */
 export function lastTest(test) {
@@ -70,3 +70,76 @@ export function pageQuery(limit, cursor) {
   if (cursor) params.set('cursor', cursor);
   return `?${params}`;
 }
+
+// ---- key controls (docs/api/api-keys.md, "Key controls") ----
+
+/** What the rotate dialogs offer for the old key (seconds). */
+export const KEEP_OLD = [['0', 'Stop it now'], ['3600', '1 hour'], ['86400', '1 day'], ['604800', '7 days']];
+
+/** A key's last use: when, from which address, for what. */
+export function lastUse(k) {
+  if (!k.lastUsedAt) return 'never';
+  const where = [k.lastUsedFrom, k.lastUsedFor].filter(Boolean).join(' · ');
+  return h('span', { class: 'last-use' }, when(k.lastUsedAt), where ? h('span', { class: 'muted' }, ` ${where}`) : null);
+}
+
+/** A key's networks, or "anywhere". */
+export function networks(k) {
+  const list = k.allowedCidrs || [];
+  return list.length ? list.map((n) => h('code', { class: 'tag' }, n)) : 'anywhere';
+}
+
+/** The allow-list field: one network a line (or comma-separated). */
+export function networksField(current = []) {
+  const input = h('textarea', { rows: 3, spellcheck: false, placeholder: '203.0.113.0/24' });
+  input.value = current.join('\n');
+  return field('Allowed networks', input, { help: 'One network a line (CIDR, up to 20). Leave empty for anywhere.' });
+}
+
+/** The networks a field holds, as the API takes them. */
+export function networksOf(f) {
+  return f.input.value.split(/[\s,]+/).map((n) => n.trim()).filter(Boolean);
+}
+
+/**
+ * Keys in list order, each key rotated with an overlap placed just before
+ * the key that replaces it, so the pair reads together.
+ */
+export function pairsTogether(keys) {
+  const byReplacement = new Map(keys.filter((k) => k.replacedBy).map((k) => [k.replacedBy, k]));
+  const placed = new Set();
+  const ordered = [];
+  const place = (k) => {
+    if (placed.has(k.id)) return;
+    const old = byReplacement.get(k.id);
+    if (old) place(old);
+    placed.add(k.id);
+    ordered.push(k);
+  };
+  keys.forEach(place);
+  return ordered;
+}
+
+/** What a key's row says of an overlap: until when it works, what replaces it. */
+export function overlapNote(k, keys) {
+  if (k.replacedBy) {
+    return h('span', { class: 'tag warning-tag' }, 'old key · stops ', when(k.expiresAt));
+  }
+  const old = keys.find((o) => o.replacedBy === k.id);
+  return old ? h('span', { class: 'tag' }, 'new key') : null;
+}
+
+/** The rotate dialog's "keep the old key working for" choice. */
+export function keepOldField() {
+  return field('Keep the old key working for', select(KEEP_OLD, '0'),
+    { help: 'Until then both keys work; its last use shows when the old one went quiet.' });
+}
+
+/** The message after a rotation: the new key, and until when the old one works. */
+export function rotatedWarning(warning, rotated) {
+  const kept = rotated.oldKeyExpiresAt && new Date(rotated.oldKeyExpiresAt) > new Date();
+  return kept
+    ? `${warning} The old key keeps working until ${new Date(rotated.oldKeyExpiresAt).toLocaleString()}.`
+    : `${warning} The old key no longer works.`;
+}
+

@@ -1,12 +1,17 @@
 // SMTP credentials (docs/api/smtp-credentials.md): connection info, keys with
-// scopes, create and rotate (the new key shown once), revoke, mobile keys.
+// scopes, last use and networks (overlapping pairs together), create, edit
+// name and networks, rotate (optionally keeping the old key a while; the new
+// key shown once), revoke, mobile keys.
 import { api } from '../api.js';
 import { session } from '../session.js';
 import {
   h, add, button, pageAllowed, loadInto, table, field, text, select, checkboxGroup,
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
-import { orDash, pager, pageQuery } from './common.js';
+import {
+  orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote, keepOldField,
+  rotatedWarning, NOTHING_CHANGED,
+} from './common.js';
 
 const APP = 'app';
 const SCOPES = ['smtp', 'pop3', 'imap', 'api:read', 'api:write', 'app', 'internal'];
@@ -43,15 +48,17 @@ function reload(cursor) {
       ', password an SMTP credential\'s key (rm_…) with the protocol\'s scope.'),
     h('h2', {}, 'Keys'),
     table([
-      ['Name', (k) => k.name],
+      ['Name', (k) => h('span', {}, k.name, ' ', overlapNote(k, answer.keys))],
       ['Scopes', (k) => k.scopes.map((s) => h('span', { class: 'tag' }, s))],
       ['Device', (k) => (k.platform ? `${k.platform} · ${orDash(k.deviceId)}` : '—')],
+      ['Allowed from', networks],
       ['Created', (k) => when(k.createdAt)],
-      ['Last used', (k) => when(k.lastUsedAt)],
+      ['Last used', lastUse],
       ['Actions', (k) => h('div', { class: 'row-actions' },
-        button('Rotate', () => rotate(k), { name: `Rotate ${k.name}` }),
+        button('Edit', () => openEdit(k), { name: `Edit ${k.name}` }),
+        k.replacedBy ? null : button('Rotate', () => openRotate(k), { name: `Rotate ${k.name}` }),
         button('Revoke', () => revoke(k), { kind: 'danger', name: `Revoke ${k.name}` }))],
-    ], answer.keys, 'No active SMTP credentials.'),
+    ], pairsTogether(answer.keys), 'No active SMTP credentials.'),
     pager(cursor, answer.nextCursor, reload)));
 }
 
@@ -60,13 +67,16 @@ function openCreate() {
   const f = {
     name: field('Name', text({ required: true, placeholder: 'Thunderbird' })),
     scopes: checkboxGroup('Scopes', SCOPES, ['smtp', 'imap']),
+    allowedCidrs: networksField(),
   };
   formDialog('Create SMTP credential', {
     fields: Object.values(f),
     submitLabel: 'Create',
     named: f,
     submit: async ({ d }) => {
-      const key = await api('POST', BASE, { name: f.name.input.value, scopes: f.scopes.values() });
+      const key = await api('POST', BASE, {
+        name: f.name.input.value, scopes: f.scopes.values(), allowedCidrs: networksOf(f.allowedCidrs),
+      });
       d.close();
       showOnce(`SMTP credential “${key.name}” created`, key.apiKey, WARNING);
       reload();
@@ -95,14 +105,44 @@ function openMobile() {
   });
 }
 
-async function rotate(k) {
-  const sure = await confirm(`Rotate ${k.name}?`,
-    'A new key with the same name and scopes replaces this one, which is refused from now on.', 'Rotate');
-  if (!sure) return;
-  const done = await act(list, 'Rotating…', () => api('POST', `${BASE}/${k.id}/rotate`));
-  if (!done.ok) return;
-  showOnce(`New key for “${done.value.name}”`, done.value.apiKey, WARNING);
-  reload();
+function openEdit(k) {
+  const f = {
+    name: field('Name', text({ value: k.name, required: true })),
+    allowedCidrs: networksField(k.allowedCidrs),
+  };
+  formDialog(`Edit ${k.name}`, {
+    fields: Object.values(f),
+    submitLabel: 'Save',
+    named: f,
+    submit: async ({ d, status }) => {
+      const patch = {};
+      if (f.name.input.value !== k.name) patch.name = f.name.input.value;
+      if (networksOf(f.allowedCidrs).join() !== k.allowedCidrs.join()) patch.allowedCidrs = networksOf(f.allowedCidrs);
+      if (Object.keys(patch).length === 0) {
+        status.replaceChildren(h('p', { class: 'notice' }, NOTHING_CHANGED));
+        return;
+      }
+      await api('PATCH', `${BASE}/${k.id}`, patch);
+      d.close();
+      reload();
+    },
+  });
+}
+
+function openRotate(k) {
+  const f = { keepOldForSeconds: keepOldField() };
+  formDialog(`Rotate ${k.name}`, {
+    fields: Object.values(f),
+    submitLabel: 'Rotate',
+    named: f,
+    extra: h('p', {}, 'A new key with the same name, scopes and networks replaces this one.'),
+    submit: async ({ d }) => {
+      const key = await api('POST', `${BASE}/${k.id}/rotate`, { keepOldForSeconds: Number(f.keepOldForSeconds.input.value) });
+      d.close();
+      showOnce(`New key for “${key.name}”`, key.apiKey, rotatedWarning(WARNING, key));
+      reload();
+    },
+  });
 }
 
 async function revoke(k) {

@@ -302,6 +302,87 @@ def test_an_smtp_credential_is_shown_once_on_create_and_on_rotate(console):
     assert call("GET", "/api/whoami", key=second)[0] == 200
 
 
+def rows_named(console, name):
+    return [r for r in console.driver.find_elements(By.CSS_SELECTOR, "tbody tr") if name in r.text]
+
+
+def test_a_rotation_with_an_overlap_shows_both_keys_with_their_last_use_and_networks(console):
+    from selenium.webdriver.support.ui import Select
+
+    name = unique("Worker key")
+    status, created = call("POST", "/api/email/api-keys",
+                           {"name": name, "permissions": ["EmailProvidersRead"], "allowedCidrs": ["127.0.0.0/8"]})
+    assert status == 201
+    old_key = created["data"]["key"]
+    assert call("GET", "/api/whoami", key=old_key)[0] == 200
+    console.sign_in(page="api-keys")
+    console.wait_loaded()
+    console.button(f"Rotate {name}").click()
+    dialog = console.dialog()
+    Select(console.field("Keep the old key working for", dialog)).select_by_visible_text("1 hour")
+    console.button("Rotate", dialog).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    new_key = once.get_attribute("value")
+    assert new_key.startswith("pk_test_") and new_key != old_key
+    assert "The old key keeps working until" in console.dialog().text
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+    console.wait.until(lambda d: len(rows_named(console, name)) == 2)
+    old_row, new_row = rows_named(console, name)
+    assert "old key · stops" in old_row.text and "new key" in new_row.text, "the pair together, old first"
+    assert "whoami" in old_row.text and "127.0.0.1" in old_row.text, "the old key's last use"
+    assert "127.0.0.0/8" in old_row.text and "127.0.0.0/8" in new_row.text, "the networks carried over"
+    assert not old_row.find_elements(By.XPATH, f".//button[@aria-label='Rotate {name}']"), "rotated once only"
+    for key in (old_key, new_key):
+        assert call("GET", "/api/whoami", key=key)[0] == 200, "both work in the overlap"
+
+    # The allow-list is edited in the Edit dialog; a bad entry is shown beside it.
+    new_row.find_element(By.XPATH, f".//button[@aria-label='Edit {name}']").click()
+    dialog = console.dialog()
+    networks = console.field("Allowed networks", dialog)
+    networks.clear()
+    networks.send_keys("192.0.2.0/24\n192.0.2.1/24")
+    console.button("Save", dialog).click()
+    error = console.field_error("Allowed networks", dialog)
+    console.wait.until(lambda d: error.is_displayed())
+    assert error.text.startswith("allowedCidrs[1]"), error.text
+    networks.clear()
+    networks.send_keys("192.0.2.0/24")
+    console.button("Save", dialog).click()
+    console.no_dialog()
+    console.wait.until(lambda d: "192.0.2.0/24" in rows_named(console, name)[-1].text)
+    assert call("GET", "/api/whoami", key=new_key)[0] == 403, "now refused from here"
+
+
+def test_an_smtp_credential_rotates_with_an_overlap_and_edits_its_networks(console):
+    from selenium.webdriver.support.ui import Select
+
+    name = unique("Printer")
+    status, created = call("POST", "/api/smtp-credentials", {"name": name, "scopes": ["smtp"]})
+    assert status == 201
+    console.sign_in(page="smtp")
+    console.wait_loaded()
+    console.button(f"Edit {name}").click()
+    dialog = console.dialog()
+    console.field("Allowed networks", dialog).send_keys("198.51.100.0/24")
+    console.button("Save", dialog).click()
+    console.no_dialog()
+    console.wait.until(lambda d: "198.51.100.0/24" in console.row(name).text)
+    console.button(f"Rotate {name}").click()
+    dialog = console.dialog()
+    Select(console.field("Keep the old key working for", dialog)).select_by_visible_text("1 day")
+    console.button("Rotate", dialog).click()
+    console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    assert "The old key keeps working until" in console.dialog().text
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+    console.wait.until(lambda d: len(rows_named(console, name)) == 2)
+    old_row, new_row = rows_named(console, name)
+    assert "old key" in old_row.text and "new key" in new_row.text
+    assert "198.51.100.0/24" in new_row.text, "the networks carried over"
+    assert call("GET", "/api/whoami", key=created["apiKey"])[0] == 403, "bound: refused from here"
+
+
 def test_dialogs_work_from_the_keyboard(console):
     console.sign_in()
     console.wait_loaded()
