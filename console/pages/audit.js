@@ -62,12 +62,14 @@ function reload(cursor) {
       page.next_cursor ? button('Older', () => reload(page.next_cursor)) : null)));
 }
 
-/** What else a record names: outcome, purpose, key prefix, related resource. */
+/** What else a record names: outcome, purpose, key prefix, related resource, an overlap's end. */
 function details(e) {
   const parts = [];
   if (e.outcome) parts.push(`outcome ${e.outcome}`);
   if (e.purpose) parts.push(`purpose ${e.purpose}`);
   if (e.key_prefix) parts.push(`key ${e.key_prefix}`);
   if (e.related_resource_id) parts.push(`related ${e.related_resource_id}`);
+  // A rotation with an overlap: the old key's end is no write of its own.
+  if (e.old_key_expires_at) parts.push(`old key works until ${new Date(e.old_key_expires_at).toLocaleString()}`);
   return parts.length ? parts.join(' · ') : '—';
 }

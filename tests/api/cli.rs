@@ -316,6 +316,9 @@ async fn rotation_with_an_overlap_and_networks_from_the_terminal() {
     let listed = cli.ok(&["--json", "api-keys", "list"], None).json();
     let old = listed["data"]["keys"].as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).unwrap().clone();
     assert!(old["replacedBy"].is_string() && old["expiresAt"].is_string());
+    let trail = cli.ok(&["audit", "list", "--event-type", "API_KEY_ROTATED"], None).stdout;
+    let deadline = old["expiresAt"].as_str().unwrap();
+    assert!(trail.contains("OLD KEY UNTIL") && trail.contains(deadline), "the trail shows the deadline: {trail}");
     let again = cli.run(&["api-keys", "rotate", &id], None);
     assert_ne!(again.status, 0);
     assert!(again.stderr.contains("already been rotated"), "{}", again.stderr);

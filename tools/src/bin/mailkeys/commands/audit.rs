@@ -12,6 +12,8 @@ const EVENT_COLUMNS: &[(&str, &str)] = &[
     ("RESOURCE", "resource_id"),
     ("VERSION", "version"),
     ("CHANGED", "changed_fields"),
+    ("RELATED", "related_resource_id"),
+    ("OLD KEY UNTIL", "old_key_expires_at"),
     ("ACTOR", "actor_key_id"),
     ("REQUEST", "request_id"),
 ];
