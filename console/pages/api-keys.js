@@ -8,7 +8,7 @@ import {
 } from '../ui.js';
 import {
   NOTHING_CHANGED, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote,
-  keepOldField, rotatedWarning,
+  rotateDialog,
 } from './common.js';
 
 const ADMIN = 'admin';
@@ -104,18 +104,14 @@ function openEdit(k) {
 }
 
 function openRotate(k) {
-  const f = { keepOldForSeconds: keepOldField() };
-  formDialog(`Rotate ${k.name}`, {
-    fields: Object.values(f),
-    submitLabel: 'Rotate',
-    named: f,
-    extra: h('p', {}, 'A new key with the same name, permissions, expiry and networks replaces this one.'),
-    submit: async ({ d }) => {
-      const answer = await api('POST', `${KEYS}/${k.id}/rotate`, { keepOldForSeconds: Number(f.keepOldForSeconds.input.value) });
-      d.close();
-      showOnce(`New key for “${answer.data.name}”`, answer.data.key, rotatedWarning(WARNING, answer.data));
-      reload();
+  rotateDialog(k, {
+    keeps: 'name, permissions, expiry and networks',
+    warning: WARNING,
+    rotate: async (body) => {
+      const answer = await api('POST', `${KEYS}/${k.id}/rotate`, body);
+      return { name: answer.data.name, key: answer.data.key, answer: answer.data };
     },
+    done: () => reload(),
   });
 }
 

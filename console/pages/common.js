@@ -1,5 +1,5 @@
 // What several pages show the same way.
-import { h, when, button, field, select } from '../ui.js';
+import { h, when, button, field, select, formDialog, showOnce } from '../ui.js';
 
 /** `last_test` of a provider or credential: "ok" or "failed at <stage>", and when. */
 export function lastTest(test) {
@@ -129,17 +129,34 @@ export function overlapNote(k, keys) {
   return old ? h('span', { class: 'tag' }, 'new key') : null;
 }
 
-/** The rotate dialog's "keep the old key working for" choice. */
-export function keepOldField() {
-  return field('Keep the old key working for', select(KEEP_OLD, '0'),
-    { help: 'Until then both keys work; its last use shows when the old one went quiet.' });
-}
-
 /** The message after a rotation: the new key, and until when the old one works. */
-export function rotatedWarning(warning, rotated) {
+function rotatedWarning(warning, rotated) {
   const kept = rotated.oldKeyExpiresAt && new Date(rotated.oldKeyExpiresAt) > new Date();
   return kept
     ? `${warning} The old key keeps working until ${new Date(rotated.oldKeyExpiresAt).toLocaleString()}.`
     : `${warning} The old key no longer works.`;
 }
 
+/**
+ * A key's Rotate dialog: how long the old key keeps working (`KEEP_OLD`),
+ * then the new key shown once with when the old one stops. `rotate(body)`
+ * sends the request and gives `{ name, key, answer }`; `done()` follows.
+ */
+export function rotateDialog(k, { keeps, rotate, warning, done }) {
+  const f = {
+    keepOldForSeconds: field('Keep the old key working for', select(KEEP_OLD, '0'),
+      { help: 'Until then both keys work; its last use shows when the old one went quiet.' }),
+  };
+  formDialog(`Rotate ${k.name}`, {
+    fields: Object.values(f),
+    submitLabel: 'Rotate',
+    named: f,
+    extra: h('p', {}, `A new key with the same ${keeps} replaces this one.`),
+    submit: async ({ d }) => {
+      const rotated = await rotate({ keepOldForSeconds: Number(f.keepOldForSeconds.input.value) });
+      d.close();
+      showOnce(`New key for “${rotated.name}”`, rotated.key, rotatedWarning(warning, rotated.answer));
+      done();
+    },
+  });
+}

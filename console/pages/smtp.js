@@ -9,8 +9,8 @@ import {
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
 import {
-  orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote, keepOldField,
-  rotatedWarning, NOTHING_CHANGED,
+  orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote, rotateDialog,
+  NOTHING_CHANGED,
 } from './common.js';
 
 const APP = 'app';
@@ -130,18 +130,14 @@ function openEdit(k) {
 }
 
 function openRotate(k) {
-  const f = { keepOldForSeconds: keepOldField() };
-  formDialog(`Rotate ${k.name}`, {
-    fields: Object.values(f),
-    submitLabel: 'Rotate',
-    named: f,
-    extra: h('p', {}, 'A new key with the same name, scopes and networks replaces this one.'),
-    submit: async ({ d }) => {
-      const key = await api('POST', `${BASE}/${k.id}/rotate`, { keepOldForSeconds: Number(f.keepOldForSeconds.input.value) });
-      d.close();
-      showOnce(`New key for “${key.name}”`, key.apiKey, rotatedWarning(WARNING, key));
-      reload();
+  rotateDialog(k, {
+    keeps: 'name, scopes and networks',
+    warning: WARNING,
+    rotate: async (body) => {
+      const answer = await api('POST', `${BASE}/${k.id}/rotate`, body);
+      return { name: answer.name, key: answer.apiKey, answer };
     },
+    done: () => reload(),
   });
 }
 

@@ -18,7 +18,7 @@ pub(super) async fn run(ctx: &Ctx, command: ApiKeys) -> Result<(), CliError> {
                     ("PERMISSIONS", "permissions"),
                     ("CREATED", "createdAt"),
                     ("EXPIRES", "expiresAt"),
-                    ("ALLOWED FROM", "allowed"),
+                    ("ALLOWED FROM", "allowedCidrs"),
                     ("LAST USED", "lastUsedAt"),
                     ("FROM", "lastUsedFrom"),
                     ("FOR", "lastUsedFor"),

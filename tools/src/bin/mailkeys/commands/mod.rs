@@ -147,16 +147,14 @@ impl KeepOld {
     }
 }
 
-/// Keys as the lists show them: the networks joined, "anywhere" for none.
+/// Keys as the lists show them: no networks is "anywhere".
 fn key_rows(keys: &[Value]) -> Vec<Value> {
     keys.iter()
         .map(|key| {
             let mut row = key.clone();
-            let networks = output::items(&key["allowedCidrs"]);
-            row["allowed"] = match networks.is_empty() {
-                true => "anywhere".into(),
-                false => output::cell(&key["allowedCidrs"]).into(),
-            };
+            if output::items(&key["allowedCidrs"]).is_empty() {
+                row["allowedCidrs"] = "anywhere".into();
+            }
             row
         })
         .collect()

@@ -56,7 +56,7 @@ pub(super) async fn run(ctx: &Ctx, command: SmtpCredentials) -> Result<(), CliEr
                     ("SCOPES", "scopes"),
                     ("CREATED", "createdAt"),
                     ("EXPIRES", "expiresAt"),
-                    ("ALLOWED FROM", "allowed"),
+                    ("ALLOWED FROM", "allowedCidrs"),
                     ("LAST USED", "lastUsedAt"),
                     ("FROM", "lastUsedFrom"),
                     ("FOR", "lastUsedFor"),
