@@ -10,11 +10,13 @@ use crate::crypto::Envelope;
 use crate::service::accounts::Accounts;
 use crate::service::audit::AuditLog;
 use crate::service::email_providers::EmailProviders;
+use crate::service::exposure::Exposures;
 use crate::service::health::Health;
 use crate::service::keys::Keys;
 use crate::service::provider_credentials::ProviderCredentials;
 use crate::service::rate_limit::RateLimiter;
 use crate::service::resolve::Resolver;
+use crate::service::scanning_keys::ScanningKeys;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -29,6 +31,8 @@ pub struct AppState {
     pub resolver: Resolver,
     pub keys: Keys,
     pub rate_limiter: RateLimiter,
+    pub exposures: Exposures,
+    pub scanning_keys: ScanningKeys,
 }
 
 impl AppState {
@@ -56,6 +60,8 @@ impl AppState {
             provider_credentials,
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
+            exposures: Exposures::new(store.clone()),
+            scanning_keys: ScanningKeys::new(settings.github_scanning_keys_url.clone()),
             audit: AuditLog::new(store.clone()),
             health: Health::new(store.clone(), envelope),
             keys,

@@ -13,6 +13,7 @@ pub enum AuditEventType {
     ApiKeyUpdated,
     ApiKeyRevoked,
     ApiKeyRotated,
+    ApiKeyExposed,
     EmailProviderCreated,
     EmailProviderUpdated,
     EmailProviderDeleted,
@@ -26,12 +27,13 @@ pub enum AuditEventType {
 }
 
 impl AuditEventType {
-    pub const ALL: [AuditEventType; 15] = [
+    pub const ALL: [AuditEventType; 16] = [
         AuditEventType::AccountCreated,
         AuditEventType::ApiKeyCreated,
         AuditEventType::ApiKeyUpdated,
         AuditEventType::ApiKeyRevoked,
         AuditEventType::ApiKeyRotated,
+        AuditEventType::ApiKeyExposed,
         AuditEventType::EmailProviderCreated,
         AuditEventType::EmailProviderUpdated,
         AuditEventType::EmailProviderDeleted,
@@ -55,6 +57,7 @@ impl AuditEventType {
             AuditEventType::ApiKeyUpdated => "API_KEY_UPDATED",
             AuditEventType::ApiKeyRevoked => "API_KEY_REVOKED",
             AuditEventType::ApiKeyRotated => "API_KEY_ROTATED",
+            AuditEventType::ApiKeyExposed => "API_KEY_EXPOSED",
             AuditEventType::EmailProviderCreated => "EMAIL_PROVIDER_CREATED",
             AuditEventType::EmailProviderUpdated => "EMAIL_PROVIDER_UPDATED",
             AuditEventType::EmailProviderDeleted => "EMAIL_PROVIDER_DELETED",
@@ -80,6 +83,10 @@ pub struct Actor {
 
 /// The actor recorded for changes made with the operator's tool.
 pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
+/// The actors of revocations of exposed keys: GitHub's secret scanning
+/// report, and anyone holding the key (`POST /api/public/keys/revoke`).
+pub const GITHUB_SCANNING_ACTOR: &str = "github-secret-scanning";
+pub const PUBLIC_REVOCATION_ACTOR: &str = "public-revocation";
 /// Where the operator's changes to platform service keys are audited (no
 /// account id has this shape, so no tenant can list them).
 pub const PLATFORM: &str = "platform";
@@ -109,6 +116,12 @@ pub struct AuditEvent {
     /// For connectivity tests: `ok` or `failed`, nothing more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// For exposed keys: where the key was found (the report's `url` and
+    /// `source`, such as `commit`), never the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// For resolves: why the worker asked, as it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
@@ -153,6 +166,21 @@ impl AuditEvent {
         Self::record(who, event_type, resource_type, resource_id, version, changed_fields)
     }
 
+    /// A record of a change to a platform service key by someone else than
+    /// the operator (`actor`, in request `request_id`).
+    pub fn of_platform_by(
+        actor: &str,
+        request_id: &str,
+        event_type: AuditEventType,
+        resource_type: &str,
+        resource_id: impl std::fmt::Display,
+        version: u64,
+        changed_fields: Vec<String>,
+    ) -> Self {
+        let who = (PLATFORM.to_string(), actor.to_string(), request_id.to_string());
+        Self::record(who, event_type, resource_type, resource_id, version, changed_fields)
+    }
+
     /// `(owner, actor key id, request id)`: whose trail, who acted, in which request.
     fn record(
         (account_id, actor_key_id, request_id): (String, String, String),
@@ -173,6 +201,8 @@ impl AuditEvent {
             key_prefix: None,
             related_resource_id: None,
             old_key_expires_at: None,
+            url: None,
+            source: None,
             outcome: None,
             purpose: None,
             actor_key_id,
@@ -183,6 +213,13 @@ impl AuditEvent {
 
     pub fn with_key_prefix(mut self, prefix: &str) -> Self {
         self.key_prefix = Some(prefix.to_string());
+        self
+    }
+
+    /// Where an exposed key was found.
+    pub fn with_exposure(mut self, url: Option<&str>, source: Option<&str>) -> Self {
+        self.url = url.map(str::to_string);
+        self.source = source.map(str::to_string);
         self
     }
 

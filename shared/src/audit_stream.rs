@@ -39,6 +39,8 @@ struct AuditImage {
     key_prefix: Option<String>,
     related_resource_id: Option<String>,
     old_key_expires_at: Option<Timestamp>,
+    url: Option<String>,
+    source: Option<String>,
     outcome: Option<String>,
     purpose: Option<String>,
     /// The resource's version the record is about: downstream consumers
@@ -188,6 +190,8 @@ mod tests {
             key_prefix: None,
             related_resource_id: None,
             old_key_expires_at: None,
+            url: None,
+            source: None,
             outcome: None,
             purpose: None,
             version: Some(3),

@@ -64,7 +64,8 @@ impl KeyPrefix {
 pub struct KeyHash(String);
 
 impl KeyHash {
-    fn of(key: &str) -> KeyHash {
+    /// The hash of any presented text (GitHub's reports name tokens by it).
+    pub fn of(key: &str) -> KeyHash {
         KeyHash(hex::encode(Sha256::digest(key.as_bytes())))
     }
 

@@ -77,13 +77,29 @@ pub struct Settings {
     pub connection_info: ConnectionInfo,
     /// How connectivity tests reach mail servers.
     pub connectivity: Connectivity,
+    /// Where GitHub's secret scanning public keys are
+    /// (`MAILKEYS_GITHUB_SCANNING_KEYS_URL`).
+    pub github_scanning_keys_url: String,
 }
+
+/// GitHub's own document of the keys that sign secret scanning reports.
+pub const GITHUB_SCANNING_KEYS_URL: &str = "https://api.github.com/meta/public_keys/secret_scanning";
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
 const DEFAULT_TEST_TIMEOUT_SECS: u64 = 10;
+
+/// `MAILKEYS_GITHUB_SCANNING_KEYS_URL`: any http(s) URL, GitHub's own by
+/// default.
+fn github_keys_url_from_env() -> Result<String, ConfigError> {
+    let url = var_or("MAILKEYS_GITHUB_SCANNING_KEYS_URL", GITHUB_SCANNING_KEYS_URL);
+    match reqwest::Url::parse(&url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(url),
+        _ => Err(ConfigError("MAILKEYS_GITHUB_SCANNING_KEYS_URL must be an http(s) URL".into())),
+    }
+}
 
 /// `MAILKEYS_ALLOW_PRIVATE_HOSTS` (`false`), `MAILKEYS_TEST_TIMEOUT_SECS`
 /// (10), `MAILKEYS_EXTRA_CA_FILE` (a PEM bundle, read now),
@@ -152,6 +168,7 @@ impl Settings {
             stage,
             connection_info: ConnectionInfo::from_env()?,
             connectivity: connectivity_from_env()?,
+            github_scanning_keys_url: github_keys_url_from_env()?,
         })
     }
 
@@ -168,6 +185,7 @@ impl Settings {
                 Duration::from_secs(DEFAULT_TEST_TIMEOUT_SECS),
                 Trust::new(extra_ca_pem).map_err(ConfigError)?,
             ),
+            github_scanning_keys_url: GITHUB_SCANNING_KEYS_URL.to_string(),
         })
     }
 

@@ -9,6 +9,7 @@ mod connectivity;
 mod console;
 mod deployment;
 mod email_providers;
+mod exposure;
 mod hostile_input;
 mod key_controls;
 mod mail_logins;

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit_events;
 pub mod email_providers;
 pub mod error;
+pub mod exposure;
 pub mod extract;
 pub mod observe;
 pub mod openapi;

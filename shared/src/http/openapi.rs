@@ -13,7 +13,8 @@ use utoipa::OpenApi;
 use super::error::UNAUTHORIZED_MESSAGE;
 use super::Function;
 use super::{
-    api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key, whoami,
+    api_keys, audit_events, email_providers, exposure, provider_credentials, resolve, smtp_credentials, verify_key,
+    whoami,
 };
 
 const SECURITY_SCHEME: &str = "apiKey";
@@ -29,9 +30,9 @@ const LINKS: &[(Function, &str, &[Function])] = {
             "/id",
             &[EmailProvidersGet, EmailProvidersUpdate, EmailProvidersTest, EmailProvidersDelete],
         ),
-        (ApiKeysCreate, "/data/id", &[ApiKeysUpdate, ApiKeysRevoke]),
-        (SmtpCredentialsCreate, "/id", &[SmtpCredentialsRotate, SmtpCredentialsRevoke]),
-        (SmtpCredentialsMobile, "/id", &[SmtpCredentialsRotate, SmtpCredentialsRevoke]),
+        (ApiKeysCreate, "/data/id", &[ApiKeysUpdate, ApiKeysRotate, ApiKeysRevoke]),
+        (SmtpCredentialsCreate, "/id", &[SmtpCredentialsUpdate, SmtpCredentialsRotate, SmtpCredentialsRevoke]),
+        (SmtpCredentialsMobile, "/id", &[SmtpCredentialsUpdate, SmtpCredentialsRotate, SmtpCredentialsRevoke]),
         (
             ProviderCredentialsCreate,
             "/id",
@@ -83,6 +84,8 @@ const LINKS: &[(Function, &str, &[Function])] = {
         provider_credentials::delete,
         provider_credentials::rotate,
         provider_credentials::test,
+        exposure::github_report,
+        exposure::revoke_public,
     )
 )]
 struct ApiDoc;
@@ -153,6 +156,8 @@ fn summary(function: Function) -> &'static str {
         ProviderCredentialsDelete => "Delete a provider credential",
         ProviderCredentialsRotate => "Rotate a provider credential's secret",
         ProviderCredentialsTest => "Test a provider credential",
+        SecretScanningGithub => "Receive GitHub secret scanning reports (revokes exposed keys)",
+        KeysRevokePublic => "Revoke keys by holding them (no API key)",
     }
 }
 

@@ -13,7 +13,8 @@ use axum::{middleware, Json, Router};
 use super::error::ApiError;
 use super::observe::observe;
 use super::{
-    api_keys, audit_events, email_providers, provider_credentials, resolve, smtp_credentials, verify_key, whoami,
+    api_keys, audit_events, email_providers, exposure, provider_credentials, resolve, smtp_credentials, verify_key,
+    whoami,
 };
 use crate::app::AppState;
 use crate::aws::REQUEST_DEADLINE;
@@ -86,6 +87,9 @@ pub fn route_app<R: Route>(state: AppState) -> Router {
 /// own timeout (API Gateway's bare 503).
 fn bounded(function: Function, handler: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
     let deadline = function.deadline(&state.settings);
+    // The route's own body limit (a GitHub report may be larger than the
+    // rest), inside the router's.
+    let handler = handler.layer(DefaultBodyLimit::max(function.max_body_bytes()));
     handler.layer(middleware::from_fn(move |mut request: Request, next: Next| async move {
         // The route a key is used for, as its last use records it.
         request.extensions_mut().insert(function);
@@ -129,6 +133,8 @@ functions! {
     ProviderCredentialsDelete => "provider-credentials-delete", DELETE, "/api/provider-credentials/{id}", delete(provider_credentials::delete);
     ProviderCredentialsRotate => "provider-credentials-rotate", POST, "/api/provider-credentials/{id}/rotate", post(provider_credentials::rotate);
     ProviderCredentialsTest => "provider-credentials-test", POST, "/api/provider-credentials/{id}/test", post(provider_credentials::test);
+    SecretScanningGithub => "secret-scanning-github", POST, "/api/public/secret-scanning/github", post(exposure::github_report);
+    KeysRevokePublic => "keys-revoke-public", POST, "/api/public/keys/revoke", post(exposure::revoke_public);
 }
 
 impl Function {
@@ -142,6 +148,14 @@ impl Function {
     /// server or provider API, bounded by its own test timeout).
     pub fn tests_connectivity(self) -> bool {
         matches!(self, Function::EmailProvidersTest | Function::ProviderCredentialsTest)
+    }
+
+    /// How large a body this route reads.
+    pub fn max_body_bytes(self) -> usize {
+        match self {
+            Function::SecretScanningGithub => exposure::MAX_REPORT_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
     }
 
     /// How long a request of this route may take in all.

@@ -14,7 +14,7 @@ use crate::store::{Store, StoreError};
 use super::keys::{CreatedKey, Keys};
 use super::ServiceError;
 
-const SERVICE_KEY_RESOURCE: &str = "service_key";
+pub const SERVICE_KEY_RESOURCE: &str = "service_key";
 
 #[derive(Clone, Debug)]
 pub struct Accounts {
@@ -72,6 +72,8 @@ impl Accounts {
             created_at: Timestamp::now(),
             last_use: None,
             revoked_at: None,
+            revoked_reason: None,
+            exposed_url: None,
         };
         let event = AuditEvent::of_platform(
             AuditEventType::ApiKeyCreated,

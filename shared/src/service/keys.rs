@@ -138,6 +138,8 @@ impl Keys {
             expires_at,
             last_use: None,
             revoked_at: None,
+            revoked_reason: None,
+            exposed_url: None,
             replaced_by: None,
             allowed_cidrs: new.allowed_cidrs,
             version: 1,

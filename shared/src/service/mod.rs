@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod email_providers;
+pub mod exposure;
 pub mod health;
 pub mod keys;
 pub mod page;
 pub mod provider_credentials;
 pub mod rate_limit;
 pub mod resolve;
+pub mod scanning_keys;
 
 use crate::crypto::CryptoError;
 use crate::domain::Invalid;

@@ -72,6 +72,9 @@ fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// `POST /api/public/keys/revoke` requests allowed per source address a minute.
+pub const PUBLIC_REVOKES_PER_MINUTE: usize = 10;
+
 /// Failed key checks allowed per caller and source in any window; past them,
 /// further failures from that source are answered 429.
 pub const VERIFY_FAILURES_ALLOWED: usize = 5;
@@ -88,6 +91,15 @@ impl RateLimiter {
         let limit = format!("rate#{account_id}#{}", class.name());
         let slots = self.store.take_slot(&limit, class.per_minute(), WINDOW_MS, now).await?;
         Ok(RateLimitStatus::of(&slots, WINDOW_MS, now))
+    }
+
+    /// Counts one public revocation request from the client at `source`:
+    /// the seconds to wait when it made too many in the last minute.
+    pub async fn hit_public_revoke(&self, source: &str) -> Result<Option<u64>, StoreError> {
+        let now = now_ms();
+        let limit = format!("public-revoke#{source}");
+        let slots = self.store.take_slot(&limit, PUBLIC_REVOKES_PER_MINUTE, WINDOW_MS, now).await?;
+        Ok(RateLimitStatus::of(&slots, WINDOW_MS, now).retry_after)
     }
 
     /// Counts a failed key check that `caller_scope` (one account, or one

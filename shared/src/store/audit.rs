@@ -103,6 +103,12 @@ impl Store {
         if let Some(at) = event.old_key_expires_at {
             item.insert("old_key_expires_at".into(), t(at));
         }
+        if let Some(url) = &event.url {
+            item.insert("url".into(), s(url));
+        }
+        if let Some(source) = &event.source {
+            item.insert("source".into(), s(source));
+        }
         if let Some(outcome) = &event.outcome {
             item.insert("outcome".into(), s(outcome));
         }
@@ -278,6 +284,8 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         key_prefix: r.opt_s("key_prefix")?,
         related_resource_id: r.opt_s("related_resource_id")?,
         old_key_expires_at: r.opt_time("old_key_expires_at")?,
+        url: r.opt_s("url")?,
+        source: r.opt_s("source")?,
         outcome: r.opt_s("outcome")?,
         purpose: r.opt_s("purpose")?,
         version: match item.get("version") {

@@ -3,6 +3,7 @@
 //! the rules stay in the domain, the shapes of the wire here.
 
 pub mod email_providers;
+pub mod exposure;
 pub mod keys;
 pub mod provider_credentials;
 pub mod resolve;

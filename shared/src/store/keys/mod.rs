@@ -16,6 +16,7 @@
 //! platform's service keys) and [`migration`] (backfills for older items).
 
 mod accounts;
+pub mod exposure;
 mod migration;
 mod service;
 mod tenant;
@@ -81,6 +82,10 @@ pub struct KeyRecord {
     pub expires_at: Option<Timestamp>,
     pub last_use: Option<KeyUse>,
     pub revoked_at: Option<Timestamp>,
+    /// Why it was revoked, when not by its owner: `exposed` (reported as
+    /// found in public), with where it was found.
+    pub revoked_reason: Option<String>,
+    pub exposed_url: Option<String>,
     /// For a rotated key: the key that replaced it.
     pub replaced_by: Option<KeyId>,
     /// Where the key may be used from; empty for anywhere.
@@ -175,8 +180,22 @@ struct KeyChange<'a> {
     values: Vec<(&'a str, AttributeValue)>,
 }
 
+/// Which key a [`KeyChange`] changes, at which version.
+struct ChangedKey<'a> {
+    account_id: &'a AccountId,
+    key_id: &'a KeyId,
+    hash: &'a str,
+    version: u64,
+}
+
 impl KeyChange<'_> {
     fn items(self, table: &str, key: &KeyRecord) -> [TransactWriteItem; 2] {
+        let changed =
+            ChangedKey { account_id: &key.account_id, key_id: &key.key_id, hash: &key.key_hash, version: key.version };
+        self.items_for(table, changed)
+    }
+
+    fn items_for(self, table: &str, key: ChangedKey) -> [TransactWriteItem; 2] {
         let meta_condition = "version = :expected AND attribute_not_exists(revoked_at)";
         let build = |item_key: Item, expression: &str, condition: &str, extra: Option<(&str, AttributeValue)>| {
             let used = format!("{expression} {condition}");
@@ -198,12 +217,12 @@ impl KeyChange<'_> {
         };
         [
             build(
-                meta_key(&key.account_id, &key.key_id),
+                meta_key(key.account_id, key.key_id),
                 &self.meta_expression,
                 meta_condition,
                 Some((":expected", n(key.version))),
             ),
-            build(auth_key(&key.key_hash), &self.auth_expression, "attribute_exists(pk)", None),
+            build(auth_key(key.hash), &self.auth_expression, "attribute_exists(pk)", None),
         ]
     }
 }
@@ -249,6 +268,8 @@ fn read_key(found: &Item) -> Result<KeyRecord, StoreError> {
         expires_at: r.opt_time("expires_at")?,
         last_use: read_last_use(&r)?,
         revoked_at: r.opt_time("revoked_at")?,
+        revoked_reason: r.opt_s("revoked_reason")?,
+        exposed_url: r.opt_s("exposed_url")?,
         replaced_by: r.opt_id("replaced_by", KeyId::parse)?,
         allowed_cidrs: read_allowed_cidrs(&r)?,
         version: r.n("version")?,

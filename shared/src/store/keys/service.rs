@@ -18,6 +18,11 @@ fn service_sk(key_id: &ServiceKeyId) -> String {
     format!("SERVICE_KEY#{key_id}")
 }
 
+/// The key of a service key's metadata item.
+pub(super) fn service_meta_key(key_id: &ServiceKeyId) -> Item {
+    item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))])
+}
+
 /// A platform service key's metadata. Never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceKeyRecord {
@@ -27,6 +32,9 @@ pub struct ServiceKeyRecord {
     pub created_at: Timestamp,
     pub last_use: Option<crate::domain::key::KeyUse>,
     pub revoked_at: Option<Timestamp>,
+    /// `exposed` for a key revoked as found in public, with where.
+    pub revoked_reason: Option<String>,
+    pub exposed_url: Option<String>,
 }
 
 impl Store {
@@ -72,6 +80,8 @@ impl Store {
                     created_at: r.time("created_at")?,
                     last_use: None,
                     revoked_at: r.opt_time("revoked_at")?,
+                    revoked_reason: r.opt_s("revoked_reason")?,
+                    exposed_url: r.opt_s("exposed_url")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -91,7 +101,7 @@ impl Store {
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
         let table = &self.tables().main;
-        let meta_key = item(vec![("pk", s(SERVICE_KEYS_PK)), ("sk", s(service_sk(key_id)))]);
+        let meta_key = service_meta_key(key_id);
         let found = self.get_main(meta_key.clone()).await?.ok_or(StoreError::NotFound)?;
         let hash = Reader(&found).s("key_hash")?;
         let meta = Update::builder()
