@@ -14,7 +14,7 @@ examples=$(mktemp -d)
 python3 - "$examples" "$MAILKEYS_URL" "$MAILKEYS_DEV_STATE" <<'PY'
 import re, sys, pathlib
 ordered = ["docs/api/conventions.md", "docs/api/email-providers.md", "docs/api/api-keys.md",
-           "docs/api/smtp-credentials.md", "docs/api/key-controls.md", "docs/api/internal.md", "docs/api/provider-credentials.md",
+           "docs/api/smtp-credentials.md", "docs/api/key-controls.md", "docs/api/exposure.md", "docs/api/internal.md", "docs/api/provider-credentials.md",
            "docs/api/connectivity.md", "docs/api/audit.md", "docs/cli.md"]
 others = sorted(str(p) for p in pathlib.Path("docs").rglob("*.md") if str(p) not in ordered)
 pages = ordered + others + ["README.md"]
@@ -26,7 +26,8 @@ for page in pages:
             n += 1
             # This instance's port and state, where a reader's make dev has .local/.
             block = block.replace("http://127.0.0.1:8080", sys.argv[2])
-            block = block.replace(".local/admin-key", f"{sys.argv[3]}/admin-key").replace(".local/env", f"{sys.argv[3]}/env")
+            for name in ("admin-key", "env", "github-scanning-key.pem"):
+                block = block.replace(f".local/{name}", f"{sys.argv[3]}/{name}")
             pathlib.Path(sys.argv[1], f"{n:03}.sh").write_text(block)
             pathlib.Path(sys.argv[1], f"{n:03}.page").write_text(page)
 print(f"{n} examples from {len(pages)} pages", file=sys.stderr)

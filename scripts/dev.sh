@@ -54,6 +54,14 @@ MAILKEYS_ACCOUNT_ID="$(printf '%s' "$account" | python3 -c 'import json,sys; pri
 export MAILKEYS_ACCOUNT_ID
 admin_key="$(printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')"
 
+# A stand-in for GitHub's secret scanning keys, served by mailkeys-local, so
+# that a report signed with its private half (mailkeys-admin
+# send-github-report) is received as production receives GitHub's.
+mkdir -p "$state"
+target/debug/mailkeys-admin github-test-keys --dir "$state" > /dev/null
+export MAILKEYS_DEV_GITHUB_KEYS_FILE="$state/github-scanning-keys.json"
+export MAILKEYS_GITHUB_SCANNING_KEYS_URL="http://127.0.0.1:$PORT/dev/github-scanning-keys"
+
 step "starting Mailkeys on port $PORT"
 PORT="$PORT" target/debug/mailkeys-local &
 server_pid=$!
@@ -81,6 +89,7 @@ export MAILKEYS_KMS_KEY_ID=$MAILKEYS_KMS_KEY_ID
 export MAILKEYS_STAGE=$MAILKEYS_STAGE
 export MAILKEYS_ACCOUNT_ID=$MAILKEYS_ACCOUNT_ID
 export MAILKEYS_ALLOW_PRIVATE_HOSTS=$MAILKEYS_ALLOW_PRIVATE_HOSTS
+export MAILKEYS_GITHUB_SCANNING_KEYS_URL=$MAILKEYS_GITHUB_SCANNING_KEYS_URL
 ${MAILKEYS_EXTRA_CA_FILE:+export MAILKEYS_EXTRA_CA_FILE=$MAILKEYS_EXTRA_CA_FILE}
 ENV
 mv "$state/env.new" "$state/env"

@@ -8,7 +8,7 @@ import {
 } from '../ui.js';
 import {
   NOTHING_CHANGED, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote,
-  rotateDialog,
+  rotateDialog, exposureNotice,
 } from './common.js';
 
 const ADMIN = 'admin';
@@ -23,7 +23,9 @@ let list;
 export function render(page) {
   if (!pageAllowed(page, ADMIN)) return;
   list = h('div', { class: 'list' });
-  add(page, h('div', { class: 'toolbar' }, button('Create', openCreate, { kind: 'primary', name: 'Create API key' })), list);
+  const notice = h('div', { class: 'notices' });
+  add(page, notice, h('div', { class: 'toolbar' }, button('Create', openCreate, { kind: 'primary', name: 'Create API key' })), list);
+  exposureNotice(notice);
   reload();
 }
 

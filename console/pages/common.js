@@ -1,5 +1,6 @@
 // What several pages show the same way.
 import { h, when, button, field, select, formDialog, showOnce } from '../ui.js';
+import { api } from '../api.js';
 
 /** `last_test` of a provider or credential: "ok" or "failed at <stage>", and when. */
 export function lastTest(test) {
@@ -160,3 +161,35 @@ export function rotateDialog(k, { keeps, rotate, warning, done }) {
     },
   });
 }
+
+/** How far back the key pages look for exposed keys. */
+const EXPOSED_DAYS = 30;
+
+/**
+ * A notice, filled in `container`, of the account's keys found in public
+ * (GitHub secret scanning, or a public revocation) and revoked in the last
+ * 30 days, with where each was found. Nothing shows when there are none, or
+ * when the signed-in key may not read the audit trail.
+ */
+export async function exposureNotice(container) {
+  const since = new Date(Date.now() - EXPOSED_DAYS * 86400 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  let page;
+  try {
+    page = await api('GET', `/api/audit-events?event_type=API_KEY_EXPOSED&since=${encodeURIComponent(since)}&limit=20`);
+  } catch {
+    return;
+  }
+  const events = (page && page.events) || [];
+  if (!events.length) return;
+  container.replaceChildren(h('div', { class: 'warning exposed', role: 'alert' },
+    h('p', {}, `${events.length === 1 ? 'A key' : `${events.length} keys`} of this account ${events.length === 1 ? 'was' : 'were'} found in public `
+      + `and revoked in the last ${EXPOSED_DAYS} days. Replace ${events.length === 1 ? 'it' : 'them'} where ${events.length === 1 ? 'it was' : 'they were'} used.`),
+    h('ul', {}, events.map((e) => h('li', {},
+      h('code', {}, e.key_prefix || ''), ' ', h('code', {}, e.resource_id), ' — ',
+      // Only GitHub sends a place (signed); it is linked only as https.
+      e.url ? (e.url.startsWith('https://') ? h('a', { href: e.url, rel: 'noopener noreferrer', target: '_blank' }, e.url) : e.url)
+        : 'reported by its holder',
+      e.source ? ` (${e.source})` : '', ', ', when(e.created_at),
+      e.actor_key_id === 'github-secret-scanning' ? ' · GitHub secret scanning' : ' · public revocation')))));
+}
+

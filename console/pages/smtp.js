@@ -10,7 +10,7 @@ import {
 } from '../ui.js';
 import {
   orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote, rotateDialog,
-  NOTHING_CHANGED,
+  NOTHING_CHANGED, exposureNotice,
 } from './common.js';
 
 const APP = 'app';
@@ -25,9 +25,11 @@ let list;
 export function render(page) {
   if (!pageAllowed(page, APP)) return;
   list = h('div', { class: 'list' });
-  add(page, h('div', { class: 'toolbar' },
+  const notice = h('div', { class: 'notices' });
+  add(page, notice, h('div', { class: 'toolbar' },
     button('Create', openCreate, { kind: 'primary', name: 'Create SMTP credential' }),
     button('Mobile key', openMobile, { name: 'Create a mobile key' })), list);
+  exposureNotice(notice);
   reload();
 }
 

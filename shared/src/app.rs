@@ -61,7 +61,10 @@ impl AppState {
             accounts: Accounts::new(store.clone(), keys.clone()),
             rate_limiter: RateLimiter::new(store.clone()),
             exposures: Exposures::new(store.clone()),
-            scanning_keys: ScanningKeys::new(settings.github_scanning_keys_url.clone()),
+            scanning_keys: ScanningKeys::new(
+                settings.github_scanning_keys_url.clone(),
+                settings.connectivity.trust.clone(),
+            ),
             audit: AuditLog::new(store.clone()),
             health: Health::new(store.clone(), envelope),
             keys,

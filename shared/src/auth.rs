@@ -205,6 +205,21 @@ mod tests {
         assert!(a.plaintext.expose_secret().len() >= "pk_live_".len() + 45);
     }
 
+    /// What docs/api/exposure.md gives GitHub's secret scanning to match:
+    /// the prefix, then 48 to 50 base58 characters.
+    #[test]
+    fn keys_match_the_published_patterns() {
+        const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        for prefix in KeyPrefix::ALL {
+            for _ in 0..500 {
+                let key = IssuedKey::generate(prefix);
+                let body = &key.plaintext.expose_secret()[prefix.as_str().len()..];
+                assert!((48..=50).contains(&body.len()), "{} characters", body.len());
+                assert!(body.chars().all(|c| BASE58.contains(c)));
+            }
+        }
+    }
+
     #[test]
     fn a_mistyped_key_fails_the_checksum() {
         let key = IssuedKey::generate(KeyPrefix::Test);

@@ -514,4 +514,19 @@ async fn mailkeys_admin_lists_accounts_and_keys() {
     assert_eq!(keys[0]["permissions"], json!(["admin"]));
     assert!(!admin(&["list-keys", "--account", app.account_id.as_str()]).contains(&app.admin_key));
     assert!(admin(&["--version"]).starts_with("mailkeys-admin "));
+
+    // An exposed key: the operator sees why it was revoked, the CLI finds its record.
+    let leaked = app.key_with(&[mailkeys::domain::permission::Permission::Send]).await;
+    let res = app.call(Method::POST, "/api/public/keys/revoke", None, Some(&json!({"credentials": [leaked]}))).await;
+    assert_eq!(res.status, 202);
+    let keys: Vec<Value> = admin(&["list-keys", "--account", app.account_id.as_str()])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let exposed = keys.iter().find(|k| k["revoked_at"].is_string()).expect("the revoked key is listed");
+    assert_eq!(exposed["revoked_reason"], "exposed");
+    let cli = Cli::new(&app);
+    let trail = cli.ok(&["audit", "list", "--event-type", "API_KEY_EXPOSED"], None).stdout;
+    assert!(trail.contains("API_KEY_EXPOSED") && trail.contains(exposed["id"].as_str().unwrap()), "{trail}");
+    assert!(trail.contains("public-revocation"), "{trail}");
 }

@@ -29,7 +29,14 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
         let request = lambda_http::request::from_str(&text).expect("an API Gateway v2 event");
         assert_eq!(request.method(), function.method());
         let response = function.router(state.clone()).oneshot(request).await.unwrap();
-        assert_eq!(response.status(), 401, "{} did not reach its handler", function.name());
+        // Every route checks its caller first (a key, or GitHub's
+        // signature); the public revocation takes none and goes on to
+        // DynamoDB, which is not there: 503.
+        let reached = match function {
+            Function::KeysRevokePublic => 503,
+            _ => 401,
+        };
+        assert_eq!(response.status(), reached, "{} did not reach its handler", function.name());
     }
     let events = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")).unwrap().count();
     assert_eq!(
@@ -304,6 +311,7 @@ async fn a_running_make_dev_keeps_its_state_when_others_start() {
     };
     let url = format!("http://127.0.0.1:{port}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    mailkeys::connectivity::tls::install_crypto_provider();
     while !(state.join("env").exists() && reqwest::get(format!("{url}/health")).await.is_ok()) {
         if std::time::Instant::now() > deadline || dev.try_wait().unwrap().is_some() {
             stop(&mut dev);

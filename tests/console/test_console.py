@@ -383,6 +383,39 @@ def test_an_smtp_credential_rotates_with_an_overlap_and_edits_its_networks(conso
     assert call("GET", "/api/whoami", key=created["apiKey"])[0] == 403, "bound: refused from here"
 
 
+def test_keys_found_in_public_are_noticed_on_both_key_pages(console):
+    import os
+    import subprocess
+
+    # One reported by GitHub (make dev's stand-in signs as GitHub does), one
+    # revoked by whoever held it.
+    status, github_found = call("POST", "/api/email/api-keys", {"name": unique("Pushed"), "permissions": ["send"]})
+    assert status == 201
+    where = f"https://github.com/octo-org/octo-repo/blob/{unique('c').split()[1]}/.env"
+    report = json.dumps([{"token": github_found["data"]["key"], "type": "mailkeys_api_key", "url": where, "source": "commit"}])
+    key_file = os.path.join(os.environ["MAILKEYS_DEV_STATE"], "github-scanning-key.pem")
+    sent = subprocess.run(["target/debug/mailkeys-admin", "send-github-report", "--url", BASE, "--key-file", key_file],
+                          input=report.encode(), capture_output=True, check=True)
+    assert json.loads(sent.stdout)[0]["label"] == "true_positive"
+    status, pasted = call("POST", "/api/smtp-credentials", {"name": unique("Pasted"), "scopes": ["imap"]})
+    assert status == 201
+    status, _ = call("POST", "/api/public/keys/revoke", {"credentials": [pasted["apiKey"]]}, key=None)
+    assert status == 202
+    assert call("GET", "/api/whoami", key=github_found["data"]["key"])[0] == 401
+
+    console.sign_in(page="api-keys")
+    for page in ["api-keys", "smtp"]:
+        console.go(page)
+        console.wait_loaded()
+        notice = console.wait.until(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, ".exposed")), None))
+        text = notice.text
+        assert "found in public and revoked in the last 30 days" in text, text
+        assert where in text and "(commit)" in text and "GitHub secret scanning" in text, text
+        assert pasted["id"] in text and "reported by its holder" in text, text
+        link = notice.find_element(By.XPATH, f".//a[@href='{where}']")
+        assert link.get_attribute("rel") == "noopener noreferrer"
+
+
 def test_dialogs_work_from_the_keyboard(console):
     console.sign_in()
     console.wait_loaded()

@@ -48,6 +48,12 @@ impl Trust {
     }
 }
 
+/// One crypto provider (aws-lc-rs, as the AWS SDK uses) for the process,
+/// so that any other rustls client here (reqwest's) agrees with ours.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 fn client_config(
     mut roots: RootCertStore,
     extra_roots: &[CertificateDer<'static>],
@@ -55,9 +61,7 @@ fn client_config(
     for cert in extra_roots {
         roots.add(cert.clone()).map_err(|_| "a certificate of the extra CA bundle is not usable".to_string())?;
     }
-    // One crypto provider (aws-lc-rs, as the AWS SDK uses) for the
-    // process, so that any other rustls client here agrees with ours.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_crypto_provider();
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

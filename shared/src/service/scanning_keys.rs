@@ -5,7 +5,7 @@
 //! SHA-256, the signature base64 DER) before anything else reads it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -13,6 +13,8 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey;
 use serde::Deserialize;
+
+use crate::connectivity::Trust;
 
 /// How long one fetch of the keys may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -51,7 +53,9 @@ struct Known {
 #[derive(Clone)]
 pub struct ScanningKeys {
     url: String,
-    http: reqwest::Client,
+    trust: Trust,
+    /// Built on first use: only the report route fetches the keys.
+    http: Arc<OnceLock<reqwest::Client>>,
     known: Arc<tokio::sync::Mutex<Known>>,
 }
 
@@ -80,13 +84,21 @@ fn parse_document(text: &[u8]) -> HashMap<String, VerifyingKey> {
 }
 
 impl ScanningKeys {
-    pub fn new(url: String) -> ScanningKeys {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client without options that can fail");
-        ScanningKeys { url, http, known: Arc::default() }
+    /// The keys published at `url`, fetched over TLS that trusts what
+    /// `trust` does (the system's roots, and an extra CA when configured).
+    pub fn new(url: String, trust: Trust) -> ScanningKeys {
+        ScanningKeys { url, trust, http: Arc::default(), known: Arc::default() }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .use_preconfigured_tls((*self.trust.client_config()).clone())
+                .timeout(FETCH_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client over a valid TLS configuration")
+        })
     }
 
     /// Checks a report's signature over its raw `body`.
@@ -127,7 +139,7 @@ impl ScanningKeys {
     }
 
     async fn fetch(&self) -> Option<HashMap<String, VerifyingKey>> {
-        let response = match self.http.get(&self.url).header("accept", "application/json").send().await {
+        let response = match self.http().get(&self.url).header("accept", "application/json").send().await {
             Ok(response) if response.status().is_success() => response,
             Ok(response) => {
                 tracing::warn!(status = response.status().as_u16(), "GitHub's scanning keys could not be fetched");

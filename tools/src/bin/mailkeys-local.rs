@@ -5,6 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use mailkeys::http::routes::{MAX_HEADER_BYTES, MAX_URI_BYTES};
@@ -29,7 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(address = %listener.local_addr()?, "mailkeys-local listening");
-    let app = api_router(state);
+    let app = with_github_stand_in(api_router(state));
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
@@ -51,6 +52,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     }
+}
+
+/// With `MAILKEYS_DEV_GITHUB_KEYS_FILE` (set by `make dev`): also serves
+/// that file at `/dev/github-scanning-keys`, standing in for GitHub's keys
+/// document (`mailkeys-admin github-test-keys` wrote it), so that reports
+/// signed with its private key are received as GitHub's are.
+fn with_github_stand_in(app: axum::Router) -> axum::Router {
+    let Some(path) = std::env::var_os("MAILKEYS_DEV_GITHUB_KEYS_FILE") else { return app };
+    app.route(
+        "/dev/github-scanning-keys",
+        axum::routing::get(move || {
+            let path = path.clone();
+            async move {
+                match tokio::fs::read(&path).await {
+                    Ok(document) => {
+                        ([(axum::http::header::CONTENT_TYPE, "application/json")], document).into_response()
+                    }
+                    Err(_) => ApiError::not_found("No stand-in keys document").into_response(),
+                }
+            }
+        }),
+    )
 }
 
 /// A connection whose automatic answers from hyper carry the documented

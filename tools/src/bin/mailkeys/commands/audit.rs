@@ -14,6 +14,7 @@ const EVENT_COLUMNS: &[(&str, &str)] = &[
     ("CHANGED", "changed_fields"),
     ("RELATED", "related_resource_id"),
     ("OLD KEY UNTIL", "old_key_expires_at"),
+    ("FOUND AT", "url"),
     ("ACTOR", "actor_key_id"),
     ("REQUEST", "request_id"),
 ];

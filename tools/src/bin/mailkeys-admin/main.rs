@@ -3,6 +3,10 @@
 //! revoking any key. Talks to AWS directly and reads the same environment as
 //! the functions (`.local/env` locally).
 
+mod github;
+
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use mailkeys::auth::is_production;
 use mailkeys::config::{stage_from_env, Settings};
@@ -87,6 +91,23 @@ enum Command {
     MigrateAudit,
     /// Print the OpenAPI document (no AWS needed); `make openapi` writes it to infra/openapi.json.
     Openapi,
+    /// For make dev: a key pair standing in for GitHub's secret scanning
+    /// keys, written into DIR (the private key 0600, and the keys document
+    /// mailkeys-local serves). Keeps an existing pair. Prints the paths.
+    GithubTestKeys {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// For make dev: signs the report on stdin (a JSON array of {"token",
+    /// "type", "url", "source"}) with the stand-in's private key as GitHub
+    /// does, sends it to the server and prints its answer.
+    SendGithubReport {
+        /// The server, such as http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        key_file: PathBuf,
+    },
 }
 
 /// The deployment's stage, from `MAILKEYS_STAGE` (`.local/env` locally) or
@@ -211,7 +232,8 @@ async fn run(cli: Cli) -> Result<String, String> {
                 json!({"id": k.key_id, "name": k.name, "prefix": k.prefix, "permissions": k.permissions.names(),
                        "created_at": k.created_at, "last_used_at": at, "last_used_from": from,
                        "last_used_for": used_for, "expires_at": k.expires_at, "replaced_by": k.replaced_by,
-                       "allowed_cidrs": k.allowed_cidrs.names(), "revoked_at": k.revoked_at})
+                       "allowed_cidrs": k.allowed_cidrs.names(), "revoked_at": k.revoked_at,
+                       "revoked_reason": k.revoked_reason, "exposed_url": k.exposed_url})
             })));
         }
         Command::ListServiceKeys => {
@@ -219,7 +241,8 @@ async fn run(cli: Cli) -> Result<String, String> {
             return Ok(json_lines(keys.iter().map(|k| {
                 let (at, from, used_for) = last_use(&k.last_use);
                 json!({"id": k.key_id, "name": k.name, "created_at": k.created_at, "last_used_at": at,
-                       "last_used_from": from, "last_used_for": used_for, "revoked_at": k.revoked_at})
+                       "last_used_from": from, "last_used_for": used_for, "revoked_at": k.revoked_at,
+                       "revoked_reason": k.revoked_reason, "exposed_url": k.exposed_url})
             })));
         }
         Command::RevokeServiceKey { id } => {
@@ -228,6 +251,10 @@ async fn run(cli: Cli) -> Result<String, String> {
         }
         // Pretty, as committed in infra/openapi.json.
         Command::Openapi => return Ok(mailkeys::http::openapi::document_json()),
+        Command::GithubTestKeys { dir } => github::write_test_keys(&dir)?,
+        Command::SendGithubReport { url, key_file } => {
+            return github::send_report(&url, &key_file).await.map(|a| a + "\n")
+        }
     };
     Ok(format!("{out}\n"))
 }
