@@ -4,7 +4,9 @@
 # `make dev`'s own), and fails
 # when one of them fails, answers an error body or prints an error. The
 # pages run in the order below (an id one page creates is used by the
-# next); a page not named here runs after them, the README last.
+# next); a page not named here runs after them, the README last. They run
+# within a minute on one account, so together they create at most 10 keys
+# (the create limit): an example that needs a key reuses one made before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
