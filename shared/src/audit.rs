@@ -162,8 +162,16 @@ impl AuditEvent {
         version: u64,
         changed_fields: Vec<String>,
     ) -> Self {
-        let who = (PLATFORM.to_string(), ADMIN_TOOL_ACTOR.to_string(), ulid::Ulid::new().to_string());
-        Self::record(who, event_type, resource_type, resource_id, version, changed_fields)
+        let request_id = ulid::Ulid::new().to_string();
+        Self::of_platform_by(
+            ADMIN_TOOL_ACTOR,
+            &request_id,
+            event_type,
+            resource_type,
+            resource_id,
+            version,
+            changed_fields,
+        )
     }
 
     /// A record of a change to a platform service key by someone else than

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use futures_util::future::try_join_all;
 
 use super::super::attrs::{n, s, t, Reader};
@@ -14,8 +14,6 @@ use super::*;
 use crate::audit::AuditEvent;
 use crate::domain::ids::ServiceKeyId;
 
-/// `BatchGetItem` reads at most this many keys a call.
-const BATCH: usize = 100;
 /// Why a key was revoked, when it was for being exposed.
 pub const EXPOSED: &str = "exposed";
 
@@ -45,7 +43,7 @@ impl Store {
     /// 100, sent at once, strongly consistent.
     pub async fn exposed_keys(&self, hashes: &[String]) -> Result<HashMap<String, ExposedKey>, StoreError> {
         let now = Timestamp::now();
-        let batches = hashes.chunks(BATCH).map(|chunk| self.auth_items(chunk));
+        let batches = hashes.chunks(AUTH_BATCH).map(|chunk| self.auth_items(chunk, None));
         let mut found = HashMap::new();
         for items in try_join_all(batches).await? {
             for item in &items {
@@ -54,28 +52,6 @@ impl Store {
             }
         }
         Ok(found)
-    }
-
-    /// The auth items of up to 100 hashes (unprocessed keys asked again).
-    async fn auth_items(&self, hashes: &[String]) -> Result<Vec<Item>, StoreError> {
-        let mut keys = KeysAndAttributes::builder().consistent_read(true);
-        for hash in hashes {
-            keys = keys.keys(auth_key(hash));
-        }
-        let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
-        let mut items = Vec::new();
-        while !request.is_empty() {
-            let out = self
-                .client()
-                .batch_get_item()
-                .set_request_items(Some(request))
-                .send()
-                .await
-                .map_err(StoreError::aws)?;
-            items.extend(out.responses().into_iter().flat_map(|r| r.values()).flatten().cloned());
-            request = out.unprocessed_keys.unwrap_or_default();
-        }
-        Ok(items)
     }
 
     /// Revokes an exposed tenant key on both items, with `event`, if it is

@@ -39,6 +39,9 @@ fn account_pk(account_id: &AccountId) -> String {
     format!("ACCOUNT#{account_id}")
 }
 
+/// `BatchGetItem` reads at most this many keys a call.
+const AUTH_BATCH: usize = 100;
+
 fn hash_pk(hash: &str) -> String {
     format!("KEY#{hash}")
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, TransactWriteItem};
 
-use super::super::attrs::{n, s, string_list, t, Reader};
+use super::super::attrs::{n, s, string_list, t, Item, Reader};
 use super::super::{Store, StoreError};
 use super::*;
 use crate::audit::AuditEvent;
@@ -136,35 +136,49 @@ impl Store {
     }
 
     /// The last use of each of `hashes`' keys (the auth items say), for
-    /// the operator's listings; at most 100 keys at a time.
+    /// the operator's listings.
     pub(super) async fn last_used(&self, hashes: &[&str]) -> Result<HashMap<String, KeyUse>, StoreError> {
         let mut found = HashMap::new();
-        for chunk in hashes.chunks(100) {
-            let mut keys = KeysAndAttributes::builder()
-                .consistent_read(true)
-                .projection_expression("pk, last_used_at, last_used_from, last_used_for");
-            for hash in chunk {
-                keys = keys.keys(item(vec![("pk", s(hash_pk(hash))), ("sk", s("KEY"))]));
-            }
-            let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
-            while !request.is_empty() {
-                let out = self
-                    .client()
-                    .batch_get_item()
-                    .set_request_items(Some(request))
-                    .send()
-                    .await
-                    .map_err(StoreError::aws)?;
-                for item in out.responses().into_iter().flat_map(|r| r.values()).flatten() {
-                    let r = Reader(item);
-                    if let (Some(hash), Some(used)) = (r.s("pk")?.strip_prefix("KEY#"), read_last_use(&r)?) {
-                        found.insert(hash.to_string(), used);
-                    }
+        for chunk in hashes.chunks(AUTH_BATCH) {
+            let projection = Some("pk, last_used_at, last_used_from, last_used_for");
+            for item in self.auth_items(chunk, projection).await? {
+                let r = Reader(&item);
+                if let (Some(hash), Some(used)) = (r.s("pk")?.strip_prefix("KEY#"), read_last_use(&r)?) {
+                    found.insert(hash.to_string(), used);
                 }
-                request = out.unprocessed_keys.unwrap_or_default();
             }
         }
         Ok(found)
+    }
+
+    /// The auth items of up to [`AUTH_BATCH`] hashes, strongly consistent,
+    /// in one `BatchGetItem` (keys it left unprocessed asked again);
+    /// `projection` names the attributes wanted, all when `None`.
+    pub(super) async fn auth_items(
+        &self,
+        hashes: &[impl AsRef<str>],
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut keys = KeysAndAttributes::builder()
+            .consistent_read(true)
+            .set_projection_expression(projection.map(str::to_string));
+        for hash in hashes {
+            keys = keys.keys(auth_key(hash.as_ref()));
+        }
+        let mut request = HashMap::from([(self.tables().main.clone(), keys.build().expect("keys set"))]);
+        let mut items = Vec::new();
+        while !request.is_empty() {
+            let out = self
+                .client()
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(StoreError::aws)?;
+            items.extend(out.responses().into_iter().flat_map(|r| r.values()).flatten().cloned());
+            request = out.unprocessed_keys.unwrap_or_default();
+        }
+        Ok(items)
     }
 
     /// One key of an account.
