@@ -278,9 +278,9 @@ pub async fn rotate(
     let (auth, old) = limited
         .beside(|auth| async move { keys.rotation_source(auth.account_id(), KeyFace::Email, &key_id).await })
         .await?;
-    let rotated =
-        app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Email, old.clone(), overlap).await?;
+    let replaces = old.key_id.clone();
+    let rotated = app.keys.rotate(&auth.actor(), &auth.caller.permissions, KeyFace::Email, old, overlap).await?;
     let old_key_expires_at = rotated.old_until.unwrap_or(rotated.created.record.created_at);
-    let data = RotatedApiKey { key: rotated.created.into(), replaces: old.key_id, old_key_expires_at };
+    let data = RotatedApiKey { key: rotated.created.into(), replaces, old_key_expires_at };
     Ok((StatusCode::CREATED, ok(data, "API key rotated successfully")))
 }

@@ -269,7 +269,9 @@ impl Keys {
         site: &UseSite,
     ) -> Result<KeyRecord, ServiceError> {
         let current = self.get_active(&actor.account_id, face, key_id).await?;
-        if !granter.covers(&current.permissions) && face == KeyFace::Smtp {
+        // An `app` key may not rename or rebind the mail servers' `internal`
+        // key (email API keys are managed with `admin`, which covers all).
+        if face == KeyFace::Smtp && !granter.covers(&current.permissions) {
             return Err(ServiceError::Forbidden(CHANGE_STRONGER));
         }
         if let Some(permissions) = &patch.permissions {
