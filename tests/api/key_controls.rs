@@ -447,3 +447,16 @@ async fn bad_overlaps_and_allow_lists_are_refused_naming_the_entry() {
     let res = app.admin(Method::PATCH, &smtp_patch, Some(&json!({"scopes": ["smtp"]}))).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
 }
+
+#[tokio::test]
+async fn an_app_key_cannot_rebind_the_mail_servers_key() {
+    let app = TestApp::start().await;
+    let internal = smtp_credential(&app, json!({"name": "Mail servers", "scopes": ["internal"]})).await;
+    let app_key = app.key_with(&[mailkeys::domain::permission::Permission::App]).await;
+    let path = format!("{SMTP}/{}", internal["id"].as_str().unwrap());
+    let res = app.call(Method::PATCH, &path, Some(&app_key), Some(&json!({"allowedCidrs": ["192.0.2.0/24"]}))).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(res.error_message(), "A key cannot change a key holding permissions that it does not hold");
+    let listed = find(&listed_smtp_keys(&app).await, &internal["id"]).unwrap().clone();
+    assert_eq!(listed["allowedCidrs"], json!([]), "unchanged");
+}
