@@ -30,7 +30,17 @@ def sample_data():
         "provider_kind": "smtp", "host": "smtp.example.com", "port": 587, "security_mode": "starttls",
         "auth_kind": "password", "username": "billing@example.com", "password": "example-password"})
     call("POST", "/api/email/api-keys", {"name": "Dashboard", "permissions": ["EmailProvidersRead", "read"], "expiresIn": 90})
-    call("POST", "/api/smtp-credentials", {"name": "Thunderbird", "scopes": ["smtp", "imap"]})
+    # Key controls: a key bound to networks, used, then rotated keeping the
+    # old one a day (the pair shows together); docs/api/key-controls.md.
+    status, worker = call("POST", "/api/email/api-keys", {"name": "Queue worker", "permissions": ["send"],
+                                                           "allowedCidrs": ["127.0.0.0/8", "203.0.113.0/24"]})
+    call("GET", "/api/whoami", key=worker["data"]["key"])
+    call("POST", f"/api/email/api-keys/{worker['data']['id']}/rotate", {"keepOldForSeconds": 86400})
+    status, thunderbird = call("POST", "/api/smtp-credentials", {"name": "Thunderbird", "scopes": ["smtp", "imap"]})
+    call("POST", f"/api/smtp-credentials/{thunderbird['id']}/rotate", {"keepOldForSeconds": 3600})
+    # A key found in public: the key pages' notice (docs/api/exposure.md).
+    status, leaked = call("POST", "/api/smtp-credentials", {"name": "Pasted in a forum", "scopes": ["imap"]})
+    call("POST", "/api/public/keys/revoke", {"credentials": [leaked["apiKey"]]}, key=None)
     call("POST", "/api/smtp-credentials/mobile", {"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"})
     return ids
 
