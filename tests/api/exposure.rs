@@ -337,3 +337,29 @@ async fn anyone_holding_a_key_can_revoke_it_and_learns_nothing() {
     assert!(retry.is_some());
     assert_eq!(send(json!({"credentials": ["x"]}), "127.0.0.10").await.0, StatusCode::ACCEPTED);
 }
+
+#[tokio::test]
+async fn a_key_of_an_older_shape_is_revoked_all_the_same() {
+    let github = FakeGithub::start().await;
+    let url = github.keys_url.clone();
+    let app = TestApp::start_with(|s| s.github_scanning_keys_url = url).await;
+    let key = app.key_with(&[Permission::Send]).await;
+    // An auth item as written before auth items carried the listing.
+    let hash = sha256_hex(&key);
+    app.ddb()
+        .update_item()
+        .table_name(&app.tables().main)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("KEY#{hash}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("KEY".into()))
+        .update_expression("REMOVE #v, prefix")
+        .expression_attribute_names("#v", "version")
+        .send()
+        .await
+        .unwrap();
+    let (status, text) = github.report(&app, &json!([entry(&key, 0)])).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(status_of(&app, &key).await, StatusCode::UNAUTHORIZED);
+    let records = exposed_records(&app, &app.admin_key).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0]["key_prefix"].clone(), records[0]["version"].clone()), (json!("pk_test_..."), json!(2)));
+}

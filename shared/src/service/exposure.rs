@@ -12,7 +12,7 @@ use crate::audit::{Actor, AuditEvent, AuditEventType};
 use crate::auth::{recognise, KeyHash, KeyPrefix};
 use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::timestamp::Timestamp;
-use crate::store::keys::exposure::{ExposedKey, ExposedOwner, ExposureNote};
+use crate::store::keys::exposure::{ExposedKey, ExposureNote, Revocable, RevocableOwner};
 use crate::store::{Store, StoreError};
 
 use super::accounts::SERVICE_KEY_RESOURCE;
@@ -93,8 +93,9 @@ impl Exposures {
     /// Revokes one exposed key; a key changed meanwhile is read again, and
     /// one revoked meanwhile (by its owner, or by a report at the same
     /// time) is left as it is.
-    async fn revoke(&self, mut key: ExposedKey, report: &Reported, by: Reporter<'_>) -> Result<(), ServiceError> {
+    async fn revoke(&self, key: ExposedKey, report: &Reported, by: Reporter<'_>) -> Result<(), ServiceError> {
         let note = ExposureNote { url: report.url.as_deref() };
+        let mut key = self.store.revocable(key).await?;
         for _ in 0..ATTEMPTS {
             let event = exposure_event(&key, report, by);
             match self.store.revoke_exposed_key(&key, Timestamp::now(), &note, &event).await {
@@ -103,7 +104,7 @@ impl Exposures {
                     return Ok(());
                 }
                 Err(StoreError::ConditionFailed { .. }) => match self.store.exposed_key(&key.hash).await? {
-                    Some(now) if now.active => key = now,
+                    Some(now) if now.active => key = self.store.revocable(now).await?,
                     _ => return Ok(()),
                 },
                 Err(other) => return Err(other.into()),
@@ -115,20 +116,19 @@ impl Exposures {
 
 /// The record of an exposed key's revocation: who reported, where it was
 /// found; never the key.
-fn exposure_event(key: &ExposedKey, report: &Reported, by: Reporter<'_>) -> AuditEvent {
+fn exposure_event(key: &Revocable, report: &Reported, by: Reporter<'_>) -> AuditEvent {
     let revoked = vec!["revoked_at".to_string()];
     let event = match &key.owner {
-        ExposedOwner::Tenant { account_id, key_id, prefix, version } => {
+        RevocableOwner::Tenant { account_id, key_id, listed } => {
             let actor = Actor {
                 account_id: account_id.clone(),
                 key_id: by.actor.to_string(),
                 request_id: by.request_id.to_string(),
             };
-            AuditEvent::new(&actor, AuditEventType::ApiKeyExposed, RESOURCE_TYPE, key_id, version + 1, revoked)
-                .with_key_prefix(prefix)
+            AuditEvent::new(&actor, AuditEventType::ApiKeyExposed, RESOURCE_TYPE, key_id, listed.version + 1, revoked)
+                .with_key_prefix(&listed.prefix)
         }
-        // Service keys have no version of their own: created 1, revoked 2.
-        ExposedOwner::Service { key_id } => AuditEvent::of_platform_by(
+        RevocableOwner::Service { key_id } => AuditEvent::of_platform_by(
             by.actor,
             by.request_id,
             AuditEventType::ApiKeyExposed,

@@ -29,7 +29,36 @@ pub struct ExposedKey {
 
 #[derive(Clone, Debug)]
 pub enum ExposedOwner {
-    Tenant { account_id: AccountId, key_id: KeyId, prefix: String, version: u64 },
+    /// `listed` is `None` for an auth item written before auth items carried
+    /// the listing (`mailkeys-admin migrate-keys` not run):
+    /// [`Store::revocable`] reads it from the key's own item.
+    Tenant {
+        account_id: AccountId,
+        key_id: KeyId,
+        listed: Option<Listed>,
+    },
+    Service {
+        key_id: ServiceKeyId,
+    },
+}
+
+/// What a tenant key's revocation needs beside its ids.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub prefix: String,
+    pub version: u64,
+}
+
+/// An exposed key with all its revocation needs.
+#[derive(Clone, Debug)]
+pub struct Revocable {
+    pub hash: String,
+    pub owner: RevocableOwner,
+}
+
+#[derive(Clone, Debug)]
+pub enum RevocableOwner {
+    Tenant { account_id: AccountId, key_id: KeyId, listed: Listed },
     Service { key_id: ServiceKeyId },
 }
 
@@ -59,14 +88,15 @@ impl Store {
     /// read it again).
     pub async fn revoke_exposed_key(
         &self,
-        key: &ExposedKey,
+        key: &Revocable,
         now: Timestamp,
         note: &ExposureNote<'_>,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
         let table = &self.tables().main;
         let items = match &key.owner {
-            ExposedOwner::Tenant { account_id, key_id, version, .. } => {
+            RevocableOwner::Tenant { account_id, key_id, listed } => {
+                let version = listed.version;
                 let mut meta =
                     "SET revoked_at = :now, updated_at = :now, version = :next, revoked_reason = :why".to_string();
                 let mut change_values = vec![(":now", t(now)), (":next", n(version + 1)), (":why", s(EXPOSED))];
@@ -81,10 +111,10 @@ impl Store {
                     values: change_values,
                 };
                 // `KeyChange` checks the version of the record it is given.
-                let record = ChangedKey { account_id, key_id, hash: &key.hash, version: *version };
+                let record = ChangedKey { account_id, key_id, hash: &key.hash, version };
                 change.items_for(table, record).to_vec()
             }
-            ExposedOwner::Service { key_id } => {
+            RevocableOwner::Service { key_id } => {
                 let mut meta = Update::builder()
                     .table_name(table)
                     .set_key(Some(service_meta_key(key_id)))
@@ -117,6 +147,23 @@ impl Store {
         self.transact(items).await
     }
 
+    /// `key` with what its revocation needs, read from its metadata item
+    /// when its auth item is of an older shape.
+    pub async fn revocable(&self, key: ExposedKey) -> Result<Revocable, StoreError> {
+        let owner = match key.owner {
+            ExposedOwner::Service { key_id } => RevocableOwner::Service { key_id },
+            ExposedOwner::Tenant { account_id, key_id, listed: Some(listed) } => {
+                RevocableOwner::Tenant { account_id, key_id, listed }
+            }
+            ExposedOwner::Tenant { account_id, key_id, listed: None } => {
+                let record = self.get_key(&account_id, &key_id).await?;
+                let listed = Listed { prefix: record.prefix, version: record.version };
+                RevocableOwner::Tenant { account_id, key_id, listed }
+            }
+        };
+        Ok(Revocable { hash: key.hash, owner })
+    }
+
     /// One exposed key as its auth item says now (after a lost race).
     pub async fn exposed_key(&self, hash: &str) -> Result<Option<ExposedKey>, StoreError> {
         let found = self.get_main(auth_key(hash)).await?;
@@ -136,8 +183,10 @@ fn read_exposed(item: &Item, now: Timestamp) -> Result<ExposedKey, StoreError> {
         _ => ExposedOwner::Tenant {
             account_id: r.id("account_id", AccountId::parse)?,
             key_id: r.id("key_id", KeyId::parse)?,
-            prefix: r.s("prefix")?,
-            version: r.n("version")?,
+            listed: match (r.opt_s("prefix")?, item.get("version")) {
+                (Some(prefix), Some(_)) => Some(Listed { prefix, version: r.n("version")? }),
+                _ => None,
+            },
         },
     };
     let expired = r.opt_time("expires_at")?.is_some_and(|at| at <= now);
