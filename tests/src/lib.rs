@@ -34,6 +34,14 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
+/// `N` distinct free ports: each is held until all are chosen (ports
+/// chosen one after another can repeat, and a server given the same port
+/// twice refuses to start).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port")).collect();
+    std::array::from_fn(|i| held[i].local_addr().expect("a bound port").port())
+}
+
 /// A local service process (DynamoDB Local, or moto for the rest).
 pub struct LocalService {
     pub endpoint: String,

@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::{free_port, workspace_root};
+use crate::{free_port, free_ports, workspace_root};
 
 pub const MAIL_USER: &str = "mailbox@example.com";
 pub const MAIL_PASSWORD: &str = "correct-horse-battery-9Zk";
@@ -217,7 +217,7 @@ impl ImapServer {
         // Mail processes run as `nobody`, which must be able to write its home.
         Command::new("chmod").arg("1777").arg(dir.join("home")).status().unwrap();
         std::fs::write(dir.join("users"), format!("{MAIL_USER}:{{PLAIN}}{MAIL_PASSWORD}::::::\n")).unwrap();
-        let (imap_port, imaps_port) = (free_port(), free_port());
+        let [imap_port, imaps_port] = free_ports();
         let d = dir.display();
         let config = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
@@ -273,7 +273,7 @@ impl MailLoginServer {
         let key_file = dir.join("service-key");
         std::fs::write(&key_file, format!("{service_key}\n")).unwrap();
         let adapter = crate::tool_binary("mailkeys-checkpassword");
-        let (imap_port, pop3_port, submission_port) = (free_port(), free_port(), free_port());
+        let [imap_port, pop3_port, submission_port] = free_ports();
         let d = dir.display();
         let config = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
