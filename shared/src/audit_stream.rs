@@ -190,8 +190,8 @@ mod tests {
             key_prefix: None,
             related_resource_id: None,
             old_key_expires_at: None,
-            url: None,
-            source: None,
+            url: Some("https://github.com/octo-org/octo-repo/blob/main/.env".into()),
+            source: Some("content".into()),
             outcome: None,
             purpose: None,
             version: Some(3),
@@ -202,5 +202,6 @@ mod tests {
         assert_eq!(line["fields"]["event_type"], "EMAIL_PROVIDER_UPDATED");
         assert!(line["fields"].get("outcome").is_none());
         assert_eq!(line["fields"]["version"], 3, "consumers order and de-duplicate by it");
+        assert_eq!(line["fields"]["source"], "content", "where an exposed key was found travels on");
     }
 }

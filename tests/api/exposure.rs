@@ -187,6 +187,21 @@ async fn a_signed_report_revokes_our_keys_of_every_kind_and_nothing_else() {
         let text = record.to_string();
         assert!(tokens.iter().all(|t| !text.contains(t)));
     }
+    // The same records reach the audit stream (and so EventBridge), no token in them.
+    let streamed: Vec<_> = app
+        .audit_stream_images()
+        .await
+        .iter()
+        .map(|i| mailkeys::store::audit::read_event(i).expect("an audit record"))
+        .filter(|e| e.event_type == "API_KEY_EXPOSED")
+        .collect();
+    assert_eq!(streamed.len(), 5, "four tenant keys and the service key");
+    for event in &streamed {
+        assert_eq!(event.source.as_deref(), Some("content"));
+        assert!(event.url.as_deref().is_some_and(|u| u.starts_with("https://github.com/octo-org/")));
+        let text = format!("{event:?}");
+        assert!(tokens.iter().all(|t| !text.contains(t)));
+    }
     let other_keys = app.state.accounts.list_keys(&other_account).await.unwrap();
     assert_eq!(other_keys[0].revoked_reason.as_deref(), Some("exposed"), "the last admin key too");
     assert_eq!(
