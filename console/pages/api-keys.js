@@ -7,7 +7,7 @@ import {
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
 import {
-  NOTHING_CHANGED, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote,
+  NOTHING_CHANGED, pager, pageQuery, lastUse, networks, networksField, networksOf, patchNetworks, pairsTogether, overlapNote,
   rotateDialog, exposureNotice,
 } from './common.js';
 
@@ -93,7 +93,7 @@ function openEdit(k) {
       const patch = {};
       if (f.name.input.value !== k.name) patch.name = f.name.input.value;
       if (!same(f.permissions.values(), k.permissions)) patch.permissions = f.permissions.values();
-      if (networksOf(f.allowedCidrs).join() !== k.allowedCidrs.join()) patch.allowedCidrs = networksOf(f.allowedCidrs);
+      patchNetworks(patch, f.allowedCidrs, k);
       if (Object.keys(patch).length === 0) {
         status.replaceChildren(h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;

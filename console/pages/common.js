@@ -102,6 +102,12 @@ export function networksOf(f) {
   return f.input.value.split(/[\s,]+/).map((n) => n.trim()).filter(Boolean);
 }
 
+/** An Edit dialog's `allowedCidrs` for `patch`: set only when the field differs from key `k`'s. */
+export function patchNetworks(patch, f, k) {
+  const networks = networksOf(f);
+  if (networks.join() !== k.allowedCidrs.join()) patch.allowedCidrs = networks;
+}
+
 /**
  * Keys in list order, each key rotated with an overlap placed just before
  * the key that replaces it, so the pair reads together.

@@ -9,7 +9,7 @@ import {
   formDialog, confirm, act, showOnce, when,
 } from '../ui.js';
 import {
-  orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, pairsTogether, overlapNote, rotateDialog,
+  orDash, pager, pageQuery, lastUse, networks, networksField, networksOf, patchNetworks, pairsTogether, overlapNote, rotateDialog,
   NOTHING_CHANGED, exposureNotice,
 } from './common.js';
 
@@ -119,7 +119,7 @@ function openEdit(k) {
     submit: async ({ d, status }) => {
       const patch = {};
       if (f.name.input.value !== k.name) patch.name = f.name.input.value;
-      if (networksOf(f.allowedCidrs).join() !== k.allowedCidrs.join()) patch.allowedCidrs = networksOf(f.allowedCidrs);
+      patchNetworks(patch, f.allowedCidrs, k);
       if (Object.keys(patch).length === 0) {
         status.replaceChildren(h('p', { class: 'notice' }, NOTHING_CHANGED));
         return;
