@@ -15,8 +15,10 @@ use crate::service::health::Health;
 use crate::service::keys::Keys;
 use crate::service::provider_credentials::ProviderCredentials;
 use crate::service::rate_limit::RateLimiter;
+use crate::service::reminders::Reminders;
 use crate::service::resolve::Resolver;
 use crate::service::scanning_keys::ScanningKeys;
+use crate::service::webhooks::Webhooks;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -33,6 +35,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     pub exposures: Exposures,
     pub scanning_keys: ScanningKeys,
+    pub webhooks: Webhooks,
+    pub reminders: Reminders,
 }
 
 impl AppState {
@@ -54,7 +58,14 @@ impl AppState {
             EmailProviders::new(store.clone(), envelope.clone(), settings.connectivity.clone(), sdk.clone());
         let provider_credentials =
             ProviderCredentials::new(store.clone(), envelope.clone(), settings.connectivity.clone());
+        let sender = crate::connectivity::webhook::WebhookSender::new(
+            settings.connectivity.allow_private_hosts,
+            settings.connectivity.trust.clone(),
+        );
+        let webhooks = Webhooks::new(store.clone(), envelope.clone(), sender, settings.webhooks_https_only());
         AppState {
+            webhooks,
+            reminders: Reminders::new(store.clone()),
             resolver: Resolver::new(store.clone(), email_providers.clone(), provider_credentials.clone()),
             email_providers,
             provider_credentials,

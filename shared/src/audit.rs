@@ -24,10 +24,18 @@ pub enum AuditEventType {
     ProviderCredentialDeleted,
     ProviderCredentialTested,
     CredentialResolved,
+    /// A reminder that a key expires soon (7 days, then 1 day, before).
+    ApiKeyExpiring,
+    WebhookCreated,
+    WebhookUpdated,
+    WebhookSecretRotated,
+    WebhookDeleted,
+    /// Turned off by the dispatcher after failing for days.
+    WebhookDisabled,
 }
 
 impl AuditEventType {
-    pub const ALL: [AuditEventType; 16] = [
+    pub const ALL: [AuditEventType; 22] = [
         AuditEventType::AccountCreated,
         AuditEventType::ApiKeyCreated,
         AuditEventType::ApiKeyUpdated,
@@ -44,6 +52,12 @@ impl AuditEventType {
         AuditEventType::ProviderCredentialDeleted,
         AuditEventType::ProviderCredentialTested,
         AuditEventType::CredentialResolved,
+        AuditEventType::ApiKeyExpiring,
+        AuditEventType::WebhookCreated,
+        AuditEventType::WebhookUpdated,
+        AuditEventType::WebhookSecretRotated,
+        AuditEventType::WebhookDeleted,
+        AuditEventType::WebhookDisabled,
     ];
 
     pub fn parse(name: &str) -> Option<AuditEventType> {
@@ -68,6 +82,12 @@ impl AuditEventType {
             AuditEventType::ProviderCredentialDeleted => "PROVIDER_CREDENTIAL_DELETED",
             AuditEventType::ProviderCredentialTested => "PROVIDER_CREDENTIAL_TESTED",
             AuditEventType::CredentialResolved => "CREDENTIAL_RESOLVED",
+            AuditEventType::ApiKeyExpiring => "API_KEY_EXPIRING",
+            AuditEventType::WebhookCreated => "WEBHOOK_CREATED",
+            AuditEventType::WebhookUpdated => "WEBHOOK_UPDATED",
+            AuditEventType::WebhookSecretRotated => "WEBHOOK_SECRET_ROTATED",
+            AuditEventType::WebhookDeleted => "WEBHOOK_DELETED",
+            AuditEventType::WebhookDisabled => "WEBHOOK_DISABLED",
         }
     }
 }
@@ -87,6 +107,10 @@ pub const ADMIN_TOOL_ACTOR: &str = "mailkeys-admin";
 /// report, and anyone holding the key (`POST /api/public/keys/revoke`).
 pub const GITHUB_SCANNING_ACTOR: &str = "github-secret-scanning";
 pub const PUBLIC_REVOCATION_ACTOR: &str = "public-revocation";
+/// The actors of the scheduled expiry reminders and of the webhook
+/// dispatcher (which disables an endpoint that keeps failing).
+pub const EXPIRY_REMINDER_ACTOR: &str = "expiry-reminders";
+pub const WEBHOOK_DISPATCHER_ACTOR: &str = "webhook-dispatcher";
 /// Where the operator's changes to platform service keys are audited (no
 /// account id has this shape, so no tenant can list them).
 pub const PLATFORM: &str = "platform";
@@ -106,6 +130,14 @@ pub struct AuditEvent {
     /// For key events: the display prefix of the key (never the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<String>,
+    /// For key events: which face the key has (`email` for an email API
+    /// key, `smtp` for an SMTP credential), so that what is told of it uses
+    /// its own name. Older records have none (email API keys then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_face: Option<String>,
+    /// For an expiry reminder: when the key expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
     /// For rotations: the id of the key that replaced this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related_resource_id: Option<String>,
@@ -207,6 +239,8 @@ impl AuditEvent {
             version: Some(version),
             changed_fields,
             key_prefix: None,
+            key_face: None,
+            expires_at: None,
             related_resource_id: None,
             old_key_expires_at: None,
             url: None,
@@ -221,6 +255,18 @@ impl AuditEvent {
 
     pub fn with_key_prefix(mut self, prefix: &str) -> Self {
         self.key_prefix = Some(prefix.to_string());
+        self
+    }
+
+    /// The display prefix and face of the key the record is about.
+    pub fn with_key(self, prefix: &str, face: crate::domain::key::KeyFace) -> Self {
+        let mut event = self.with_key_prefix(prefix);
+        event.key_face = Some(face.as_str().to_string());
+        event
+    }
+
+    pub fn with_expires_at(mut self, at: Timestamp) -> Self {
+        self.expires_at = Some(at);
         self
     }
 

@@ -10,6 +10,10 @@
 //! failure, and nothing after it in the batch is logged or forwarded (Lambda
 //! redelivers from there); the template's retry limit and batch bisection
 //! keep one bad record from blocking the shard.
+//!
+//! With `MAILKEYS_WEBHOOK_QUEUE_URL` it also queues the webhook messages of
+//! the batch's records ([`crate::webhook_queue`]): when that fails, the whole
+//! batch is redelivered, and the events keep their `webhook-id`s.
 
 use crate::domain::timestamp::Timestamp;
 use aws_config::SdkConfig;
@@ -37,6 +41,8 @@ struct AuditImage {
     request_id: String,
     created_at: Timestamp,
     key_prefix: Option<String>,
+    key_face: Option<String>,
+    expires_at: Option<Timestamp>,
     related_resource_id: Option<String>,
     old_key_expires_at: Option<Timestamp>,
     url: Option<String>,
@@ -99,9 +105,65 @@ impl AuditForwarder {
     }
 }
 
+impl AuditImage {
+    fn to_event(&self) -> crate::audit::AuditEvent {
+        crate::audit::AuditEvent {
+            event_id: self.event_id.clone(),
+            account_id: self.account_id.clone(),
+            event_type: self.event_type.clone(),
+            resource_type: self.resource_type.clone(),
+            resource_id: self.resource_id.clone(),
+            changed_fields: self.changed_fields.clone(),
+            key_prefix: self.key_prefix.clone(),
+            key_face: self.key_face.clone(),
+            expires_at: self.expires_at,
+            related_resource_id: self.related_resource_id.clone(),
+            old_key_expires_at: self.old_key_expires_at,
+            outcome: self.outcome.clone(),
+            url: self.url.clone(),
+            source: self.source.clone(),
+            purpose: self.purpose.clone(),
+            version: self.version,
+            actor_key_id: self.actor_key_id.clone(),
+            request_id: self.request_id.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Where the records' webhook events go: the endpoints (to find who
+/// subscribes) and the queue.
+#[derive(Clone, Debug)]
+pub struct WebhookFanOut {
+    pub webhooks: crate::service::webhooks::Webhooks,
+    pub queue: crate::webhook_queue::WebhookQueue,
+}
+
+impl WebhookFanOut {
+    /// Queues the webhook messages of `audits`.
+    async fn queue(&self, audits: &[AuditImage]) -> Result<(), String> {
+        let events: Vec<_> =
+            audits.iter().filter_map(|a| crate::service::webhooks::tenant_event(&a.to_event())).collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        let messages = self.webhooks.fan_out(&events).await.map_err(|e| e.to_string())?;
+        self.queue.send(&messages).await
+    }
+}
+
 /// Logs (and forwards) every record of a batch; the answer names the first
 /// record that could not be read or forwarded, if any.
 pub async fn consume(event: &Event, forwarder: Option<&AuditForwarder>) -> DynamoDbEventResponse {
+    consume_with(event, forwarder, None).await
+}
+
+/// [`consume`], queueing the records' webhook messages too.
+pub async fn consume_with(
+    event: &Event,
+    forwarder: Option<&AuditForwarder>,
+    fan_out: Option<&WebhookFanOut>,
+) -> DynamoDbEventResponse {
     // Readable records in order, with their sequence numbers beside them.
     let mut audits = Vec::new();
     let mut sequence_numbers = Vec::new();
@@ -121,11 +183,9 @@ pub async fn consume(event: &Event, forwarder: Option<&AuditForwarder>) -> Dynam
             }
         }
     }
-    if let Some(forwarder) = forwarder {
-        if let Some(refused) = forwarder.put(&audits).await {
-            failed_at = Some(sequence_numbers[refused].clone());
-            audits.truncate(refused);
-        }
+    if let Some(refused) = deliver(&audits, forwarder, fan_out).await {
+        failed_at = Some(sequence_numbers[refused].clone());
+        audits.truncate(refused);
     }
     audits.iter().for_each(log);
     let mut response = DynamoDbEventResponse::default();
@@ -135,6 +195,96 @@ pub async fn consume(event: &Event, forwarder: Option<&AuditForwarder>) -> Dynam
         response.batch_item_failures.push(failure);
     }
     response
+}
+
+/// Forwards `audits` and queues their webhook messages: the index of the
+/// first record that did not get through, if any.
+async fn deliver(
+    audits: &[AuditImage],
+    forwarder: Option<&AuditForwarder>,
+    fan_out: Option<&WebhookFanOut>,
+) -> Option<usize> {
+    let mut refused = match forwarder {
+        Some(forwarder) => forwarder.put(audits).await,
+        None => None,
+    };
+    if let Some(fan_out) = fan_out {
+        let through = &audits[..refused.unwrap_or(audits.len())];
+        if let Err(err) = fan_out.queue(through).await {
+            tracing::error!(error = %err, "could not queue the batch's webhook messages");
+            refused = Some(0);
+        }
+    }
+    refused.filter(|_| !audits.is_empty())
+}
+
+/// Locally: reads the audit table's stream as Lambda would and does what
+/// the consumer does with each batch, until the process ends. Shards are
+/// read from their newest record when it starts; shards that open later,
+/// from their first.
+pub async fn tail_stream(
+    sdk: &SdkConfig,
+    audit_table: &str,
+    forwarder: Option<AuditForwarder>,
+    fan_out: Option<WebhookFanOut>,
+) {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    let ddb = aws_sdk_dynamodb::Client::new(sdk);
+    let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(200));
+    let arn = loop {
+        match ddb.describe_table().table_name(audit_table).send().await {
+            Ok(out) => match out.table().and_then(|t| t.latest_stream_arn()) {
+                Some(arn) => break arn.to_string(),
+                None => return tracing::error!("the audit table has no stream"),
+            },
+            Err(_) => pause().await,
+        }
+    };
+    let mut iterators: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut first_pass = true;
+    loop {
+        if let Ok(description) = streams.describe_stream().stream_arn(&arn).send().await {
+            for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
+                let Some(id) = shard.shard_id() else { continue };
+                if iterators.contains_key(id) {
+                    continue;
+                }
+                let start = match first_pass {
+                    true => ShardIteratorType::Latest,
+                    false => ShardIteratorType::TrimHorizon,
+                };
+                let iterator = streams
+                    .get_shard_iterator()
+                    .stream_arn(&arn)
+                    .shard_id(id)
+                    .shard_iterator_type(start)
+                    .send()
+                    .await
+                    .ok()
+                    .and_then(|o| o.shard_iterator);
+                iterators.insert(id.to_string(), iterator);
+            }
+            first_pass = false;
+        }
+        for iterator in iterators.values_mut() {
+            let Some(current) = iterator.clone() else { continue };
+            let Ok(out) = streams.get_records().shard_iterator(&current).send().await else { continue };
+            let audits: Vec<AuditImage> = out
+                .records()
+                .iter()
+                .filter_map(|r| r.dynamodb().and_then(|d| d.new_image()))
+                .filter_map(|image| serde_dynamo::aws_sdk_dynamodbstreams_1::from_item(image.clone()).ok())
+                .collect();
+            // Redelivered as Lambda would: the same records again.
+            if deliver(&audits, forwarder.as_ref(), fan_out.as_ref()).await.is_some() {
+                continue;
+            }
+            audits.iter().for_each(log);
+            *iterator = out.next_shard_iterator;
+        }
+        pause().await;
+    }
 }
 
 /// The record as one JSON log line, in the shape of the service's other
@@ -165,8 +315,13 @@ pub async fn run() -> Result<(), lambda_http::Error> {
     let sdk = crate::aws::function_sdk_config();
     let forwarder = AuditForwarder::from_env(&sdk);
     let forwarder = forwarder.as_ref();
+    let fan_out = match crate::webhook_queue::WebhookQueue::from_env(&sdk) {
+        Some(queue) => Some(WebhookFanOut { webhooks: crate::app::AppState::from_env().await?.webhooks, queue }),
+        None => None,
+    };
+    let fan_out = fan_out.as_ref();
     lambda_http::lambda_runtime::run(lambda_http::service_fn(|event: lambda_http::LambdaEvent<Event>| async move {
-        Ok::<_, lambda_http::Error>(consume(&event.payload, forwarder).await)
+        Ok::<_, lambda_http::Error>(consume_with(&event.payload, forwarder, fan_out).await)
     }))
     .await
 }
@@ -188,6 +343,8 @@ mod tests {
             request_id: "r".into(),
             created_at: Timestamp::parse("2026-11-24T10:00:00Z").unwrap(),
             key_prefix: None,
+            key_face: None,
+            expires_at: None,
             related_resource_id: None,
             old_key_expires_at: None,
             url: Some("https://github.com/octo-org/octo-repo/blob/main/.env".into()),

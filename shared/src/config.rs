@@ -148,6 +148,12 @@ pub fn audit_event_bus() -> Option<String> {
     optional_var("MAILKEYS_AUDIT_EVENT_BUS")
 }
 
+/// `MAILKEYS_WEBHOOK_QUEUE_URL`: the SQS queue of webhook messages; none
+/// when unset (nothing is then queued).
+pub fn webhook_queue_url() -> Option<String> {
+    optional_var("MAILKEYS_WEBHOOK_QUEUE_URL")
+}
+
 impl Settings {
     /// `MAILKEYS_TABLE` (default `mailkeys`), `MAILKEYS_AUDIT_TABLE`
     /// (`mailkeys-audit`), `MAILKEYS_KMS_KEY_ID` (required) and
@@ -191,6 +197,11 @@ impl Settings {
 
     pub fn tables_from_env() -> Tables {
         Tables { main: var_or("MAILKEYS_TABLE", "mailkeys"), audit: var_or("MAILKEYS_AUDIT_TABLE", "mailkeys-audit") }
+    }
+
+    /// In the `live` stage webhook endpoints must be https.
+    pub fn webhooks_https_only(&self) -> bool {
+        self.stage == "live"
     }
 
     pub fn key_prefix(&self) -> KeyPrefix {

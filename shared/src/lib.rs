@@ -25,5 +25,6 @@ pub mod lambda;
 pub mod logging;
 pub mod service;
 pub mod store;
+pub mod webhook_queue;
 
 pub use app::AppState;

@@ -8,6 +8,7 @@ mod imap;
 mod providers;
 mod smtp;
 pub mod tls;
+pub mod webhook;
 
 use crate::domain::timestamp::Timestamp;
 use std::sync::{Arc, Mutex, OnceLock};

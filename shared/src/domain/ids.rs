@@ -109,6 +109,16 @@ prefixed_id!(
     ProviderCredentialId,
     "pc_"
 );
+prefixed_id!(
+    /// A webhook endpoint: `wh_…`.
+    WebhookId,
+    "wh_"
+);
+prefixed_id!(
+    /// One delivery attempt to a webhook endpoint: `dlv_…` (sorts by time).
+    DeliveryId,
+    "dlv_"
+);
 
 /// An email provider: a positive integer, numbered per account from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -146,6 +156,7 @@ pub fn is_resource_id(value: &str) -> bool {
     AccountId::parse(value).is_some()
         || KeyId::parse(value).is_some()
         || ProviderCredentialId::parse(value).is_some()
+        || WebhookId::parse(value).is_some()
         || EmailProviderId::parse(value).is_some()
 }
 

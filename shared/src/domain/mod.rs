@@ -14,6 +14,7 @@ pub mod resolve;
 pub mod secret;
 pub mod smtp_relay;
 pub mod timestamp;
+pub mod webhook;
 
 use std::fmt;
 

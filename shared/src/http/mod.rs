@@ -17,6 +17,7 @@ pub mod routes;
 mod schema;
 pub mod smtp_credentials;
 pub mod verify_key;
+pub mod webhooks;
 pub mod whoami;
 
 pub use error::ApiError;

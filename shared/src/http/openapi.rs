@@ -14,7 +14,7 @@ use super::error::UNAUTHORIZED_MESSAGE;
 use super::Function;
 use super::{
     api_keys, audit_events, email_providers, exposure, provider_credentials, resolve, smtp_credentials, verify_key,
-    whoami,
+    webhooks, whoami,
 };
 
 const SECURITY_SCHEME: &str = "apiKey";
@@ -33,6 +33,11 @@ const LINKS: &[(Function, &str, &[Function])] = {
         (ApiKeysCreate, "/data/id", &[ApiKeysUpdate, ApiKeysRotate, ApiKeysRevoke]),
         (SmtpCredentialsCreate, "/id", &[SmtpCredentialsUpdate, SmtpCredentialsRotate, SmtpCredentialsRevoke]),
         (SmtpCredentialsMobile, "/id", &[SmtpCredentialsUpdate, SmtpCredentialsRotate, SmtpCredentialsRevoke]),
+        (
+            WebhooksCreate,
+            "/id",
+            &[WebhooksGet, WebhooksUpdate, WebhooksRotateSecret, WebhooksTest, WebhooksDeliveries, WebhooksDelete],
+        ),
         (
             ProviderCredentialsCreate,
             "/id",
@@ -86,6 +91,14 @@ const LINKS: &[(Function, &str, &[Function])] = {
         provider_credentials::test,
         exposure::github_report,
         exposure::revoke_public,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::rotate_secret,
+        webhooks::test,
+        webhooks::deliveries,
     )
 )]
 struct ApiDoc;
@@ -158,6 +171,14 @@ fn summary(function: Function) -> &'static str {
         ProviderCredentialsTest => "Test a provider credential",
         SecretScanningGithub => "Receive GitHub secret scanning reports (revokes exposed keys)",
         KeysRevokePublic => "Revoke keys by holding them (no API key)",
+        WebhooksCreate => "Create a webhook endpoint",
+        WebhooksList => "List webhook endpoints",
+        WebhooksGet => "Get a webhook endpoint",
+        WebhooksUpdate => "Change a webhook endpoint (partial)",
+        WebhooksDelete => "Delete a webhook endpoint",
+        WebhooksRotateSecret => "Rotate a webhook endpoint's signing secret",
+        WebhooksTest => "Send a test event to a webhook endpoint",
+        WebhooksDeliveries => "List a webhook endpoint's recent delivery attempts",
     }
 }
 

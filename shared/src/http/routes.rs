@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::observe::observe;
 use super::{
     api_keys, audit_events, email_providers, exposure, provider_credentials, resolve, smtp_credentials, verify_key,
-    whoami,
+    webhooks, whoami,
 };
 use crate::app::AppState;
 use crate::aws::REQUEST_DEADLINE;
@@ -135,6 +135,14 @@ functions! {
     ProviderCredentialsTest => "provider-credentials-test", POST, "/api/provider-credentials/{id}/test", post(provider_credentials::test);
     SecretScanningGithub => "secret-scanning-github", POST, "/api/public/secret-scanning/github", post(exposure::github_report);
     KeysRevokePublic => "keys-revoke-public", POST, "/api/public/keys/revoke", post(exposure::revoke_public);
+    WebhooksCreate => "webhooks-create", POST, "/api/webhooks", post(webhooks::create);
+    WebhooksList => "webhooks-list", GET, "/api/webhooks", get(webhooks::list);
+    WebhooksGet => "webhooks-get", GET, "/api/webhooks/{id}", get(webhooks::get);
+    WebhooksUpdate => "webhooks-update", PATCH, "/api/webhooks/{id}", patch(webhooks::update);
+    WebhooksDelete => "webhooks-delete", DELETE, "/api/webhooks/{id}", delete(webhooks::delete);
+    WebhooksRotateSecret => "webhooks-rotate-secret", POST, "/api/webhooks/{id}/rotate-secret", post(webhooks::rotate_secret);
+    WebhooksTest => "webhooks-test", POST, "/api/webhooks/{id}/test", post(webhooks::test);
+    WebhooksDeliveries => "webhooks-deliveries", GET, "/api/webhooks/{id}/deliveries", get(webhooks::deliveries);
 }
 
 impl Function {
@@ -150,6 +158,12 @@ impl Function {
         matches!(self, Function::EmailProvidersTest | Function::ProviderCredentialsTest)
     }
 
+    /// Whether the route sends to a webhook receiver (bounded by the
+    /// delivery timeout).
+    pub fn sends_webhooks(self) -> bool {
+        self == Function::WebhooksTest
+    }
+
     /// How large a body this route reads.
     pub fn max_body_bytes(self) -> usize {
         match self {
@@ -160,9 +174,12 @@ impl Function {
 
     /// How long a request of this route may take in all.
     pub fn deadline(self, settings: &Settings) -> Duration {
-        match self.tests_connectivity() {
-            true => REQUEST_DEADLINE + settings.connectivity.timeout,
-            false => REQUEST_DEADLINE,
+        if self.tests_connectivity() {
+            REQUEST_DEADLINE + settings.connectivity.timeout
+        } else if self.sends_webhooks() {
+            REQUEST_DEADLINE + crate::connectivity::webhook::DELIVERY_TIMEOUT
+        } else {
+            REQUEST_DEADLINE
         }
     }
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::ids::{AccountId, EmailProviderId, KeyId, ProviderCredentialId, ServiceKeyId};
+use crate::domain::ids::{AccountId, EmailProviderId, KeyId, ProviderCredentialId, ServiceKeyId, WebhookId};
 use crate::domain::timestamp::Timestamp;
 
 macro_rules! prefixed_id_schema {
@@ -21,7 +21,7 @@ macro_rules! prefixed_id_schema {
     )*};
 }
 
-prefixed_id_schema!(AccountId, KeyId, ProviderCredentialId, ServiceKeyId);
+prefixed_id_schema!(AccountId, KeyId, ProviderCredentialId, ServiceKeyId, WebhookId);
 
 impl PartialSchema for EmailProviderId {
     fn schema() -> RefOr<Schema> {

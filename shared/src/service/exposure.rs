@@ -126,7 +126,7 @@ fn exposure_event(key: &Revocable, report: &Reported, by: Reporter<'_>) -> Audit
                 request_id: by.request_id.to_string(),
             };
             AuditEvent::new(&actor, AuditEventType::ApiKeyExposed, RESOURCE_TYPE, key_id, listed.version + 1, revoked)
-                .with_key_prefix(&listed.prefix)
+                .with_key(&listed.prefix, listed.face)
         }
         RevocableOwner::Service { key_id } => AuditEvent::of_platform_by(
             by.actor,

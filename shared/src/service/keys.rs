@@ -102,7 +102,7 @@ fn key_event(
     version: u64,
     fields: Vec<String>,
 ) -> AuditEvent {
-    AuditEvent::new(actor, event_type, RESOURCE_TYPE, &key.key_id, version, fields).with_key_prefix(&key.prefix)
+    AuditEvent::new(actor, event_type, RESOURCE_TYPE, &key.key_id, version, fields).with_key(&key.prefix, key.face)
 }
 
 impl Keys {

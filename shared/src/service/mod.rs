@@ -10,8 +10,11 @@ pub mod keys;
 pub mod page;
 pub mod provider_credentials;
 pub mod rate_limit;
+pub mod reminders;
 pub mod resolve;
 pub mod scanning_keys;
+mod webhook_events;
+pub mod webhooks;
 
 use crate::crypto::CryptoError;
 use crate::domain::Invalid;

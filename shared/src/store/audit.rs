@@ -97,6 +97,12 @@ impl Store {
         if let Some(prefix) = &event.key_prefix {
             item.insert("key_prefix".into(), s(prefix));
         }
+        if let Some(face) = &event.key_face {
+            item.insert("key_face".into(), s(face));
+        }
+        if let Some(at) = event.expires_at {
+            item.insert("expires_at".into(), t(at));
+        }
         if let Some(related) = &event.related_resource_id {
             item.insert("related_resource_id".into(), s(related));
         }
@@ -282,6 +288,8 @@ pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {
         resource_id: r.s("resource_id")?,
         changed_fields: r.string_list("changed_fields")?,
         key_prefix: r.opt_s("key_prefix")?,
+        key_face: r.opt_s("key_face")?,
+        expires_at: r.opt_time("expires_at")?,
         related_resource_id: r.opt_s("related_resource_id")?,
         old_key_expires_at: r.opt_time("old_key_expires_at")?,
         url: r.opt_s("url")?,

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 pub mod provider_credentials;
 pub mod schema;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::audit::BY_RESOURCE_INDEX;
+use super::keys::expiry::EXPIRY_INDEX;
 use super::keys::ACTIVE_KEYS_INDEX;
 use super::{Store, StoreError};
 
@@ -27,6 +28,18 @@ fn active_keys_index() -> GlobalSecondaryIndex {
         .index_name(ACTIVE_KEYS_INDEX)
         .key_schema(key("active_pk", KeyType::Hash))
         .key_schema(key("active_sk", KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .expect("set")
+}
+
+/// The main table's sparse index of keys by expiry day (see
+/// [`super::keys::expiry`]).
+fn expiry_index() -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(EXPIRY_INDEX)
+        .key_schema(key("expiry_pk", KeyType::Hash))
+        .key_schema(key("expiry_sk", KeyType::Range))
         .projection(Projection::builder().projection_type(ProjectionType::All).build())
         .build()
         .expect("set")
@@ -54,9 +67,12 @@ impl Store {
                 .attribute_definitions(string_attr("sk"))
                 .attribute_definitions(string_attr("active_pk"))
                 .attribute_definitions(string_attr("active_sk"))
+                .attribute_definitions(string_attr("expiry_pk"))
+                .attribute_definitions(string_attr("expiry_sk"))
                 .key_schema(key("pk", KeyType::Hash))
                 .key_schema(key("sk", KeyType::Range))
                 .global_secondary_indexes(active_keys_index())
+                .global_secondary_indexes(expiry_index())
                 .send()
                 .await
                 .map_err(StoreError::aws)?;

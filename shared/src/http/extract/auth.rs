@@ -71,6 +71,12 @@ impl Requirement for ManageSmtpCredentials {
     }
 }
 
+/// Webhook endpoints are managed with `webhooks` (which `admin` includes).
+pub struct ManageWebhooks;
+impl Requirement for ManageWebhooks {
+    const PERMISSION: Permission = Permission::Webhooks;
+}
+
 pub const MANAGE_KEYS_FORBIDDEN: &str = "Insufficient permissions to manage API keys";
 
 /// A caller holding `R`'s permission: 401 without a valid key, 403 without

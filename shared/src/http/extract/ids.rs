@@ -4,7 +4,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 
 use super::super::error::ApiError;
-use crate::domain::ids::{AccountId, EmailProviderId, KeyId, ProviderCredentialId};
+use crate::domain::ids::{AccountId, EmailProviderId, KeyId, ProviderCredentialId, WebhookId};
 
 /// An id that a path may hold, and what a caller is told when the path's
 /// id cannot be one (`NOT_FOUND`, as for an unknown one).
@@ -31,6 +31,13 @@ impl IdKind for KeyId {
     const NOT_FOUND: &'static str = crate::service::keys::NOT_FOUND;
     fn parse_path(raw: &str) -> Option<Self> {
         KeyId::parse(raw)
+    }
+}
+
+impl IdKind for WebhookId {
+    const NOT_FOUND: &'static str = crate::service::webhooks::NOT_FOUND;
+    fn parse_path(raw: &str) -> Option<Self> {
+        WebhookId::parse(raw)
     }
 }
 

@@ -7,3 +7,4 @@ pub mod exposure;
 pub mod keys;
 pub mod provider_credentials;
 pub mod resolve;
+pub mod webhooks;

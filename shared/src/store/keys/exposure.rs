@@ -46,6 +46,7 @@ pub enum ExposedOwner {
 #[derive(Clone, Debug)]
 pub struct Listed {
     pub prefix: String,
+    pub face: KeyFace,
     pub version: u64,
 }
 
@@ -157,7 +158,7 @@ impl Store {
             }
             ExposedOwner::Tenant { account_id, key_id, listed: None } => {
                 let record = self.get_key(&account_id, &key_id).await?;
-                let listed = Listed { prefix: record.prefix, version: record.version };
+                let listed = Listed { prefix: record.prefix, face: record.face, version: record.version };
                 RevocableOwner::Tenant { account_id, key_id, listed }
             }
         };
@@ -183,8 +184,8 @@ fn read_exposed(item: &Item, now: Timestamp) -> Result<ExposedKey, StoreError> {
         _ => ExposedOwner::Tenant {
             account_id: r.id("account_id", AccountId::parse)?,
             key_id: r.id("key_id", KeyId::parse)?,
-            listed: match (r.opt_s("prefix")?, item.get("version")) {
-                (Some(prefix), Some(_)) => Some(Listed { prefix, version: r.n("version")? }),
+            listed: match (r.opt_s("prefix")?, r.opt_s("face")?.and_then(|f| KeyFace::parse(&f)), item.get("version")) {
+                (Some(prefix), Some(face), Some(_)) => Some(Listed { prefix, face, version: r.n("version")? }),
                 _ => None,
             },
         },

@@ -16,6 +16,7 @@
 //! platform's service keys) and [`migration`] (backfills for older items).
 
 mod accounts;
+pub mod expiry;
 pub mod exposure;
 mod migration;
 mod service;

@@ -27,6 +27,9 @@ impl Store {
             ("entity", s("api_key")),
         ]);
         meta.extend(listing(key).into_iter().map(|(k, v)| (k.to_string(), v)));
+        if let Some(at) = key.expires_at {
+            meta.extend(super::expiry::expiry_attributes(&key.key_id, at).map(|(k, v)| (k.to_string(), v)));
+        }
         let table = &self.tables().main;
         [put(table, auth, "attribute_not_exists(pk)"), put(table, meta, "attribute_not_exists(pk)")]
     }
@@ -332,11 +335,15 @@ impl Store {
             None => self.revoke_items(old, now, Some(&new.key_id)),
             Some(until) => {
                 let set = "SET expires_at = :until, replaced_by = :new, updated_at = :now, version = :next";
+                let [(_, expiry_pk), (_, expiry_sk)] = super::expiry::expiry_attributes(&old.key_id, until);
                 let change = KeyChange {
-                    meta_expression: set.into(),
+                    // Its end is in the expiry index (for the reminder).
+                    meta_expression: format!("{set}, expiry_pk = :expiry_pk, expiry_sk = :expiry_sk"),
                     auth_expression: set.into(),
                     names: Vec::new(),
                     values: vec![
+                        (":expiry_pk", expiry_pk),
+                        (":expiry_sk", expiry_sk),
                         (":until", t(until)),
                         (":new", s(&new.key_id)),
                         (":now", t(now)),

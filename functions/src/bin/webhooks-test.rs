@@ -1,0 +1,6 @@
+//! Lambda function for one route; see `Function::WebhooksTest`.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), mailkeys::lambda::Error> {
+    mailkeys::lambda::run::<mailkeys::http::route::WebhooksTest>().await
+}
