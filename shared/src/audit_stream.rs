@@ -223,14 +223,15 @@ async fn deliver(
 /// read from their newest record when it starts; shards that open later,
 /// from their first.
 pub async fn tail_stream(
-    sdk: &SdkConfig,
+    ddb: &aws_sdk_dynamodb::Client,
+    streams: &aws_sdk_dynamodbstreams::Client,
     audit_table: &str,
     forwarder: Option<AuditForwarder>,
     fan_out: Option<WebhookFanOut>,
+    ready: tokio::sync::oneshot::Sender<()>,
 ) {
+    let mut ready = Some(ready);
     use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-    let ddb = aws_sdk_dynamodb::Client::new(sdk);
-    let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
     let pause = || tokio::time::sleep(std::time::Duration::from_millis(200));
     let arn = loop {
         match ddb.describe_table().table_name(audit_table).send().await {
@@ -266,6 +267,10 @@ pub async fn tail_stream(
                 iterators.insert(id.to_string(), iterator);
             }
             first_pass = false;
+            // Everything written from now on is read.
+            if let Some(ready) = ready.take() {
+                let _ = ready.send(());
+            }
         }
         for iterator in iterators.values_mut() {
             let Some(current) = iterator.clone() else { continue };

@@ -221,10 +221,29 @@ pub async fn poll_queue(webhooks: Webhooks, queue: WebhookQueue) {
 
 /// Locally (`mailkeys-local`, the tests): the consumer's and the
 /// dispatcher's work on tasks of this process, for `state`'s tables and
-/// `queue`.
-pub fn spawn_local(state: &crate::app::AppState, sdk: &SdkConfig, queue: WebhookQueue) {
+/// `queue`. Returns once every change from now on will be told.
+pub async fn spawn_local(state: &crate::app::AppState, streams: aws_sdk_dynamodbstreams::Client, queue: WebhookQueue) {
     let fan_out = crate::audit_stream::WebhookFanOut { webhooks: state.webhooks.clone(), queue: queue.clone() };
-    let (sdk, table) = (sdk.clone(), state.settings.tables.audit.clone());
-    tokio::spawn(async move { crate::audit_stream::tail_stream(&sdk, &table, None, Some(fan_out)).await });
+    let (ddb, table) = (state.store.client().clone(), state.settings.tables.audit.clone());
+    let (ready, started) = tokio::sync::oneshot::channel();
+    tokio::spawn(
+        async move { crate::audit_stream::tail_stream(&ddb, &streams, &table, None, Some(fan_out), ready).await },
+    );
     tokio::spawn(poll_queue(state.webhooks.clone(), queue));
+    let _ = started.await;
+}
+
+/// Creates the local queue named `name` (once; it is kept if it exists)
+/// and returns its URL: what `make dev` and the tests use.
+pub async fn create_local_queue(sdk: &SdkConfig, name: &str) -> Result<String, String> {
+    let out = aws_sdk_sqs::Client::new(sdk)
+        .create_queue()
+        .queue_name(name)
+        // Longer than an attempt takes (5 s), so a message being attempted
+        // is not received again meanwhile.
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, "60")
+        .send()
+        .await
+        .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(&e).to_string())?;
+    out.queue_url.ok_or_else(|| "the queue has no URL".to_string())
 }

@@ -17,3 +17,4 @@ mod provider_credentials;
 mod resolve;
 mod round_trips;
 mod smtp_credentials;
+mod webhooks;

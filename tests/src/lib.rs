@@ -579,3 +579,117 @@ impl Drop for LocalServer {
         let _ = std::fs::remove_file(&self.log_path);
     }
 }
+
+/// One request a [`WebhookReceiver`] received: its `webhook-*` headers and body.
+#[derive(Clone, Debug)]
+pub struct ReceivedHook {
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl ReceivedHook {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The body as JSON.
+    pub fn payload(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+}
+
+/// A webhook receiver on loopback: records every request and answers the
+/// statuses it is told to, in order, then `200`.
+#[derive(Clone)]
+pub struct WebhookReceiver {
+    pub url: String,
+    received: Arc<std::sync::Mutex<Vec<ReceivedHook>>>,
+    statuses: Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl WebhookReceiver {
+    pub async fn start() -> WebhookReceiver {
+        let received: Arc<std::sync::Mutex<Vec<ReceivedHook>>> = Arc::default();
+        let statuses: Arc<std::sync::Mutex<std::collections::VecDeque<u16>>> = Arc::default();
+        let (r, s) = (received.clone(), statuses.clone());
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
+            let (r, s) = (r.clone(), s.clone());
+            async move {
+                let headers = headers
+                    .iter()
+                    .filter(|(name, _)| name.as_str().starts_with("webhook-") || name.as_str() == "content-type")
+                    .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or_default().to_string()))
+                    .collect();
+                r.lock().unwrap().push(ReceivedHook { headers, body });
+                let status = s.lock().unwrap().pop_front().unwrap_or(200);
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        WebhookReceiver { url, received, statuses }
+    }
+
+    /// The next requests are answered with these statuses.
+    pub fn answer(&self, statuses: &[u16]) {
+        self.statuses.lock().unwrap().extend(statuses);
+    }
+
+    pub fn received(&self) -> Vec<ReceivedHook> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `within`) until at least `count` requests came; all of them.
+    pub async fn wait_for(&self, count: usize, within: Duration) -> Vec<ReceivedHook> {
+        let deadline = Instant::now() + within;
+        loop {
+            let received = self.received();
+            if received.len() >= count || Instant::now() > deadline {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What the Standard Webhooks reference library (Python, `standardwebhooks`)
+/// says of each delivery under `secret`: the verified payload, or why not.
+pub fn verify_with_standardwebhooks(secret: &str, hooks: &[ReceivedHook]) -> Vec<Result<Value, String>> {
+    use std::io::Write;
+    let input: Vec<Value> =
+        hooks.iter().map(|h| serde_json::json!({"secret": secret, "headers": h.headers, "body": h.body})).collect();
+    let python = workspace_root().join(".local/venv/bin/python");
+    let script = workspace_root().join("tests/servers/verify_webhooks.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the verifier runs (make test installs it)");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(&input).unwrap().as_bytes()).unwrap();
+    let out = child.wait_with_output().expect("the verifier ends");
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).expect("the verifier's answer");
+    results
+        .into_iter()
+        .map(|r| match r["ok"].as_bool() {
+            Some(true) => Ok(r["payload"].clone()),
+            _ => Err(r["error"].as_str().unwrap_or_default().to_string()),
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// Runs the stream consumer's and the dispatcher's work for this app's
+    /// tables, on a queue of its own, as `make dev` does; returns once every
+    /// change from now on is told.
+    pub async fn start_webhook_pipeline(&self) {
+        let name = format!("{}-webhooks", self.tables().main);
+        let url = mailkeys::webhook_queue::create_local_queue(&self.sdk, &name).await.expect("a queue");
+        let queue = mailkeys::webhook_queue::WebhookQueue::new(&self.sdk, url);
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+            aws_sdk_dynamodbstreams::config::Builder::from(&self.sdk).endpoint_url(&self.endpoints.dynamodb).build(),
+        );
+        mailkeys::webhook_queue::spawn_local(&self.state, streams, queue).await;
+    }
+}

@@ -159,7 +159,7 @@ impl Webhooks {
             Err(StoreError::ConditionFailed { index: 0 }) => Err(ServiceError::Conflict(TOO_MANY)),
             other => other.map_err(ServiceError::from),
         }?;
-        debug_assert!(MAX_ENDPOINTS_PER_ACCOUNT == 10, "the message says 10");
+        const { assert!(MAX_ENDPOINTS_PER_ACCOUNT == 10, "the message says 10") };
         Ok(CreatedWebhook { record, secret })
     }
 
