@@ -42,13 +42,16 @@ trap cleanup EXIT INT TERM
 start_local_aws
 
 export MAILKEYS_TABLE=mailkeys MAILKEYS_AUDIT_TABLE=mailkeys-audit MAILKEYS_STAGE=test
-# Connectivity tests may reach servers on this machine and private networks
-# locally (never by default in AWS); MAILKEYS_EXTRA_CA_FILE passes through.
-export MAILKEYS_ALLOW_PRIVATE_HOSTS=true
+# Connectivity tests and webhooks may reach servers on this machine and
+# private networks locally (never by default in AWS), unless the environment
+# says false (to try the guard); MAILKEYS_EXTRA_CA_FILE passes through.
+export MAILKEYS_ALLOW_PRIVATE_HOSTS="${MAILKEYS_ALLOW_PRIVATE_HOSTS:-true}"
 
-step "creating the tables, the KMS key and a default account"
-MAILKEYS_KMS_KEY_ID="$(target/debug/mailkeys-admin init | python3 -c 'import json,sys; print(json.load(sys.stdin)["kms_key_id"])')"
-export MAILKEYS_KMS_KEY_ID
+step "creating the tables, the KMS key, the webhook queue and a default account"
+initialized="$(target/debug/mailkeys-admin init)"
+MAILKEYS_KMS_KEY_ID="$(printf '%s' "$initialized" | python3 -c 'import json,sys; print(json.load(sys.stdin)["kms_key_id"])')"
+MAILKEYS_WEBHOOK_QUEUE_URL="$(printf '%s' "$initialized" | python3 -c 'import json,sys; print(json.load(sys.stdin)["webhook_queue_url"])')"
+export MAILKEYS_KMS_KEY_ID MAILKEYS_WEBHOOK_QUEUE_URL
 account="$(target/debug/mailkeys-admin create-account --name default)"
 MAILKEYS_ACCOUNT_ID="$(printf '%s' "$account" | python3 -c 'import json,sys; print(json.load(sys.stdin)["account_id"])')"
 export MAILKEYS_ACCOUNT_ID
@@ -90,6 +93,7 @@ export MAILKEYS_STAGE=$MAILKEYS_STAGE
 export MAILKEYS_ACCOUNT_ID=$MAILKEYS_ACCOUNT_ID
 export MAILKEYS_ALLOW_PRIVATE_HOSTS=$MAILKEYS_ALLOW_PRIVATE_HOSTS
 export MAILKEYS_GITHUB_SCANNING_KEYS_URL=$MAILKEYS_GITHUB_SCANNING_KEYS_URL
+export MAILKEYS_WEBHOOK_QUEUE_URL=$MAILKEYS_WEBHOOK_QUEUE_URL
 ${MAILKEYS_EXTRA_CA_FILE:+export MAILKEYS_EXTRA_CA_FILE=$MAILKEYS_EXTRA_CA_FILE}
 ENV
 mv "$state/env.new" "$state/env"

@@ -28,6 +28,7 @@ ACCOUNT_PLACEHOLDER = "acc_01jdx7m3k9q2w8e4r5t6y7u8i9"
 KEY_ID_PLACEHOLDER = "key_01jdx7m3k9q2w8e4r5t6y7u8i9"
 INTERNAL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_AN_INTERNAL_KEY"
 CREDENTIAL_ID_PLACEHOLDER = "pc_01jdx8a2b3c4d5e6f7g8h9j0k1"
+WEBHOOK_ID_PLACEHOLDER = "wh_01jdx9c4d5e6f7g8h9j0k1m2n3"
 
 # The sample events' provider is SES: its answers carry the SMTP relay fields.
 PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test",
@@ -42,6 +43,7 @@ CREDENTIAL = {
     "username_masked", "last_test", "created_at", "updated_at",
 }
 PAGE = {"items", "next_cursor"}
+WEBHOOK = {"id", "url", "events", "description", "enabled", "disabled_reason", "failing_since", "created_at", "updated_at"}
 
 
 def api(method, path, body):
@@ -70,7 +72,11 @@ def fixtures():
         {"provider_kind": "smtp", "host": "smtp.example.com", "port": 587, "security_mode": "starttls",
          "auth_kind": "password", "username": "invoke@example.com", "password": "invoke-password"},
     )["id"]
+    # The webhooks-* events name this endpoint (a receiver that is not there:
+    # the test event is answered, undelivered).
+    webhook = api("POST", "/api/webhooks", {"url": "https://hooks.example.com/invoke", "events": ["*"]})["id"]
     return {
+        "webhook": webhook,
         "api-keys-update": to_change,
         "api-keys-revoke": to_change,
         "api-keys-rotate": email_to_rotate,
@@ -96,6 +102,9 @@ def event_for(function, key_ids, mail_key, internal_key, credential, provider_id
             .replace(ACCOUNT_PLACEHOLDER, ACCOUNT).replace(CREDENTIAL_ID_PLACEHOLDER, credential))
     if function in key_ids:
         text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
+    # The dispatcher's message names an endpoint that is not there: dropped.
+    if function.startswith("webhooks-") and function != "webhooks-dispatcher":
+        text = text.replace(WEBHOOK_ID_PLACEHOLDER, key_ids["webhook"])
     if provider_id is not None and function.startswith("email-providers-"):
         text = text.replace('"/api/email-providers/1', f'"/api/email-providers/{provider_id}')
         text = text.replace('"id": "1"', f'"id": "{provider_id}"')
@@ -142,6 +151,14 @@ EXPECTED = [
     # anything is fetched or read (tests/api/exposure.rs sends signed ones).
     ("secret-scanning-github", 401, lambda b: b["error"]["code"] == "UNAUTHORIZED"),
     ("keys-revoke-public", 202, lambda b: keys_of(b) == {"message"}),
+    ("webhooks-create", 201, lambda b: keys_of(b) == WEBHOOK | {"secret"} and b["secret"].startswith("whsec_")),
+    ("webhooks-list", 200, lambda b: keys_of(b) == PAGE and all(keys_of(w) == WEBHOOK for w in b["items"])),
+    ("webhooks-get", 200, lambda b: keys_of(b) == WEBHOOK),
+    ("webhooks-update", 200, lambda b: keys_of(b) == WEBHOOK and b["events"] == ["api_key.exposed", "smtp_credential.exposed"]),
+    ("webhooks-rotate-secret", 200, lambda b: keys_of(b) == WEBHOOK | {"secret"}),
+    ("webhooks-test", 200, lambda b: keys_of(b) == {"delivered", "status_code", "error"}),
+    ("webhooks-deliveries", 200, lambda b: keys_of(b) == PAGE and len(b["items"]) >= 1),
+    ("webhooks-delete", 204, lambda b: b is None),
     ("audit-events-list", 200, lambda b: keys_of(b) == {"events", "next_cursor"} and len(b["events"]) > 0),
 ]
 
@@ -184,7 +201,7 @@ def main():
         return invoke_one(sys.argv[2])
     key_ids, mail_key, internal_key, credential = fixtures()
     functions_dir = sorted(name[:-3] for name in os.listdir("functions/src/bin") if name.endswith(".rs"))
-    covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer", "console"]
+    covered = [f for f, _, _ in EXPECTED] + ["audit-stream-consumer", "console", "webhooks-dispatcher", "expiry-reminders"]
     if sorted(covered) != functions_dir:
         print(f"invoke_events.py and functions/src/bin disagree: {sorted(set(covered) ^ set(functions_dir))}")
         return 1
@@ -209,6 +226,18 @@ def main():
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} audit-stream-consumer: {response if not ok else 'no batch item failures'}")
 
+    # The webhook dispatcher: an SQS batch whose message names an endpoint
+    # that is not there (dropped: nothing to retry); the reminders: a
+    # scheduled run, nothing due.
+    response = invoke("webhooks-dispatcher", open("events/webhooks-dispatcher.json").read())
+    ok = response == {"batchItemFailures": []}
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} webhooks-dispatcher: {response if not ok else 'no batch item failures'}")
+    response = invoke("expiry-reminders", open("events/expiry-reminders.json").read())
+    ok = response == {"reminders": 0}
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} expiry-reminders: {response}")
+
     # The console: its page, with the security headers.
     response = invoke("console", open("events/console.json").read())
     headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
@@ -217,7 +246,7 @@ def main():
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} console: {response.get('statusCode')} (expected 200, the page and its CSP)")
 
-    total = len(EXPECTED) + 2
+    total = len(EXPECTED) + 4
     print(f"{total - failures} of {total} functions answered as expected")
     return 1 if failures else 0
 

@@ -41,7 +41,7 @@ async fn every_function_has_an_event_that_reaches_its_handler() {
     let events = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")).unwrap().count();
     assert_eq!(
         events,
-        Function::ALL.len() + 2,
+        Function::ALL.len() + 2 + EVENT_FUNCTIONS.len(),
         "an event without a function (the +2: the stream consumer's and the console's)"
     );
 }
@@ -84,6 +84,9 @@ fn template_functions() -> Vec<(String, String, String)> {
 }
 
 const STREAM_CONSUMER: &str = "audit-stream-consumer";
+/// Functions run by something else than a route or the stream: the webhook
+/// dispatcher (the queue) and the expiry reminders (a daily schedule).
+const EVENT_FUNCTIONS: [&str; 2] = ["webhooks-dispatcher", "expiry-reminders"];
 /// The console's function serves its files on two paths, outside `Function`
 /// (it needs no configuration and no AWS client).
 const CONSOLE: &str = "console";
@@ -109,6 +112,10 @@ fn the_template_and_the_code_declare_the_same_routes() {
     let mut names: Vec<String> = in_code.into_iter().map(|(name, _, _)| name).collect();
     names.push(STREAM_CONSUMER.to_string());
     names.push(CONSOLE.to_string());
+    names.extend(EVENT_FUNCTIONS.map(String::from));
+    for name in EVENT_FUNCTIONS {
+        assert!(template.contains(&format!("Binary: {name} }}")), "{name} is deployed");
+    }
     names.sort();
     assert_eq!(binaries, names, "every function has a binary and every binary a function");
     // And each binary runs its own route.

@@ -1,5 +1,7 @@
 //! `mailkeys-local`: every route on one server, with the same handlers the
-//! Lambda functions run. Listens on 127.0.0.1:$PORT (8080 by default).
+//! Lambda functions run. Listens on 127.0.0.1:$PORT (8080 by default). With
+//! `MAILKEYS_WEBHOOK_QUEUE_URL` it also tails the audit stream and delivers
+//! webhooks, as the consumer and dispatcher functions do in AWS.
 
 use std::io;
 use std::pin::Pin;
@@ -27,6 +29,12 @@ const MAX_HEADERS: usize = 1000;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     mailkeys::logging::init();
     let state = AppState::from_env().await?;
+    // The audit stream consumer's and the dispatcher's work, as in AWS.
+    let sdk = mailkeys::aws::function_sdk_config();
+    if let Some(queue) = mailkeys::webhook_queue::WebhookQueue::from_env(&sdk) {
+        mailkeys::webhook_queue::spawn_local(&state, aws_sdk_dynamodbstreams::Client::new(&sdk), queue).await;
+        tracing::info!("webhook delivery running (stream consumer and dispatcher)");
+    }
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(address = %listener.local_addr()?, "mailkeys-local listening");

@@ -31,8 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create the tables and the KMS key (for a local emulator; SAM does this in AWS).
-    /// Prints {"kms_key_id": ...}.
+    /// Create the tables, the KMS key and the webhook queue (for a local
+    /// emulator; SAM does this in AWS). Prints {"kms_key_id", "webhook_queue_url"}.
     Init {
         #[arg(long, default_value = "alias/mailkeys")]
         kms_alias: String,
@@ -188,7 +188,8 @@ async fn run(cli: Cli) -> Result<String, String> {
             let key_id = mailkeys::bootstrap::bootstrap(&store, &aws_sdk_kms::Client::new(&sdk), &kms_alias)
                 .await
                 .map_err(|e| e.to_string())?;
-            json!({"kms_key_id": key_id})
+            let queue = mailkeys::webhook_queue::create_local_queue(&sdk, "mailkeys-webhooks").await?;
+            json!({"kms_key_id": key_id, "webhook_queue_url": queue})
         }
         Command::CreateAccount { name } => {
             let (account, created) = app().await?.accounts.create_account(&name).await.map_err(|e| e.to_string())?;
