@@ -7,6 +7,7 @@ import * as providers from './pages/providers.js';
 import * as credentials from './pages/credentials.js';
 import * as apiKeys from './pages/api-keys.js';
 import * as smtp from './pages/smtp.js';
+import * as webhooks from './pages/webhooks.js';
 import * as audit from './pages/audit.js';
 
 const PAGES = [
@@ -14,6 +15,7 @@ const PAGES = [
   { path: 'credentials', title: 'Provider credentials', page: credentials },
   { path: 'api-keys', title: 'API keys', page: apiKeys },
   { path: 'smtp', title: 'SMTP credentials', page: smtp },
+  { path: 'webhooks', title: 'Webhooks', page: webhooks },
   { path: 'audit', title: 'Audit trail', page: audit },
 ];
 

@@ -29,6 +29,8 @@ KEY_ID_PLACEHOLDER = "key_01jdx7m3k9q2w8e4r5t6y7u8i9"
 INTERNAL_KEY_PLACEHOLDER = "rm_REPLACE_WITH_AN_INTERNAL_KEY"
 CREDENTIAL_ID_PLACEHOLDER = "pc_01jdx8a2b3c4d5e6f7g8h9j0k1"
 WEBHOOK_ID_PLACEHOLDER = "wh_01jdx9c4d5e6f7g8h9j0k1m2n3"
+# The fixtures' endpoint, which every webhooks-* event names.
+WEBHOOK_FIXTURE = "webhooks-get"
 
 # The sample events' provider is SES: its answers carry the SMTP relay fields.
 PROVIDER = {"id", "name", "provider_type", "region", "is_active", "credentials", "created_at", "updated_at", "last_test",
@@ -76,7 +78,7 @@ def fixtures():
     # the test event is answered, undelivered).
     webhook = api("POST", "/api/webhooks", {"url": "https://hooks.example.com/invoke", "events": ["*"]})["id"]
     return {
-        "webhook": webhook,
+        WEBHOOK_FIXTURE: webhook,
         "api-keys-update": to_change,
         "api-keys-revoke": to_change,
         "api-keys-rotate": email_to_rotate,
@@ -104,7 +106,7 @@ def event_for(function, key_ids, mail_key, internal_key, credential, provider_id
         text = text.replace(KEY_ID_PLACEHOLDER, key_ids[function])
     # The dispatcher's message names an endpoint that is not there: dropped.
     if function.startswith("webhooks-") and function != "webhooks-dispatcher":
-        text = text.replace(WEBHOOK_ID_PLACEHOLDER, key_ids["webhook"])
+        text = text.replace(WEBHOOK_ID_PLACEHOLDER, key_ids.get(WEBHOOK_FIXTURE))
     if provider_id is not None and function.startswith("email-providers-"):
         text = text.replace('"/api/email-providers/1', f'"/api/email-providers/{provider_id}')
         text = text.replace('"id": "1"', f'"id": "{provider_id}"')

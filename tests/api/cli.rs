@@ -530,3 +530,41 @@ async fn mailkeys_admin_lists_accounts_and_keys() {
     assert!(trail.contains("API_KEY_EXPOSED") && trail.contains(exposed["id"].as_str().unwrap()), "{trail}");
     assert!(trail.contains("public-revocation"), "{trail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)] // the server runs while the CLI blocks a thread
+async fn webhooks_every_command() {
+    let app = TestApp::start().await;
+    let cli = Cli::new(&app);
+    let receiver = mailkeys_tests::WebhookReceiver::start().await;
+    let created = cli.ok(
+        &["webhooks", "create", "--endpoint-url", &receiver.url, "--events", "api_key.exposed,smtp_credential.exposed"],
+        None,
+    );
+    let secret = created.stdout.trim().to_string();
+    assert!(secret.starts_with("whsec_") && !secret.contains(' '), "stdout holds the secret alone");
+    assert!(created.stderr.contains("only shown now"), "the warning on stderr");
+    let listed = cli.ok(&["--json", "webhooks", "list"], None).json();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_string();
+    let table = cli.ok(&["webhooks", "list"], None);
+    assert!(table.stdout.contains(&id) && table.stdout.contains("api_key.exposed"));
+    table.never_shows(&secret);
+    let tested = cli.ok(&["webhooks", "test", &id], None);
+    assert!(tested.stdout.contains("Delivered: the receiver answered 200."), "{}", tested.stdout);
+    let hooks = receiver.received();
+    assert!(mailkeys_tests::verify_with_standardwebhooks(&secret, &hooks)[0].is_ok());
+    let deliveries = cli.ok(&["webhooks", "deliveries", &id], None);
+    assert!(deliveries.stdout.contains("webhook.test") && deliveries.stdout.contains("200"), "{}", deliveries.stdout);
+    let updated = cli.ok(&["--json", "webhooks", "update", &id, "--disable", "--description", "paused"], None).json();
+    assert_eq!((updated["enabled"].clone(), updated["description"].clone()), (json!(false), json!("paused")));
+    let nothing = cli.run(&["webhooks", "update", &id], None);
+    assert_eq!(nothing.status, 2);
+    assert!(nothing.stderr.contains("nothing to change"), "{}", nothing.stderr);
+    let rotated = cli.ok(&["webhooks", "rotate-secret", &id], None);
+    let new_secret = rotated.stdout.trim().to_string();
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+    assert!(rotated.stderr.contains("24 hours"));
+    cli.ok(&["webhooks", "delete", &id], None);
+    let gone = cli.run(&["webhooks", "test", &id], None);
+    assert_ne!(gone.status, 0);
+    assert!(gone.stderr.contains("Webhook endpoint not found"), "{}", gone.stderr);
+}

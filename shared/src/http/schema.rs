@@ -46,3 +46,21 @@ impl PartialSchema for Timestamp {
 }
 
 impl ToSchema for Timestamp {}
+
+/// An event type name of webhook endpoints, or `*`: the vocabulary, from
+/// [`EventType::SUBSCRIBABLE`](crate::domain::webhook::EventType).
+pub struct EventName;
+
+impl PartialSchema for EventName {
+    fn schema() -> RefOr<Schema> {
+        use crate::domain::webhook::{EventType, ALL_EVENTS};
+        let names = std::iter::once(ALL_EVENTS).chain(EventType::SUBSCRIBABLE.iter().map(|t| t.as_str()));
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .description(Some("An event type; `*` is every type but the opt-in `credential.resolved`"))
+            .into()
+    }
+}
+
+impl ToSchema for EventName {}

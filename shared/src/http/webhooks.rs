@@ -22,7 +22,7 @@ use crate::store::webhooks::{DeliveryRecord, WebhookRecord};
 pub struct WebhookResponse {
     pub id: WebhookId,
     pub url: String,
-    #[schema(example = json!(["*"]))]
+    #[schema(value_type = Vec<super::schema::EventName>, example = json!(["*"]))]
     pub events: Vec<String>,
     pub description: String,
     pub enabled: bool,

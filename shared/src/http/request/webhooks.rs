@@ -14,7 +14,7 @@ pub struct CreateWebhookRequest {
     #[schema(max_length = 2048)]
     pub url: String,
     /// Event types, or `"*"` for all but the opt-in `credential.resolved`.
-    #[schema(min_items = 1, max_items = 30)]
+    #[schema(value_type = Vec<crate::http::schema::EventName>, min_items = 1, max_items = 30)]
     pub events: Vec<String>,
     #[schema(max_length = 255)]
     pub description: Option<String>,
@@ -32,7 +32,7 @@ impl<'a> From<&'a CreateWebhookRequest> for NewWebhook<'a> {
 pub struct UpdateWebhookRequest {
     #[schema(max_length = 2048)]
     pub url: Option<String>,
-    #[schema(min_items = 1, max_items = 30)]
+    #[schema(value_type = Option<Vec<crate::http::schema::EventName>>, min_items = 1, max_items = 30)]
     pub events: Option<Vec<String>>,
     #[schema(max_length = 255)]
     pub description: Option<String>,

@@ -56,6 +56,9 @@ pub enum Command {
     /// SMTP credentials: keys for the mail protocols.
     #[command(subcommand, name = "smtp-credentials")]
     SmtpCredentials(SmtpCredentials),
+    /// Webhook endpoints: where the account is told what happens to its credentials.
+    #[command(subcommand)]
+    Webhooks(Webhooks),
     /// The account's audit trail.
     #[command(subcommand)]
     Audit(Audit),
@@ -255,6 +258,54 @@ pub enum Credentials {
     Test { id: String },
     /// Delete a credential and its stored secret.
     Delete { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum Webhooks {
+    /// List the account's endpoints, oldest first (never their secrets).
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
+    /// Add an endpoint; its signing secret is printed once.
+    Create {
+        /// Where events are POSTed (https in production); --url stays the service's own.
+        #[arg(long = "endpoint-url", value_name = "URL")]
+        url: String,
+        /// Comma-separated event types, or * for all but credential.resolved [default: *]
+        #[arg(long, value_delimiter = ',')]
+        events: Option<Vec<String>>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change an endpoint's URL, events or description, or turn it off or on.
+    Update {
+        id: String,
+        #[arg(long = "endpoint-url", value_name = "URL")]
+        url: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        events: Option<Vec<String>>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Turn it on (also after the dispatcher disabled it).
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        /// Turn it off: nothing is sent to it until it is turned on.
+        #[arg(long)]
+        disable: bool,
+    },
+    /// Delete an endpoint: nothing more is sent to it.
+    Delete { id: String },
+    /// Send a webhook.test event now and show what the receiver answered.
+    Test { id: String },
+    /// Recent delivery attempts, newest first (never a body).
+    Deliveries {
+        id: String,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// A new signing secret, printed once; the old one keeps signing beside it for 24 hours.
+    RotateSecret { id: String },
 }
 
 #[derive(Subcommand)]

@@ -6,6 +6,7 @@ mod audit;
 mod credentials;
 mod providers;
 mod smtp_credentials;
+mod webhooks;
 
 use std::io::IsTerminal;
 
@@ -74,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Credentials(command) => credentials::run(&ctx, command).await,
         Command::ApiKeys(command) => api_keys::run(&ctx, command).await,
         Command::SmtpCredentials(command) => smtp_credentials::run(&ctx, command).await,
+        Command::Webhooks(command) => webhooks::run(&ctx, command).await,
         Command::Audit(command) => audit::run(&ctx, command).await,
         Command::Login { .. } | Command::Completions { .. } => unreachable!("handled above"),
     }
@@ -184,6 +186,7 @@ pub(crate) fn show_new_key(ctx: &Ctx, answer: &Answer, details: &Value, key: &Va
         if let Some(map) = shown.as_object_mut() {
             map.remove("key");
             map.remove("apiKey");
+            map.remove("secret");
         }
         eprintln!(
             "{}",
