@@ -17,7 +17,7 @@ python3 - "$examples" "$MAILKEYS_URL" "$MAILKEYS_DEV_STATE" <<'PY'
 import re, sys, pathlib
 ordered = ["docs/api/conventions.md", "docs/api/email-providers.md", "docs/api/api-keys.md",
            "docs/api/smtp-credentials.md", "docs/api/key-controls.md", "docs/api/exposure.md", "docs/api/internal.md", "docs/api/provider-credentials.md",
-           "docs/api/connectivity.md", "docs/api/audit.md", "docs/cli.md"]
+           "docs/api/connectivity.md", "docs/api/webhooks.md", "docs/api/audit.md", "docs/cli.md"]
 others = sorted(str(p) for p in pathlib.Path("docs").rglob("*.md") if str(p) not in ordered)
 pages = ordered + others + ["README.md"]
 n = 0

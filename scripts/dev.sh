@@ -65,6 +65,9 @@ target/debug/mailkeys-admin github-test-keys --dir "$state" > /dev/null
 export MAILKEYS_DEV_GITHUB_KEYS_FILE="$state/github-scanning-keys.json"
 export MAILKEYS_GITHUB_SCANNING_KEYS_URL="http://127.0.0.1:$PORT/dev/github-scanning-keys"
 
+# A webhook receiver to point endpoints at (http://127.0.0.1:$PORT/dev/webhook-receiver).
+export MAILKEYS_DEV_WEBHOOK_RECEIVER=true
+
 step "starting Mailkeys on port $PORT"
 PORT="$PORT" target/debug/mailkeys-local &
 server_pid=$!

@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(address = %listener.local_addr()?, "mailkeys-local listening");
-    let app = with_github_stand_in(api_router(state));
+    let app = with_webhook_receiver(with_github_stand_in(api_router(state)));
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
@@ -82,6 +82,41 @@ fn with_github_stand_in(app: axum::Router) -> axum::Router {
             }
         }),
     )
+}
+
+/// With `MAILKEYS_DEV_WEBHOOK_RECEIVER=true` (set by `make dev`): a webhook
+/// receiver at `/dev/webhook-receiver` to point endpoints at. It answers
+/// every POST 204 and keeps the last 50 (their `webhook-*` headers and
+/// body); a GET lists them, newest first, for a reader to verify.
+fn with_webhook_receiver(app: axum::Router) -> axum::Router {
+    if std::env::var("MAILKEYS_DEV_WEBHOOK_RECEIVER").ok().as_deref() != Some("true") {
+        return app;
+    }
+    type Kept = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<serde_json::Value>>>;
+    let kept: Kept = Default::default();
+    let (for_post, for_get) = (kept.clone(), kept);
+    let receive = move |headers: axum::http::HeaderMap, body: String| {
+        let kept = for_post.clone();
+        async move {
+            let headers: serde_json::Map<String, serde_json::Value> = headers
+                .iter()
+                .filter(|(name, _)| name.as_str().starts_with("webhook-"))
+                .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or_default().into()))
+                .collect();
+            let mut kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            kept.push_front(serde_json::json!({"headers": headers, "body": body}));
+            kept.truncate(50);
+            axum::http::StatusCode::NO_CONTENT
+        }
+    };
+    let list = move || {
+        let kept = for_get.clone();
+        async move {
+            let kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            axum::Json(serde_json::Value::Array(kept.iter().cloned().collect()))
+        }
+    };
+    app.route("/dev/webhook-receiver", axum::routing::post(receive).get(list))
 }
 
 /// A connection whose automatic answers from hyper carry the documented
