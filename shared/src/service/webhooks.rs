@@ -261,7 +261,7 @@ impl Webhooks {
     pub async fn test(&self, actor: &Actor, id: &WebhookId) -> Result<Sent, ServiceError> {
         let endpoint = self.get(&actor.account_id, id).await?;
         let now = Timestamp::now();
-        let data = serde_json::json!({"webhook_id": id, "account_id": actor.account_id});
+        let data = serde_json::json!({"id": id, "account_id": actor.account_id});
         let message = WebhookMessage {
             account_id: actor.account_id.clone(),
             endpoint_id: id.clone(),

@@ -270,8 +270,8 @@ pub enum Webhooks {
     /// Add an endpoint; its signing secret is printed once.
     Create {
         /// Where events are POSTed (https in production); --url stays the service's own.
-        #[arg(long = "endpoint-url", value_name = "URL")]
-        url: String,
+        #[arg(long, value_name = "URL")]
+        endpoint_url: String,
         /// Comma-separated event types, or * for all but credential.resolved [default: *]
         #[arg(long, value_delimiter = ',')]
         events: Option<Vec<String>>,
@@ -281,8 +281,8 @@ pub enum Webhooks {
     /// Change an endpoint's URL, events or description, or turn it off or on.
     Update {
         id: String,
-        #[arg(long = "endpoint-url", value_name = "URL")]
-        url: Option<String>,
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
         #[arg(long, value_delimiter = ',')]
         events: Option<Vec<String>>,
         #[arg(long)]

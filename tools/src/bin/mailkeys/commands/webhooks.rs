@@ -26,7 +26,7 @@ pub(super) async fn run(ctx: &Ctx, command: Webhooks) -> Result<(), CliError> {
                 show_more(a["next_cursor"].as_str());
             });
         }
-        Webhooks::Create { url, events, description } => {
+        Webhooks::Create { endpoint_url: url, events, description } => {
             let mut body = json!({"url": url, "events": events.unwrap_or_else(|| vec!["*".to_string()])});
             if let Some(description) = description {
                 body["description"] = description.into();
@@ -34,7 +34,7 @@ pub(super) async fn run(ctx: &Ctx, command: Webhooks) -> Result<(), CliError> {
             let answer = ctx.call(Method::POST, BASE, Some(body)).await?;
             show_new_key(ctx, &answer, &answer.body, &answer.body["secret"], SECRET_WARNING);
         }
-        Webhooks::Update { id, url, events, description, enable, disable } => {
+        Webhooks::Update { id, endpoint_url: url, events, description, enable, disable } => {
             let mut body = Map::new();
             if let Some(url) = url {
                 body.insert("url".into(), url.into());
