@@ -589,3 +589,58 @@ def test_the_provider_list_pages_through_the_link_header(console):
     finally:
         for provider in made:
             call("DELETE", f"/api/email-providers/{provider['id']}")
+
+
+def test_a_webhook_endpoint_is_created_tested_disabled_rotated_and_deleted(console):
+    console.sign_in(page="webhooks")
+    console.wait_loaded()
+    receiver = f"{BASE}/dev/webhook-receiver"
+    description = unique("Console hook")
+    console.button("Create webhook endpoint").click()
+    dialog = console.dialog()
+    console.field("URL", dialog).send_keys(receiver)
+    console.field("Description", dialog).send_keys(description)
+    assert console.field("Everything (* — all but credential.resolved)", dialog).is_selected(), "* by default"
+    console.button("Create", dialog).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    secret = once.get_attribute("value")
+    assert secret.startswith("whsec_")
+    assert "shown only now" in console.dialog().text
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+    row = console.row(description)
+    assert "enabled" in row.text and "*" in row.text
+    assert secret not in console.driver.page_source, "the secret is gone from the page"
+
+    console.button(f"Test {receiver}").click()
+    result = console.dialog()
+    console.wait.until(lambda d: "Delivered" in result.text)
+    assert "answered 204" in result.text
+    console.button("Done", result).click()
+    console.no_dialog()
+    status, received = call("GET", "/dev/webhook-receiver", key=None)
+    assert status == 200 and received[0]["headers"]["webhook-signature"].startswith("v1,")
+
+    console.button(f"Deliveries of {receiver}").click()
+    deliveries = console.dialog()
+    console.wait.until(lambda d: "webhook.test" in deliveries.text)
+    console.button("Done", deliveries).click()
+    console.no_dialog()
+
+    console.button(f"Disable {receiver}").click()
+    console.wait.until(lambda d: "disabled" in console.row(description).text)
+    console.button(f"Enable {receiver}").click()
+    console.wait.until(lambda d: "enabled" in console.row(description).text)
+
+    console.button(f"Rotate the secret of {receiver}").click()
+    console.button("Rotate", console.dialog()).click()
+    once = console.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] input.once"))
+    assert once.get_attribute("value").startswith("whsec_") and once.get_attribute("value") != secret
+    console.button("Done", console.dialog()).click()
+    console.no_dialog()
+
+    console.button(f"Delete {receiver}").click()
+    console.button("Delete", console.dialog()).click()
+    console.wait.until(lambda d: description not in d.find_element(By.CSS_SELECTOR, "main").text)
+    status, events = call("GET", "/api/audit-events?event_type=WEBHOOK_DELETED&limit=1")
+    assert events["events"], "the deletion was audited"
