@@ -69,6 +69,7 @@ bench:
 	cargo build -p mailkeys-tools --bins
 	scripts/with-dev.sh python3 bench/run.py
 	@scripts/with-dev.sh python3 bench/exposure_report.py
+	@scripts/with-dev.sh python3 bench/webhook_delivery.py
 	@echo "==> mail logins through Dovecot and mailkeys-checkpassword (make mail), beside verify-key alone"
 	@bench/mail_logins.sh
 	@echo "==> AWS round trips and KMS calls per request (asserted in make test)"

@@ -73,6 +73,8 @@ fn data(audit: &AuditEvent, event_type: EventType) -> Value {
         ("url", audit.url.clone().map(Value::from)),
         ("source", audit.source.clone().map(Value::from)),
         ("purpose", audit.purpose.clone().map(Value::from)),
+        // The resource's version: a receiver orders a resource's events by it.
+        ("version", audit.version.map(Value::from)),
     ];
     data.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_string(), value?))));
     if !audit.changed_fields.is_empty() && matches!(event_type.as_str().rsplit('.').next(), Some("updated" | "created"))
