@@ -452,3 +452,91 @@ async fn expiry_reminders_come_once_per_threshold() {
     let overlap = payloads.iter().find(|p| p["type"] == "smtp_credential.expiring").unwrap();
     assert_eq!(overlap["data"]["id"], smtp_id.as_str());
 }
+
+/// A receiver that accepts connections and then never answers, or drops
+/// them at once: (its URL, the accepted connections kept open).
+async fn misbehaving_receiver(hang: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            if hang {
+                held.push(stream);
+            } else {
+                drop(stream);
+            }
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn redirects_hangs_and_resets_are_failed_deliveries() {
+    let app = TestApp::start().await;
+    let redirecting = WebhookReceiver::start().await;
+    redirecting.answer(&[302]);
+    let (id, _) = endpoint(&app, &app.admin_key, &redirecting.url, json!(["*"])).await;
+    let res = app.admin(Method::POST, &format!("/api/webhooks/{id}/test"), None).await.json();
+    assert_eq!(res["delivered"], false);
+    assert_eq!(res["status_code"], 302);
+    assert_eq!(res["error"], "the receiver answered 302, a redirect (not followed)");
+    for (hang, error) in [
+        (true, "the receiver did not answer within 5 seconds"),
+        (false, "the connection to the receiver failed before it answered"),
+    ] {
+        let url = misbehaving_receiver(hang).await;
+        let (id, _) = endpoint(&app, &app.admin_key, &url, json!(["*"])).await;
+        let res = app.admin(Method::POST, &format!("/api/webhooks/{id}/test"), None).await.json();
+        assert_eq!(res, json!({"delivered": false, "status_code": null, "error": error}), "hang: {hang}");
+    }
+    let closed = format!("http://127.0.0.1:{}/hooks", free_port());
+    let (id, _) = endpoint(&app, &app.admin_key, &closed, json!(["*"])).await;
+    let res = app.admin(Method::POST, &format!("/api/webhooks/{id}/test"), None).await.json();
+    assert_eq!(res["error"], "could not connect to the receiver");
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_does_not_hold_up_another() {
+    let app = TestApp::start().await;
+    app.start_webhook_pipeline().await;
+    let hanging = misbehaving_receiver(true).await;
+    let (slow, _) = endpoint(&app, &app.admin_key, &hanging, json!(["api_key.created"])).await;
+    let fine = WebhookReceiver::start().await;
+    endpoint(&app, &app.admin_key, &fine.url, json!(["api_key.created"])).await;
+    app.key_with(&[Permission::Read]).await;
+    assert_eq!(fine.wait_for(1, WITHIN).await.len(), 1);
+    // Delivered while the other attempt still waits for its receiver (5 s).
+    let slow_deliveries = app.admin(Method::GET, &format!("/api/webhooks/{slow}/deliveries"), None).await.json();
+    assert_eq!(slow_deliveries["items"], json!([]), "the hanging receiver's attempt has not ended yet");
+}
+
+/// A key given an expiry before the expiry index existed is reminded once
+/// `mailkeys-admin migrate-keys` has put it there.
+#[tokio::test]
+async fn keys_expiring_from_before_the_index_are_reminded_after_migrate_keys() {
+    let app = TestApp::start().await;
+    let created = app
+        .admin(
+            Method::POST,
+            "/api/email/api-keys",
+            Some(&json!({"name": "older", "permissions": ["read"], "expiresIn": 3})),
+        )
+        .await
+        .json();
+    let key_id = created["data"]["id"].as_str().unwrap();
+    app.ddb()
+        .update_item()
+        .table_name(&app.tables().main)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{}", app.account_id)))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(format!("API_KEY#{key_id}")))
+        .update_expression("REMOVE expiry_pk, expiry_sk")
+        .send()
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    assert_eq!(app.state.reminders.run(now).await.unwrap(), 0, "not in the index");
+    assert_eq!(app.state.accounts.migrate_keys().await.unwrap(), 1);
+    assert_eq!(app.state.accounts.migrate_keys().await.unwrap(), 0, "once");
+    assert_eq!(app.state.reminders.run(now).await.unwrap(), 1);
+}

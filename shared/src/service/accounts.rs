@@ -91,10 +91,12 @@ impl Accounts {
         Ok(self.store.list_accounts().await?)
     }
 
-    /// Puts keys made before the active-keys index there (see
-    /// [`Store::backfill_key_listings`]); how many were written.
+    /// Puts keys made before the active-keys index there, and keys given an
+    /// expiry before the expiry index there (see
+    /// [`Store::backfill_key_listings`], [`Store::backfill_expiry_index`]);
+    /// how many writes it made.
     pub async fn migrate_keys(&self) -> Result<usize, ServiceError> {
-        Ok(self.store.backfill_key_listings().await?)
+        Ok(self.store.backfill_key_listings().await? + self.store.backfill_expiry_index().await?)
     }
 
     /// Gives audit records written before versions were their place in

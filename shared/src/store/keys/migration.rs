@@ -48,4 +48,38 @@ impl Store {
         }
         Ok(written)
     }
+
+    /// Keys given an expiry before the expiry index: puts each active one
+    /// there (for the reminders). Safe to run again; returns how many it wrote.
+    pub async fn backfill_expiry_index(&self) -> Result<usize, StoreError> {
+        let metas = self.scan_main("entity", "api_key").await?;
+        let now = Timestamp::now();
+        let mut written = 0;
+        for (item, key) in metas.iter().map(|item| (item, read_key(item))) {
+            let key = key?;
+            let Some(at) = key.expires_at.filter(|_| key.is_active(now) && !item.contains_key("expiry_pk")) else {
+                continue;
+            };
+            let [(_, expiry_pk), (_, expiry_sk)] = super::expiry::expiry_attributes(&key.key_id, at);
+            let result = self
+                .client()
+                .update_item()
+                .table_name(&self.tables().main)
+                .set_key(Some(meta_key(&key.account_id, &key.key_id)))
+                .update_expression("SET expiry_pk = :pk, expiry_sk = :sk")
+                .condition_expression("expires_at = :at AND attribute_not_exists(revoked_at)")
+                .expression_attribute_values(":pk", expiry_pk)
+                .expression_attribute_values(":sk", expiry_sk)
+                .expression_attribute_values(":at", s(at.to_string()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => written += 1,
+                Err(err)
+                    if err.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception) => {}
+                Err(err) => return Err(StoreError::aws(err)),
+            }
+        }
+        Ok(written)
+    }
 }
