@@ -39,6 +39,19 @@ pub struct SecretContext {
     pub destination: Option<Destination>,
 }
 
+impl SecretContext {
+    /// The context of a secret whose destination, if it has one, is inside
+    /// its own sealed block (or that goes to no server of its own).
+    pub fn of_row(account_id: impl ToString, resource_type: &'static str, resource_id: impl ToString) -> Self {
+        SecretContext {
+            account_id: account_id.to_string(),
+            resource_type,
+            resource_id: resource_id.to_string(),
+            destination: None,
+        }
+    }
+}
+
 /// A server a secret is delivered to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Destination {

@@ -41,12 +41,7 @@ pub struct EmailProviders {
 /// An SMTP provider's destination (host, port, encryption) is inside its
 /// sealed block, so the context names no destination of its own.
 fn secret_context(account_id: &AccountId, id: EmailProviderId) -> SecretContext {
-    SecretContext {
-        account_id: account_id.to_string(),
-        resource_type: RESOURCE_TYPE,
-        resource_id: id.to_string(),
-        destination: None,
-    }
+    SecretContext::of_row(account_id, RESOURCE_TYPE, id)
 }
 
 fn not_found(err: StoreError) -> ServiceError {

@@ -68,13 +68,10 @@ pub struct CreatedWebhook {
     pub secret: SigningSecret,
 }
 
+/// A signing secret goes to no server of its own: its endpoint's URL may
+/// change (each delivery re-reads it and checks it with the guard).
 fn context(account_id: &AccountId, id: &WebhookId) -> SecretContext {
-    SecretContext {
-        account_id: account_id.to_string(),
-        resource_type: RESOURCE_TYPE,
-        resource_id: id.to_string(),
-        destination: None,
-    }
+    SecretContext::of_row(account_id, RESOURCE_TYPE, id)
 }
 
 fn not_found(err: StoreError) -> ServiceError {

@@ -3,7 +3,7 @@
 //! encrypted blob.
 
 use crate::domain::timestamp::Timestamp;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 
 use super::attrs::{b, moved_item, n, s, t, Item, Reader};
 use super::{Store, StoreError};
@@ -165,13 +165,7 @@ impl Store {
         record: &EmailProviderRecord,
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let put = Put::builder()
-            .table_name(&self.tables().main)
-            .set_item(Some(to_item(record)))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item set");
-        self.transact(vec![TransactWriteItem::builder().put(put).build(), self.audit_put(event)]).await
+        self.transact(vec![self.put_new_main(to_item(record)), self.audit_put(event)]).await
     }
 
     pub async fn get_email_provider(

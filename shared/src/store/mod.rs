@@ -187,6 +187,18 @@ impl Store {
         self.transact(vec![TransactWriteItem::builder().delete(delete).build(), self.audit_put(event)]).await
     }
 
+    /// A transaction item writing `item` into the main table as a new item
+    /// (refused if one is there).
+    pub(crate) fn put_new_main(&self, item: Item) -> TransactWriteItem {
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.tables.main)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("table, item set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
     /// Writes all items or none. A failed condition is reported with the
     /// index of the item whose condition failed.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! Provider credential items: `ACCOUNT#<account>` / `PROVIDER_CREDENTIAL#<id>`.
 
 use crate::domain::timestamp::Timestamp;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::attrs::{moved_item, n, s, t, Item, Reader};
 use super::email_providers::{sealed_from_attr, sealed_to_attr};
@@ -108,13 +108,7 @@ impl Store {
             ]
             .map(|(k, v)| (k.to_string(), v)),
         );
-        let put = Put::builder()
-            .table_name(&self.tables().main)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item set");
-        self.transact(vec![TransactWriteItem::builder().put(put).build(), self.audit_put(event)]).await
+        self.transact(vec![self.put_new_main(item), self.audit_put(event)]).await
     }
 
     pub async fn get_provider_credential(

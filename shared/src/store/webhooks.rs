@@ -4,7 +4,7 @@
 //! `WEBHOOK#<id>` / `DELIVERY#<attempt id>`, kept 30 days (TTL).
 
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use super::attrs::{moved_item, n, s, string_list, t, Item, Reader};
 use super::email_providers::{sealed_from_attr, sealed_to_attr};
@@ -153,14 +153,7 @@ impl Store {
             ]
             .map(|(k, v)| (k.to_string(), v)),
         );
-        let put = Put::builder()
-            .table_name(&self.tables().main)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item set");
-        self.transact(vec![tx_update(count), TransactWriteItem::builder().put(put).build(), self.audit_put(event)])
-            .await
+        self.transact(vec![tx_update(count), self.put_new_main(item), self.audit_put(event)]).await
     }
 
     pub async fn get_webhook(&self, account_id: &AccountId, id: &WebhookId) -> Result<WebhookRecord, StoreError> {
