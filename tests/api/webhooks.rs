@@ -254,6 +254,10 @@ async fn each_account_hears_exactly_its_own_events_signed() {
     assert_eq!(by_type("api_key.updated")["data"]["changed_fields"], json!(["name"]));
     assert_eq!(by_type("smtp_credential.exposed")["data"]["source"], Value::Null, "a public revocation names no place");
     assert_eq!(by_type("credential.resolved")["data"]["purpose"], "send");
+    // Names as they are when the event is queued (a key's stays after revocation).
+    let printer =
+        my_payloads.iter().find(|p| p["type"] == "smtp_credential.created" && p["data"]["id"] == smtp_id.as_str());
+    assert_eq!(printer.unwrap()["data"]["name"], "printer");
 }
 
 #[tokio::test]

@@ -18,7 +18,34 @@ pub struct TenantEvent {
     pub event_type: EventType,
     /// The `webhook-id`, the same however often the record is read.
     pub event_id: String,
-    pub body: String,
+    pub at: crate::domain::timestamp::Timestamp,
+    /// What the record says (the fan-out adds the resource's name).
+    pub data: Value,
+}
+
+impl TenantEvent {
+    pub fn body(&self) -> String {
+        event_body(self.event_type, self.at, &self.data)
+    }
+
+    /// The resource the event is about, when it has a name to show: an
+    /// email API key or SMTP credential, or an email provider.
+    pub fn named_resource(&self) -> Option<NamedResource> {
+        let id = self.data["id"].as_str()?;
+        let kind = self.event_type.as_str().split('.').next()?;
+        match kind {
+            "api_key" | "smtp_credential" => crate::domain::ids::KeyId::parse(id).map(NamedResource::Key),
+            "email_provider" => crate::domain::ids::EmailProviderId::parse(id).map(NamedResource::EmailProvider),
+            _ => None,
+        }
+    }
+}
+
+/// A resource whose name an event shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NamedResource {
+    Key(crate::domain::ids::KeyId),
+    EmailProvider(crate::domain::ids::EmailProviderId),
 }
 
 /// The event type of a record, if a tenant is told of it.
@@ -95,7 +122,8 @@ pub fn tenant_event(audit: &AuditEvent) -> Option<TenantEvent> {
         account_id,
         event_type,
         event_id: event_id_for(&audit.event_id),
-        body: event_body(event_type, audit.created_at, &data(audit, event_type)),
+        at: audit.created_at,
+        data: data(audit, event_type),
     })
 }
 
@@ -117,7 +145,7 @@ mod tests {
                 .with_related_resource("key_new");
         let event = tenant_event(&rotated).unwrap();
         assert_eq!(event.event_type, EventType::SmtpCredentialRotated);
-        let body: Value = serde_json::from_str(&event.body).unwrap();
+        let body: Value = serde_json::from_str(&event.body()).unwrap();
         assert_eq!(body["type"], "smtp_credential.rotated");
         assert_eq!((body["data"]["id"].as_str(), body["data"]["new_id"].as_str()), (Some("key_old"), Some("key_new")));
         assert_eq!(event.event_id, format!("evt_{}", rotated.event_id.to_lowercase()));

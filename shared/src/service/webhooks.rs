@@ -19,7 +19,7 @@ use crate::store::webhooks::{DeliveryRecord, WebhookRecord};
 use crate::store::{Store, StoreError};
 
 use super::page::{paginate, Page};
-pub use super::webhook_events::{tenant_event, TenantEvent};
+pub use super::webhook_events::{tenant_event, NamedResource, TenantEvent};
 use super::ServiceError;
 
 pub const RESOURCE_TYPE: &str = "webhook";
@@ -291,19 +291,48 @@ impl Webhooks {
             if !endpoints.contains_key(&event.account_id) {
                 endpoints.insert(event.account_id.clone(), self.store.list_webhooks(&event.account_id).await?);
             }
-            for endpoint in &endpoints[&event.account_id] {
-                if endpoint.enabled && endpoint.events.includes(event.event_type) {
-                    messages.push(WebhookMessage {
-                        account_id: event.account_id.clone(),
-                        endpoint_id: endpoint.id.clone(),
-                        event_id: event.event_id.clone(),
-                        event_type: event.event_type,
-                        body: event.body.clone(),
-                    });
-                }
+            let subscribed: Vec<&WebhookRecord> = endpoints[&event.account_id]
+                .iter()
+                .filter(|endpoint| endpoint.enabled && endpoint.events.includes(event.event_type))
+                .collect();
+            if subscribed.is_empty() {
+                continue;
             }
+            let body = self.named(event).await?.body();
+            messages.extend(subscribed.into_iter().map(|endpoint| WebhookMessage {
+                account_id: event.account_id.clone(),
+                endpoint_id: endpoint.id.clone(),
+                event_id: event.event_id.clone(),
+                event_type: event.event_type,
+                body: body.clone(),
+            }));
         }
         Ok(messages)
+    }
+
+    /// `event` with its resource's name as it is now, when it has one and
+    /// still exists (names are not in audit records, which hold no values).
+    async fn named(&self, event: &TenantEvent) -> Result<TenantEvent, ServiceError> {
+        let name = match event.named_resource() {
+            Some(NamedResource::Key(id)) => match self.store.get_key(&event.account_id, &id).await {
+                Ok(key) => Some(key.name),
+                Err(StoreError::NotFound) => None,
+                Err(other) => return Err(other.into()),
+            },
+            Some(NamedResource::EmailProvider(id)) => {
+                match self.store.get_email_provider(&event.account_id, id).await {
+                    Ok(provider) => Some(provider.name),
+                    Err(StoreError::NotFound) => None,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            None => None,
+        };
+        let mut named = event.clone();
+        if let Some(name) = name {
+            named.data["name"] = name.into();
+        }
+        Ok(named)
     }
 
     /// Attempt `attempt` of a queued message, at `now`: delivered, retried
