@@ -201,3 +201,36 @@ async fn round_trips_and_kms_calls_per_route() {
         (4, 2),
     );
 }
+
+/// The webhook routes; telling a change costs no route anything (events
+/// come from the audit stream).
+#[tokio::test]
+async fn round_trips_and_kms_calls_of_the_webhook_routes() {
+    let mut seen = Seen::default();
+    let app = TestApp::start().await;
+    let key = app.admin_key.clone();
+    let receiver = mailkeys_tests::WebhookReceiver::start().await;
+    cost(&app, Method::GET, "/api/webhooks", &key, None, 200).await; // the key's first use this minute
+    let body = json!({"url": receiver.url, "events": ["*"]});
+    let (trips, kms) = (app.round_trips.get(), app.kms_calls.get());
+    let created = app.call(Method::POST, "/api/webhooks", Some(&key), Some(&body)).await;
+    seen.check(
+        "create a webhook: key, GenerateDataKey, transaction",
+        (app.round_trips.get() - trips, app.kms_calls.get() - kms),
+        (3, 1),
+    );
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    seen.check("list webhooks: key, query", cost(&app, Method::GET, "/api/webhooks", &key, None, 200).await, (2, 0));
+    let path = format!("/api/webhooks/{id}");
+    seen.check("get a webhook: key, item", cost(&app, Method::GET, &path, &key, None, 200).await, (2, 0));
+    seen.check(
+        "test a webhook: key, item, Decrypt, delivery record",
+        cost(&app, Method::POST, &format!("{path}/test"), &key, None, 200).await,
+        (4, 1),
+    );
+    seen.check(
+        "rotate a webhook's secret: key, item, GenerateDataKey, transaction",
+        cost(&app, Method::POST, &format!("{path}/rotate-secret"), &key, None, 200).await,
+        (4, 1),
+    );
+}
