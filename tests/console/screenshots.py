@@ -6,7 +6,7 @@ import sys
 from selenium.webdriver.common.by import By
 
 from browser import chromium
-from conftest import ACCOUNT_ID, Console, call
+from conftest import ACCOUNT_ID, BASE, Console, call
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "console")
 
@@ -42,6 +42,15 @@ def sample_data():
     status, leaked = call("POST", "/api/smtp-credentials", {"name": "Pasted in a forum", "scopes": ["imap"]})
     call("POST", "/api/public/keys/revoke", {"credentials": [leaked["apiKey"]]}, key=None)
     call("POST", "/api/smtp-credentials/mobile", {"name": "iPhone 15", "platform": "ios", "deviceId": "device-identifier"})
+    # Webhooks: one told everything (make dev's own receiver), one that only
+    # hears of exposures and is turned off; docs/api/webhooks.md.
+    status, hook = call("POST", "/api/webhooks", {"url": f"{BASE}/dev/webhook-receiver", "events": ["*"],
+                                                  "description": "Security alerts"})
+    call("POST", f"/api/webhooks/{hook['id']}/test")
+    status, paused = call("POST", "/api/webhooks", {"url": "https://hooks.example.com/mailkeys",
+                                                    "events": ["api_key.exposed", "smtp_credential.exposed"],
+                                                    "description": "Pager"})
+    call("PATCH", f"/api/webhooks/{paused['id']}", {"enabled": False})
     return ids
 
 
@@ -61,7 +70,7 @@ def main():
         console.open()
         shoot(console, "sign-in")
         console.sign_in()
-        for page in ["providers", "credentials", "api-keys", "smtp", "audit"]:
+        for page in ["providers", "credentials", "api-keys", "smtp", "webhooks", "audit"]:
             console.go(page)
             shoot(console, page)
         console.go("providers")
