@@ -480,8 +480,9 @@ async fn redirects_hangs_and_resets_are_failed_deliveries() {
     let app = TestApp::start().await;
     let redirecting = WebhookReceiver::start().await;
     redirecting.answer(&[302]);
-    let (id, _) = endpoint(&app, &app.admin_key, &redirecting.url, json!(["*"])).await;
+    let (id, secret) = endpoint(&app, &app.admin_key, &redirecting.url, json!(["*"])).await;
     let res = app.admin(Method::POST, &format!("/api/webhooks/{id}/test"), None).await.json();
+    assert_eq!(verified(&secret, &redirecting).len(), 1, "sent signed, though not delivered");
     assert_eq!(res["delivered"], false);
     assert_eq!(res["status_code"], 302);
     assert_eq!(res["error"], "the receiver answered 302, a redirect (not followed)");
@@ -507,9 +508,10 @@ async fn a_receiver_that_hangs_does_not_hold_up_another() {
     let hanging = misbehaving_receiver(true).await;
     let (slow, _) = endpoint(&app, &app.admin_key, &hanging, json!(["api_key.created"])).await;
     let fine = WebhookReceiver::start().await;
-    endpoint(&app, &app.admin_key, &fine.url, json!(["api_key.created"])).await;
+    let (_, secret) = endpoint(&app, &app.admin_key, &fine.url, json!(["api_key.created"])).await;
     app.key_with(&[Permission::Read]).await;
     assert_eq!(fine.wait_for(1, WITHIN).await.len(), 1);
+    assert_eq!(verified(&secret, &fine).len(), 1);
     // Delivered while the other attempt still waits for its receiver (5 s).
     let slow_deliveries = app.admin(Method::GET, &format!("/api/webhooks/{slow}/deliveries"), None).await.json();
     assert_eq!(slow_deliveries["items"], json!([]), "the hanging receiver's attempt has not ended yet");

@@ -316,16 +316,18 @@ pub struct WebhookPatch<'a> {
     pub enabled: Option<bool>,
 }
 
+/// How long after each failed attempt the next one comes, in seconds.
+const RETRY_DELAYS: [u64; 5] = [5, 5 * 60, 30 * 60, 2 * 3600, 8 * 3600];
+
 /// After a failed attempt `n` (1-based), how long until attempt `n + 1`;
 /// none after the last.
 pub fn retry_delay(failed_attempt: u32) -> Option<std::time::Duration> {
-    const SCHEDULE: [u64; 5] = [5, 5 * 60, 30 * 60, 2 * 3600, 8 * 3600];
     let index = usize::try_from(failed_attempt).ok()?.checked_sub(1)?;
-    SCHEDULE.get(index).map(|secs| std::time::Duration::from_secs(*secs))
+    RETRY_DELAYS.get(index).map(|secs| std::time::Duration::from_secs(*secs))
 }
 
-/// How many attempts an event gets in all.
-pub const MAX_ATTEMPTS: u32 = 6;
+/// How many attempts an event gets in all: the first and one per delay.
+pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32 + 1;
 /// An endpoint whose deliveries have failed for this long is disabled.
 pub const DISABLE_AFTER: time::Duration = time::Duration::days(3);
 /// How long a rotated-out signing secret keeps signing beside the new one.
@@ -349,6 +351,13 @@ mod tests {
             message(&format!("https://a.example/{}", "x".repeat(2048)), true),
             "url must be at most 2048 characters"
         );
+    }
+
+    #[test]
+    fn retries_follow_the_schedule_then_stop() {
+        let delays: Vec<u64> = (1..MAX_ATTEMPTS).map(|n| retry_delay(n).unwrap().as_secs()).collect();
+        assert_eq!(delays, [5, 300, 1800, 7200, 28800]);
+        assert_eq!((MAX_ATTEMPTS, retry_delay(MAX_ATTEMPTS), retry_delay(0)), (6, None, None));
     }
 
     #[test]

@@ -11,10 +11,10 @@ use super::page::PageQuery;
 use super::request::webhooks::{CreateWebhookRequest, UpdateWebhookRequest};
 use super::routes::Function;
 use crate::app::AppState;
-use crate::domain::ids::{DeliveryId, WebhookId};
+use crate::domain::ids::WebhookId;
 use crate::domain::secret::ExposeSecret;
 use crate::domain::timestamp::Timestamp;
-use crate::service::webhooks::{delivery_cursor, CreatedWebhook};
+use crate::service::webhooks::{delivery_cursor, page_cursor, CreatedWebhook};
 use crate::store::webhooks::{DeliveryRecord, WebhookRecord};
 
 /// An endpoint as shown: never its signing secret.
@@ -154,7 +154,7 @@ pub async fn list(
     query: PageQuery,
 ) -> Result<Json<WebhookList>, ApiError> {
     let limit = query.limit()?;
-    let cursor = crate::service::page::page_cursor(query.cursor.as_deref(), WebhookId::parse)?;
+    let cursor = page_cursor(query.cursor.as_deref())?;
     let page = app.webhooks.list(auth.account_id(), limit, cursor.as_ref()).await?;
     Ok(Json(WebhookList { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
@@ -271,7 +271,7 @@ pub async fn deliveries(
     query: PageQuery,
 ) -> Result<Json<DeliveryList>, ApiError> {
     let limit = query.limit()?;
-    let cursor: Option<DeliveryId> = delivery_cursor(query.cursor.as_deref())?;
+    let cursor = delivery_cursor(query.cursor.as_deref())?;
     let page = app.webhooks.deliveries(auth.account_id(), &id, limit, cursor.as_ref()).await?;
     Ok(Json(DeliveryList { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }

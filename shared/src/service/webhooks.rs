@@ -12,7 +12,7 @@ use crate::domain::secret::SecretString;
 use crate::domain::timestamp::Timestamp;
 use crate::domain::webhook::{
     check_description, retry_delay, EventSelection, EventType, NewWebhook, SigningSecret, WebhookPatch, WebhookUrl,
-    DISABLE_AFTER, MAX_ATTEMPTS, MAX_ENDPOINTS_PER_ACCOUNT, PREVIOUS_SECRET_HOURS,
+    DISABLE_AFTER, MAX_ENDPOINTS_PER_ACCOUNT, PREVIOUS_SECRET_HOURS,
 };
 use crate::domain::Invalid;
 use crate::store::webhooks::{DeliveryRecord, WebhookRecord};
@@ -85,6 +85,11 @@ fn not_found(err: StoreError) -> ServiceError {
 /// The `webhook-id` of the event told for audit record `audit_event_id`.
 pub fn event_id_for(audit_event_id: &str) -> String {
     format!("evt_{}", audit_event_id.to_lowercase())
+}
+
+/// A list's cursor is the id of the last endpoint of the previous page.
+pub fn page_cursor(raw: Option<&str>) -> Result<Option<WebhookId>, Invalid> {
+    super::page::page_cursor(raw, WebhookId::parse)
 }
 
 /// A delivery cursor is the id of the last attempt of the previous page.
@@ -367,7 +372,7 @@ impl Webhooks {
             Some(_) => {}
             None => self.store.note_webhook_failing(&endpoint.account_id, &endpoint.id, now).await?,
         }
-        Ok(match retry_delay(attempt).filter(|_| attempt < MAX_ATTEMPTS) {
+        Ok(match retry_delay(attempt) {
             Some(delay) => Verdict::RetryAfter(delay),
             None => Verdict::Done,
         })
